@@ -1,0 +1,81 @@
+"""The one Settings class: every environment variable Framelens reads, validated once at the edge.
+
+Owns: names, defaults and validation of configuration. Does not own: building adapters from it
+(``framelens.runtime``). Library code receives values, never reads the environment itself.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+def _default_workers() -> int:
+    return max(1, min(4, (os.cpu_count() or 2)))
+
+
+class Settings(BaseSettings):
+    """Framelens configuration; every field is read from ``FRAMELENS_<NAME>``.
+
+    Examples:
+        >>> Settings(backend="embedded", data_dir=Path("/tmp/fl")).backend
+        'embedded'
+    """
+
+    model_config = SettingsConfigDict(env_prefix="FRAMELENS_", extra="ignore")
+
+    backend: Literal["embedded", "aws"] = "embedded"
+    data_dir: Path = Path(".framelens")
+    model_dir: Path | None = None
+    model_cache_dir: Path = Path.home() / ".cache" / "framelens" / "models"
+
+    # aws adapter: names come from the CDK stack's outputs (never hard-coded)
+    jobs_table: str = "framelens-jobs"
+    files_table: str = "framelens-files"
+    keys_table: str = "framelens-keys"
+    media_bucket: str = "framelens-media"
+    models_bucket: str | None = None
+    state_machine_arn: str | None = None
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+
+    # API limits (seed 000: 10 MB uploads, 60 GET / 10 POST per minute per key)
+    public_base_url: str = ""
+    max_upload_bytes: int = 10 * 1024 * 1024
+    max_presigned_upload_bytes: int = 5 * 1024 * 1024 * 1024
+    max_image_pixels: int = 50_000_000
+    max_video_seconds: float = 6 * 3600.0
+    rate_limit_get_per_minute: int = 60
+    rate_limit_post_per_minute: int = 10
+    quota_concurrent_jobs: int = 4
+    quota_media_seconds_per_month: float = 36_000.0
+    presign_expiry_s: int = 3600
+
+    # remote sources (https://) fetched with SSRF protection
+    fetch_max_bytes: int = 500 * 1024 * 1024
+    fetch_timeout_s: float = 60.0
+    fetch_max_redirects: int = 5
+
+    # webhooks
+    webhook_timeout_s: float = 10.0
+    webhook_max_attempts: int = 5
+    webhook_backoff_s: float = 1.0
+
+    # local runner
+    workers: int = Field(default_factory=_default_workers)
+    job_ttl_days: int = 30
+
+    # auth: when true, the local server requires keys (it always does unless explicitly disabled)
+    require_api_key: bool = True
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

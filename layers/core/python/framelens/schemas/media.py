@@ -1,0 +1,62 @@
+"""Media file records, probes and upload targets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from framelens.schemas.common import utcnow
+
+__all__ = ["FileRecord", "MediaProbe", "MediaType", "UploadTarget"]
+
+
+class MediaType(StrEnum):
+    """What a file is, decided from its content, never from its name."""
+
+    image = "image"
+    video = "video"
+    document = "document"
+
+
+class MediaProbe(BaseModel):
+    """Metadata read by decoding the file's headers (and first frame)."""
+
+    duration_s: float | None = None
+    fps: float | None = None
+    frames: int | None = None
+    width: int | None = None
+    height: int | None = None
+    codec: str | None = None
+    container: str | None = None
+    rotation: int = 0
+    has_audio: bool = False
+
+
+class FileRecord(BaseModel):
+    """A stored media file. ``url`` is the ``storage://`` URI a job names as its source."""
+
+    file_id: str
+    tenant_id: str
+    url: str
+    media_type: MediaType
+    content_type: str
+    size: int
+    name: str | None = None
+    probe: MediaProbe = Field(default_factory=MediaProbe)
+    blob_key: str
+    state: str = "ready"  # "pending" while a presigned upload has not arrived
+    time_created: datetime = Field(default_factory=utcnow)
+
+
+class UploadTarget(BaseModel):
+    """Where a client PUTs a large file; ``complete_url`` turns it into a file record."""
+
+    file_id: str
+    method: str = "PUT"
+    upload_url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+    complete_url: str
+    expires_in: int
+    max_bytes: int

@@ -1,0 +1,27 @@
+"""Storage ports and their adapters: the only I/O to state.
+
+``ports`` defines the Protocols; ``embedded`` (SQLite WAL + a folder) and ``aws`` (DynamoDB + S3)
+implement them. Only ``framelens.runtime`` imports an adapter.
+"""
+
+from __future__ import annotations
+
+from framelens.stores.ports import (
+    BlobStore,
+    CounterStore,
+    FileStore,
+    JobStore,
+    KeyStore,
+    PresignedUpload,
+    Stores,
+)
+
+__all__ = [
+    "BlobStore",
+    "CounterStore",
+    "FileStore",
+    "JobStore",
+    "KeyStore",
+    "PresignedUpload",
+    "Stores",
+]

@@ -1,0 +1,214 @@
+"""Storage ports: what the rest of Framelens may ask of state, independent of where it lives.
+
+Every adapter (``embedded``, ``aws``) passes the same contract suite in ``tests/contract``.
+Adapters translate backend errors at once: a lost conditional write is ``ConflictError``,
+a missing or foreign record is ``NotFoundError``. No caller ever sees sqlite3 or botocore.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, BinaryIO, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from contextlib import AbstractContextManager
+    from pathlib import Path
+
+    from framelens.schemas import FileRecord, JobRecord, KeyRecord, Tenant
+
+__all__ = [
+    "BlobStore",
+    "CounterStore",
+    "FileStore",
+    "JobStore",
+    "KeyStore",
+    "PresignedUpload",
+    "Stores",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PresignedUpload:
+    """A backend-native upload target (S3 presigned PUT)."""
+
+    url: str
+    method: str = "PUT"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class BlobStore(Protocol):
+    """Bytes by key: uploaded media, derived artifacts (frames, videos) and result documents.
+
+    Keys are ``/``-separated relative paths such as ``media/<tenant>/<file_id>``.
+    """
+
+    def put(self, key: str, data: bytes | BinaryIO, content_type: str) -> int:
+        """Store ``data`` under ``key`` (overwriting) and return its size in bytes."""
+        ...
+
+    def get(self, key: str) -> bytes:
+        """All bytes of ``key``. Raises ``NotFoundError``."""
+        ...
+
+    def get_range(self, key: str, start: int, end: int) -> bytes:
+        """Bytes ``start..end`` inclusive (HTTP Range semantics). Raises ``NotFoundError``."""
+        ...
+
+    def iter_range(self, key: str, start: int, end: int, chunk: int = 1 << 20) -> Iterator[bytes]:
+        """Stream bytes ``start..end`` inclusive in chunks. Raises ``NotFoundError``."""
+        ...
+
+    def size(self, key: str) -> int:
+        """Size in bytes. Raises ``NotFoundError``."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether ``key`` holds an object."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove ``key``; removing a missing key is not an error."""
+        ...
+
+    def local_path(self, key: str) -> AbstractContextManager[Path]:
+        """A local file with the object's bytes, for decoders that need a path.
+
+        Embedded: the stored file itself. AWS: a temporary download removed on exit.
+        """
+        ...
+
+    def presign_put(
+        self, key: str, *, content_type: str, expires_s: int
+    ) -> PresignedUpload | None:
+        """A backend-native upload URL, or ``None`` when the backend has none (embedded)."""
+        ...
+
+
+class FileStore(Protocol):
+    """Media file records."""
+
+    def put(self, record: FileRecord) -> None:
+        """Create or replace a file record."""
+        ...
+
+    def get(self, tenant_id: str, file_id: str) -> FileRecord:
+        """The tenant's file. Raises ``NotFoundError`` for unknown ids and other tenants' ids."""
+        ...
+
+    def list(
+        self, tenant_id: str, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[FileRecord], str | None]:
+        """The tenant's files newest first, and the cursor of the next page (or ``None``)."""
+        ...
+
+    def delete(self, tenant_id: str, file_id: str) -> None:
+        """Remove the record. Raises ``NotFoundError``."""
+        ...
+
+
+class JobStore(Protocol):
+    """Jobs, with conditional writes for every state change."""
+
+    def create(self, job: JobRecord) -> tuple[JobRecord, bool]:
+        """Insert ``job``; returns ``(job, True)``.
+
+        When ``job.idempotency_key`` is set and the tenant already has a job with that key,
+        nothing is written: returns ``(existing, False)`` if ``request_hash`` matches and raises
+        ``IdempotencyConflictError`` otherwise. Two concurrent creates with one key make one job.
+        """
+        ...
+
+    def get(self, job_id: str, tenant_id: str | None = None) -> JobRecord:
+        """The job. With ``tenant_id``, another tenant's job raises ``NotFoundError`` too."""
+        ...
+
+    def list(
+        self, tenant_id: str, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[JobRecord], str | None]:
+        """The tenant's jobs newest first, and the cursor of the next page (or ``None``)."""
+        ...
+
+    def update(self, job: JobRecord) -> JobRecord:
+        """Write ``job`` if the stored version equals ``job.version``; returns it at version+1.
+
+        Raises ``ConflictError`` when another writer got there first (re-read and retry), and
+        ``NotFoundError`` when the job does not exist.
+        """
+        ...
+
+    def list_active(self) -> list[JobRecord]:
+        """Every queued or running job of every tenant (restart recovery, deadline sweeps)."""
+        ...
+
+
+class KeyStore(Protocol):
+    """API keys (hashed) and tenants."""
+
+    def put_key(self, key: KeyRecord) -> None:
+        """Create or replace a key record."""
+        ...
+
+    def get_key_by_hash(self, key_hash: str) -> KeyRecord | None:
+        """The key whose secret hashes to ``key_hash``, revoked or not; ``None`` if unknown."""
+        ...
+
+    def get_key(self, key_id: str) -> KeyRecord:
+        """A key by id. Raises ``NotFoundError``."""
+        ...
+
+    def list_keys(self, tenant_id: str | None = None) -> list[KeyRecord]:
+        """Keys of one tenant, or of all tenants, oldest first."""
+        ...
+
+    def put_tenant(self, tenant: Tenant) -> None:
+        """Create or replace a tenant."""
+        ...
+
+    def get_tenant(self, tenant_id: str) -> Tenant | None:
+        """The tenant, or ``None``."""
+        ...
+
+
+class CounterStore(Protocol):
+    """Atomic numeric counters: rate-limit windows, usage, concurrency, latency sums."""
+
+    def incr(
+        self, name: str, amount: float, *, limit: float | None = None, ttl_s: int | None = None
+    ) -> float | None:
+        """Atomically add ``amount`` unless the result would exceed ``limit``.
+
+        Returns the new value, or ``None`` when refused (the counter is unchanged). Exact under
+        concurrent callers: N racing increments against limit L grant at most L. ``ttl_s`` marks
+        the counter for expiry (rate-limit windows); an expired counter reads as 0.
+        """
+        ...
+
+    def get(self, name: str) -> float:
+        """The counter's value; 0 when missing or expired."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Stores:
+    """One set of adapters, built by ``framelens.runtime``."""
+
+    blobs: BlobStore
+    files: FileStore
+    jobs: JobStore
+    keys: KeyStore
+    counters: CounterStore
+
+    def health(self) -> dict[str, str]:
+        """Name → ``"ok"`` or the error class for each store that answers a cheap probe."""
+        out: dict[str, str] = {}
+        for name in ("blobs", "files", "jobs", "keys", "counters"):
+            store = getattr(self, name)
+            probe = getattr(store, "ping", None)
+            try:
+                if probe is not None:
+                    probe()
+                out[name] = "ok"
+            except Exception as exc:  # noqa: BLE001 - health reports, never raises
+                out[name] = type(exc).__name__
+        return out
