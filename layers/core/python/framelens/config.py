@@ -66,9 +66,14 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = 10.0
     webhook_max_attempts: int = 5
     webhook_backoff_s: float = 1.0
+    # Lets webhooks and https:// sources reach private/loopback addresses. Only for local
+    # development and tests: it disables the SSRF guard.
+    allow_private_network: bool = False
 
     # local runner
     workers: int = Field(default_factory=_default_workers)
+    segment_seconds: float = 300.0  # the cloud fans a long video out in segments this long
+    sweep_interval_s: float = 2.0  # how often the local runner checks deadlines
     job_ttl_days: int = 30
 
     # auth: when true, the local server requires keys (it always does unless explicitly disabled)

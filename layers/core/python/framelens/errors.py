@@ -1,4 +1,4 @@
-"""The Framelens error hierarchy: every error the library raises, with its stable code and HTTP status.
+"""The Framelens error hierarchy: every error the library raises, with code and HTTP status.
 
 Owns: error classes and their client-safe messages. Does not own: mapping to HTTP responses
 (``framelens.api.errors``), Step Functions error names or CLI exit codes (each boundary maps once).
@@ -112,7 +112,11 @@ class QuotaExceededError(FramelensError):
     http_status = 429
 
     def __init__(
-        self, message: str, *, quota: str, retry_after: int | None = None,
+        self,
+        message: str,
+        *,
+        quota: str,
+        retry_after: int | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message, details={"quota": quota, **(details or {})})

@@ -44,12 +44,15 @@ class FrameNeeds:
         max_side: downscale so the longer side is at most this many pixels; ``None`` = full size.
         colour: ``"gray"`` (HxW uint8, from the decoded luma plane, no swscale) or ``"bgr"``
             (HxWx3 uint8, converted only for frames that are delivered).
+        lookback: how many sampled frames before a segment's start to deliver first, flagged
+            ``Frame.is_lookback``, so per-step measures at the boundary equal the single pass.
     """
 
     sample_fps: float | None = None
     keyframes_only: bool = False
     max_side: int | None = None
     colour: Literal["gray", "bgr"] = "gray"
+    lookback: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,8 @@ class Frame:
         image: ``HxW`` (gray) or ``HxWx3`` (BGR) uint8 at the analyzer's working size.
         scale: working size / source size; divide working-size coordinates by it for source pixels.
         is_keyframe: whether the decoder marked the frame as a keyframe.
+        is_lookback: context before the segment start (see ``FrameNeeds.lookback``): use it to
+            prime state, never report it.
     """
 
     index: int
@@ -95,6 +100,7 @@ class Frame:
     image: npt.NDArray[np.uint8]
     scale: float = 1.0
     is_keyframe: bool = False
+    is_lookback: bool = False
 
 
 class ArtifactSink(ABC):
@@ -146,6 +152,12 @@ class Analyzer(ABC):
     name: ClassVar[str]
     media_types: ClassVar[frozenset[str]] = frozenset({"video", "image"})
     runtime: ClassVar[Literal["cpu", "gpu"]] = "cpu"  # where the cloud pipeline runs it
+    result_type: ClassVar[type[AnalyzerResult]] = AnalyzerResult  # what finish() returns
+
+    @classmethod
+    def load_result(cls, data: dict[str, Any]) -> AnalyzerResult:
+        """Parse a stored result (a segment's part) back into the typed result."""
+        return cls.result_type.model_validate(data)
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         self.options: dict[str, Any] = dict(options or {})

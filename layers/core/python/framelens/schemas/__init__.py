@@ -21,12 +21,20 @@ from framelens.schemas.jobs import (
     WebhookConfig,
     WebhookDelivery,
 )
-from framelens.schemas.media import FileRecord, MediaProbe, MediaType, UploadTarget
+from framelens.schemas.media import (
+    FilePublic,
+    FileRecord,
+    MediaProbe,
+    MediaType,
+    UploadRequest,
+    UploadTarget,
+)
 
 __all__ = [
     "TERMINAL_STATES",
     "ErrorBody",
     "ErrorEnvelope",
+    "FilePublic",
     "FileRecord",
     "JobCreate",
     "JobError",
@@ -42,6 +50,7 @@ __all__ = [
     "ResultPage",
     "Tenant",
     "TimeSegment",
+    "UploadRequest",
     "UploadTarget",
     "WebhookConfig",
     "WebhookDelivery",

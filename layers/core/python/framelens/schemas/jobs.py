@@ -79,9 +79,7 @@ class JobCreate(BaseModel):
     def _known_schemes(cls, sources: list[str]) -> list[str]:
         for src in sources:
             if not src.startswith(("storage://", "s3://", "https://")):
-                raise ValueError(
-                    f"source {src!r} must start with storage://, s3:// or https://"
-                )
+                raise ValueError(f"source {src!r} must start with storage://, s3:// or https://")
         return sources
 
 

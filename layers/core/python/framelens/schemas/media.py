@@ -9,7 +9,14 @@ from pydantic import BaseModel, Field
 
 from framelens.schemas.common import utcnow
 
-__all__ = ["FileRecord", "MediaProbe", "MediaType", "UploadTarget"]
+__all__ = [
+    "FilePublic",
+    "FileRecord",
+    "MediaProbe",
+    "MediaType",
+    "UploadRequest",
+    "UploadTarget",
+]
 
 
 class MediaType(StrEnum):
@@ -40,7 +47,7 @@ class FileRecord(BaseModel):
     file_id: str
     tenant_id: str
     url: str
-    media_type: MediaType
+    media_type: MediaType | None  # None until a presigned upload is completed and checked
     content_type: str
     size: int
     name: str | None = None
@@ -48,6 +55,35 @@ class FileRecord(BaseModel):
     blob_key: str
     state: str = "ready"  # "pending" while a presigned upload has not arrived
     time_created: datetime = Field(default_factory=utcnow)
+    upload_token_hash: str | None = None  # embedded uploads: sha256 of the one-time PUT token
+    upload_expires: datetime | None = None
+
+
+class FilePublic(BaseModel):
+    """What ``POST /v1/media`` returns (201) and ``GET /v1/media/{file_id}`` shows."""
+
+    file_id: str
+    url: str = Field(examples=["storage://f_3kq9..."])
+    media_type: MediaType | None
+    size: int
+    name: str | None = None
+    content_type: str
+    state: str
+    probe: MediaProbe
+    time_created: datetime
+
+    @classmethod
+    def from_record(cls, record: FileRecord) -> FilePublic:
+        """The public view of a stored file."""
+        return cls(**record.model_dump(include=set(cls.model_fields)))
+
+
+class UploadRequest(BaseModel):
+    """``POST /v1/uploads``: announce a large file before sending its bytes."""
+
+    name: str | None = Field(default=None, max_length=300)
+    content_type: str = "application/octet-stream"
+    size: int | None = Field(default=None, ge=1)
 
 
 class UploadTarget(BaseModel):

@@ -78,9 +78,7 @@ class BlobStore(Protocol):
         """
         ...
 
-    def presign_put(
-        self, key: str, *, content_type: str, expires_s: int
-    ) -> PresignedUpload | None:
+    def presign_put(self, key: str, *, content_type: str, expires_s: int) -> PresignedUpload | None:
         """A backend-native upload URL, or ``None`` when the backend has none (embedded)."""
         ...
 

@@ -1,0 +1,157 @@
+"""The public API: API Gateway REST API → ``functions/api`` (FastAPI via Mangum).
+
+Owns: the REST API, its Lambda REQUEST authorizer (``functions/authorizer``), the usage plan
+(per-method throttles and a quota) and binary media types. Does not own routes (the FastAPI
+app) or key storage (the keys table, granted read-only to the authorizer).
+
+Limits (documented, not configurable): API Gateway caps a request or response at 10 MB and an
+integration at 29 s; larger media go through presigned S3 uploads (``POST /v1/uploads``).
+
+Rate limits: seed 000 allows 60 GET and 10 POST per minute per key. API Gateway throttles are
+token buckets in requests per second, so a per-minute limit N becomes ``rate = N / 60`` r/s with
+``burst = N`` (a client may spend a whole minute's allowance at once, as a fixed window allows,
+and then refills at N per minute). This is the coarse outer guard that answers 429 before any
+Lambda runs; the exact fixed-window count (and the seed's 429 body and ``X-RateLimit-*``
+headers) is ``framelens.auth.RateLimiter`` inside the API function.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
+from constructs import Construct
+
+from infra.constructs.common import FramelensProps, Layers, python_function
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_lambda as lambda_
+
+    from infra.constructs.storage import Storage
+
+# Uploads (multipart, raw video/image bytes) and media responses pass through as binary.
+BINARY_MEDIA_TYPES = ["multipart/form-data", "video/*", "image/*", "application/octet-stream"]
+# Health stays open, as in the seeds ("No authentication required").
+_OPEN_PATHS = ("health",)
+
+
+def per_minute_throttle(per_minute: int) -> apigw.ThrottleSettings:
+    """API Gateway throttle for ``per_minute`` requests per minute (see module docstring)."""
+    return apigw.ThrottleSettings(rate_limit=per_minute / 60, burst_limit=per_minute)
+
+
+class Api(Construct):
+    """REST API, authorizer and usage plan.
+
+    Attributes:
+        function: The FastAPI function.
+        authorizer_function: The REQUEST authorizer function.
+        rest_api: The REST API.
+        usage_plan: The plan API keys are added to (``keys create`` in aws mode).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        storage: Storage,
+        layers: Layers,
+        props: FramelensProps,
+        environment: dict[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.function = python_function(
+            self,
+            "Function",
+            name="api",
+            layers=layers,
+            props=props,
+            environment=environment,
+            memory_mb=1024,
+            timeout=Duration.seconds(29),
+        )
+        storage.bucket.grant_read_write(self.function)
+        for table in storage.tables.values():
+            table.grant_read_write_data(self.function)
+
+        self.authorizer_function = python_function(
+            self,
+            "AuthorizerFunction",
+            name="authorizer",
+            layers=layers,
+            props=props,
+            environment=environment,
+            memory_mb=256,
+            timeout=Duration.seconds(10),
+        )
+        storage.tables["keys"].grant_read_data(self.authorizer_function)
+        # Three header forms are accepted (X-API-Key, Authorization: Key/Bearer). API Gateway
+        # answers 401 without calling the authorizer when *any* listed identity source is
+        # missing, so none are listed and caching is off: every request reaches the authorizer,
+        # which reads whichever header is present.
+        authorizer = apigw.RequestAuthorizer(
+            self,
+            "Authorizer",
+            handler=self.authorizer_function,
+            identity_sources=[],
+            results_cache_ttl=Duration.seconds(0),
+        )
+
+        self.rest_api = apigw.RestApi(
+            self,
+            "RestApi",
+            description="Framelens media-analysis API",
+            api_key_source_type=apigw.ApiKeySourceType.AUTHORIZER,
+            binary_media_types=BINARY_MEDIA_TYPES,
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            cloud_watch_role=False,
+            deploy_options=apigw.StageOptions(
+                stage_name="v1",
+                tracing_enabled=True,
+                metrics_enabled=True,
+                throttling_rate_limit=100,
+                throttling_burst_limit=200,
+            ),
+        )
+        integration = apigw.LambdaIntegration(self.function, proxy=True)
+        secured = apigw.MethodOptions(
+            authorizer=authorizer,
+            authorization_type=apigw.AuthorizationType.CUSTOM,
+            api_key_required=True,
+        )
+        for path in _OPEN_PATHS:
+            self.rest_api.root.add_resource(path).add_method("GET", integration)
+        self.rest_api.root.add_method("GET", integration, secured)
+        proxy = self.rest_api.root.add_resource("{proxy+}")
+        # GET and POST are explicit so the usage plan can throttle them separately; ANY takes
+        # the rest (PUT, DELETE, PATCH, HEAD, OPTIONS) under the plan's default throttle.
+        get = proxy.add_method("GET", integration, secured)
+        post = proxy.add_method("POST", integration, secured)
+        proxy.add_method("ANY", integration, secured)
+
+        self.usage_plan = self.rest_api.add_usage_plan(
+            "UsagePlan",
+            description="Seed 000 limits: 60 GET / 10 POST per minute per key",
+            throttle=per_minute_throttle(props.get_per_minute),
+            quota=apigw.QuotaSettings(
+                limit=props.quota_requests_per_month, period=apigw.Period.MONTH
+            ),
+        )
+        self.usage_plan.add_api_stage(
+            stage=self.rest_api.deployment_stage,
+            throttle=[
+                apigw.ThrottlingPerMethod(
+                    method=get, throttle=per_minute_throttle(props.get_per_minute)
+                ),
+                apigw.ThrottlingPerMethod(
+                    method=post, throttle=per_minute_throttle(props.post_per_minute)
+                ),
+            ],
+        )
+
+    @property
+    def functions(self) -> list[lambda_.IFunction]:
+        """Every function of this construct (for alarms and dashboards)."""
+        return [self.function, self.authorizer_function]

@@ -1,0 +1,196 @@
+"""What every Framelens construct shares: typed deployment props, paths, the runtime constant,
+the Lambda layers and the powertools environment.
+
+Owns: ``FramelensProps`` (every tunable of a deployment, read from CDK context once in
+``infra/app.py``), asset paths, and the function factory that applies the common settings
+(runtime, layers, tracing, log retention). Does not own any resource of a single concern.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import BundlingOptions, DockerImage, Duration, ILocalBundling, RemovalPolicy
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS_DIR = REPO_ROOT / "functions"
+CORE_LAYER_DIR = REPO_ROOT / "layers" / "core"
+# One runtime for every zip function (the inference image pins the same Python in its Dockerfile).
+PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_11
+ARCHITECTURE = lambda_.Architecture.X86_64
+METRICS_NAMESPACE = "Framelens"
+# Files that must never reach an asset: caches, build metadata, local state.
+ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/*.egg-info", ".framelens", "cdk.out"]
+
+
+@dataclass(frozen=True, slots=True)
+class FramelensProps:
+    """Every tunable of one deployment. Read from the ``framelens`` CDK context in ``app.py``.
+
+    Attributes:
+        get_per_minute: Seed 000's per-key GET limit; becomes the usage plan's GET throttle.
+        post_per_minute: Seed 000's per-key POST limit; the usage plan's POST throttle.
+        quota_requests_per_month: The usage plan's quota per API key.
+        log_retention_days: Retention of every log group.
+        gpu_instance_type: EC2 type of the GPU capacity (g4dn: one NVIDIA T4 each).
+        gpu_max_instances: Upper bound of the GPU auto-scaling group (lower bound is 0).
+        map_max_concurrency: How many work items of one job run at once.
+        execution_timeout_hours: Backstop after which any execution fails (see pipeline.py).
+        alarm_email: Optional address subscribed to the alarm topic.
+    """
+
+    get_per_minute: int = 60
+    post_per_minute: int = 10
+    quota_requests_per_month: int = 100_000
+    log_retention_days: int = 30
+    gpu_instance_type: str = "g4dn.xlarge"
+    gpu_max_instances: int = 2
+    map_max_concurrency: int = 8
+    execution_timeout_hours: int = 12
+    alarm_email: str | None = None
+
+    @classmethod
+    def from_context(cls, context: dict[str, Any] | None) -> FramelensProps:
+        """Props from the ``framelens`` context object; unknown keys are an error, not ignored."""
+        context = dict(context or {})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(context) - known)
+        if unknown:
+            raise ValueError(f"unknown 'framelens' context keys: {unknown}; known: {sorted(known)}")
+        return cls(**context)
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        """The ``RetentionDays`` member for ``log_retention_days``."""
+        for member in logs.RetentionDays:
+            if member.value == self.log_retention_days:
+                return member
+        raise ValueError(f"log_retention_days={self.log_retention_days} is not a CloudWatch value")
+
+
+def powertools_env(service: str) -> dict[str, str]:
+    """Powertools settings for one function (service name, metrics namespace, log level)."""
+    return {
+        "POWERTOOLS_SERVICE_NAME": service,
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "FRAMELENS_BACKEND": "aws",
+    }
+
+
+@jsii.implements(ILocalBundling)
+class _PipInstall:
+    """Builds the dependency layer with pip on the deploying machine: no Docker needed.
+
+    Wheels are fetched for Lambda's platform (manylinux x86_64, CPython 3.11), so the result
+    does not depend on the machine that deploys. Runs only when the stack is bundled
+    (``cdk deploy``); offline synthesis skips bundling (see ``infra/app.py``).
+    """
+
+    def __init__(self, requirements: Path) -> None:
+        self._requirements = requirements
+
+    def try_bundle(self, output_dir: str, options: Any) -> bool:  # noqa: ARG002 - jsii signature
+        target = Path(output_dir) / "python"
+        command = [
+            sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
+            "--platform", "manylinux2014_x86_64", "--implementation", "cp",
+            "--python-version", "3.11", "--only-binary=:all:",
+            "--target", str(target), "-r", str(self._requirements),
+        ]  # fmt: skip
+        subprocess.run(command, check=True)  # noqa: S603 - fixed argv, no shell
+        return True
+
+
+class Layers(Construct):
+    """The two layers every zip function uses: ``core`` (the library) and ``deps`` (its
+    third-party packages for the control plane: FastAPI, pydantic, Mangum, powertools).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.core = lambda_.LayerVersion(
+            self,
+            "Core",
+            code=lambda_.Code.from_asset(str(CORE_LAYER_DIR), exclude=ASSET_EXCLUDES),
+            compatible_runtimes=[PYTHON_RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="framelens library",
+        )
+        layer_dir = FUNCTIONS_DIR / "layer"
+        self.deps = lambda_.LayerVersion(
+            self,
+            "Deps",
+            code=lambda_.Code.from_asset(
+                str(layer_dir),
+                bundling=BundlingOptions(
+                    # Only used if local bundling declines; it never does (pip is always there).
+                    image=DockerImage.from_registry("public.ecr.aws/sam/build-python3.11"),
+                    local=_PipInstall(layer_dir / "requirements.txt"),
+                ),
+            ),
+            compatible_runtimes=[PYTHON_RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="framelens control-plane dependencies",
+        )
+
+    @property
+    def all(self) -> list[lambda_.ILayerVersion]:
+        """Both layers, library last so it wins any name clash."""
+        return [self.deps, self.core]
+
+
+def python_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    name: str,
+    layers: Layers,
+    props: FramelensProps,
+    environment: dict[str, str],
+    memory_mb: int = 512,
+    timeout: Duration = Duration.seconds(30),
+    **kwargs: Any,
+) -> lambda_.Function:
+    """A zip function from ``functions/<name>`` with the shared settings applied.
+
+    Args:
+        scope: Parent construct.
+        construct_id: Construct id.
+        name: Folder under ``functions/`` (also the powertools service name suffix).
+        layers: The shared layers.
+        props: Deployment props (log retention).
+        environment: Extra environment (table and bucket names, generated by CDK).
+        memory_mb: Memory size.
+        timeout: Function timeout.
+        **kwargs: Further ``lambda_.Function`` options (DLQ, concurrency); explicit, not required.
+    """
+    log_group = logs.LogGroup(
+        scope,
+        f"{construct_id}Logs",
+        retention=props.log_retention,
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    return lambda_.Function(
+        scope,
+        construct_id,
+        runtime=PYTHON_RUNTIME,
+        architecture=ARCHITECTURE,
+        handler="handler.handler",
+        code=lambda_.Code.from_asset(str(FUNCTIONS_DIR / name), exclude=ASSET_EXCLUDES),
+        layers=layers.all,
+        memory_size=memory_mb,
+        timeout=timeout,
+        tracing=lambda_.Tracing.ACTIVE,
+        log_group=log_group,
+        environment={**powertools_env(f"framelens-{name}"), **environment},
+        **kwargs,
+    )

@@ -1,0 +1,141 @@
+"""GPU compute: an ECS cluster on EC2 GPU instances that scales from zero, and the worker task.
+
+Owns: the VPC (public subnets only: no NAT gateway to pay for at rest), the auto-scaling group
+with the ECS GPU-optimised AMI, its capacity provider, and the task definition of
+``containers/gpu-worker`` with a GPU requirement. Fargate has no GPUs, hence EC2.
+Does not own when tasks run (the state machine's ``RunTask.sync``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import IgnoreMode, RemovalPolicy
+from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.constructs.common import REPO_ROOT, FramelensProps, powertools_env
+
+if TYPE_CHECKING:
+    from infra.constructs.storage import Storage
+
+WORKER_CONTAINER = "worker"
+# The Docker build context is the repository root (the image installs the library); only
+# what the Dockerfiles COPY is sent, so the asset hash ignores unrelated changes.
+IMAGE_CONTEXT_INCLUDES = [
+    "pyproject.toml",
+    "README.md",
+    "layers/core/python/framelens",
+    "functions/pipeline",
+    "containers",
+]
+
+
+def image_excludes() -> list[str]:
+    """Docker-ignore patterns that keep only ``IMAGE_CONTEXT_INCLUDES`` (plus caches out)."""
+    return [
+        "*",
+        *(f"!{path}" for path in IMAGE_CONTEXT_INCLUDES),
+        "**/__pycache__",
+        "**/*.egg-info",
+    ]
+
+
+class GpuCompute(Construct):
+    """The GPU cluster and the worker task definition.
+
+    Attributes:
+        cluster: The ECS cluster.
+        capacity_provider: The GPU auto-scaling capacity provider (scales 0..max).
+        task_definition: The worker task (one GPU).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        storage: Storage,
+        props: FramelensProps,
+        environment: dict[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            max_azs=2,
+            nat_gateways=0,
+            subnet_configuration=[
+                ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC)
+            ],
+        )
+        self.cluster = ecs.Cluster(
+            self,
+            "Cluster",
+            vpc=vpc,
+            container_insights_v2=ecs.ContainerInsights.ENABLED,
+        )
+        security_group = ec2.SecurityGroup(
+            self, "WorkerSecurityGroup", vpc=vpc, allow_all_outbound=True
+        )
+        launch_template = ec2.LaunchTemplate(
+            self,
+            "GpuLaunchTemplate",
+            instance_type=ec2.InstanceType(props.gpu_instance_type),
+            machine_image=ecs.EcsOptimizedImage.amazon_linux2(ecs.AmiHardwareType.GPU),
+            security_group=security_group,
+            user_data=ec2.UserData.for_linux(),
+            # The ECS agent's role; CDK adds the ECS container-instance permissions to it.
+            role=iam.Role(
+                self, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com")
+            ),
+            require_imdsv2=True,
+            associate_public_ip_address=True,
+        )
+        asg = autoscaling.AutoScalingGroup(
+            self,
+            "GpuAsg",
+            vpc=vpc,
+            launch_template=launch_template,
+            min_capacity=0,
+            max_capacity=props.gpu_max_instances,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+        )
+        self.capacity_provider = ecs.AsgCapacityProvider(
+            self,
+            "GpuCapacityProvider",
+            auto_scaling_group=asg,
+            enable_managed_termination_protection=False,
+        )
+        self.cluster.add_asg_capacity_provider(self.capacity_provider)
+
+        self.task_definition = ecs.Ec2TaskDefinition(self, "WorkerTask")
+        log_group = logs.LogGroup(
+            self,
+            "WorkerLogs",
+            retention=props.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.task_definition.add_container(
+            WORKER_CONTAINER,
+            image=ecs.ContainerImage.from_asset(
+                str(REPO_ROOT),
+                file="containers/gpu-worker/Dockerfile",
+                exclude=image_excludes(),
+                ignore_mode=IgnoreMode.DOCKER,
+            ),
+            gpu_count=1,
+            memory_reservation_mib=12_288,
+            cpu=2048,
+            logging=ecs.LogDrivers.aws_logs(stream_prefix="gpu-worker", log_group=log_group),
+            environment={**powertools_env("framelens-gpu-worker"), **environment},
+        )
+        storage.bucket.grant_read_write(self.task_definition.task_role)
+        for table in storage.tables.values():
+            table.grant_read_write_data(self.task_definition.task_role)
+        self.security_group = security_group
+        self.vpc = vpc

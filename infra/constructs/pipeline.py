@@ -1,0 +1,303 @@
+"""The job pipeline: one Step Functions state machine generated from the library's stage list.
+
+Owns: the translation of ``framelens.orchestration.stages`` (``STAGES``, ``FAILURE_STAGES``) into
+typed CDK states, the two container-image functions that run them (``Control`` for control
+stages, ``Inference`` for CPU analysis; one image, ``containers/inference``) and the GPU branch
+(ECS ``RunTask.sync`` on ``gpu.py``'s cluster). Does not own what a stage does
+(``framelens.orchestration.steps``) nor any ASL text: there is none.
+
+Shape: ``Probe → Plan → Analyze (Map over $.items; Choice on $.runtime: cpu → Lambda, gpu →
+ECS) → Aggregate → Notify → Finalize``. Every stage has the Retry of its ``Stage.retry`` and a
+Catch (States.ALL) → ``MarkFailed → NotifyFailure → Failed``.
+
+Payloads stay small: tasks pass ``{"stage": name, "payload": <state>}`` and results live in S3,
+so a work item's output is ``{"key": <s3 key>}``.
+
+Deadlines (``Max-Processing-Time``): the job record carries its deadline and every step checks
+it on entry (``DeadlineExceededError`` → Catch → MarkFailed), which moto's interpreter runs like
+AWS; each task also has its stage's static ``timeout_s``, and the execution a static backstop
+(``execution_timeout_hours``), so no job stays ``running`` forever. ``TimeoutSecondsPath`` was
+not used: a work item inside the Map does not see the plan's ``deadline_s``, and a ``null``
+deadline would make the path invalid.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import Duration, IgnoreMode, RemovalPolicy
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+from framelens.orchestration.stages import FAILURE_STAGES, STAGES, RetryPolicy, Stage
+
+from infra.constructs.common import REPO_ROOT, FramelensProps, powertools_env
+from infra.constructs.gpu import WORKER_CONTAINER, image_excludes
+
+if TYPE_CHECKING:
+    from infra.constructs.gpu import GpuCompute
+    from infra.constructs.storage import Storage
+
+# Errors of the Lambda service itself (throttling, cold-start hiccups): always worth a retry.
+TRANSIENT_LAMBDA_ERRORS = (
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+)
+# Structural states that are not stages; tests check that nothing else appears.
+ROUTE_STATE = "RouteByRuntime"
+GPU_PREPARE_STATE = "PrepareGpuPart"
+GPU_TASK_STATE = "AnalyzeGpu"
+GPU_RESULT_STATE = "GpuPartResult"
+CPU_TASK_STATE = "AnalyzeCpu"
+FAIL_STATE = "Failed"
+TASK_INPUT_ENV = "FRAMELENS_TASK_INPUT"
+
+
+def state_name(stage: Stage) -> str:
+    """The Step Functions state name of a stage: its name in PascalCase (``mark_failed`` →
+    ``MarkFailed``)."""
+    return "".join(part.capitalize() for part in stage.name.split("_"))
+
+
+def _add_retry(state: sfn.TaskStateBase | sfn.Map, policy: RetryPolicy, *, lambda_: bool) -> None:
+    if policy.max_attempts <= 0:
+        return
+    errors = [*policy.errors, *(TRANSIENT_LAMBDA_ERRORS if lambda_ else ())]
+    state.add_retry(
+        errors=errors,
+        interval=Duration.seconds(max(1, round(policy.interval_s))),
+        max_attempts=policy.max_attempts,
+        backoff_rate=policy.backoff_rate,
+    )
+
+
+class Pipeline(Construct):
+    """The state machine and its container-image functions.
+
+    Attributes:
+        control_function: Runs ``control`` stages.
+        inference_function: Runs ``cpu`` work items.
+        state_machine: The pipeline.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        storage: Storage,
+        gpu: GpuCompute,
+        props: FramelensProps,
+        environment: dict[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._props = props
+        self._gpu = gpu
+        self.control_function = self._image_function(
+            "Control", memory_mb=1024, timeout_s=max(s.timeout_s for s in _control_stages()),
+            environment=environment,
+        )  # fmt: skip
+        self.inference_function = self._image_function(
+            "Inference", memory_mb=3008, timeout_s=900, environment=environment
+        )
+        for function in (self.control_function, self.inference_function):
+            storage.bucket.grant_read_write(function)
+            for table in storage.tables.values():
+                table.grant_read_write_data(function)
+
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            definition_body=sfn.DefinitionBody.from_chainable(self._definition()),
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            timeout=Duration.hours(props.execution_timeout_hours),
+            tracing_enabled=True,
+            logs=sfn.LogOptions(
+                destination=logs.LogGroup(
+                    self,
+                    "StateMachineLogs",
+                    retention=props.log_retention,
+                    removal_policy=RemovalPolicy.DESTROY,
+                ),
+                level=sfn.LogLevel.ERROR,
+            ),
+        )
+
+    # -- functions ---------------------------------------------------------------------------
+
+    def _image_function(
+        self, construct_id: str, *, memory_mb: int, timeout_s: int, environment: dict[str, str]
+    ) -> lambda_.DockerImageFunction:
+        # Both functions use one image (same asset hash, built once); only sizing differs.
+        code = lambda_.DockerImageCode.from_image_asset(
+            str(REPO_ROOT),
+            file="containers/inference/Dockerfile",
+            exclude=image_excludes(),
+            ignore_mode=IgnoreMode.DOCKER,
+        )
+        return lambda_.DockerImageFunction(
+            self,
+            construct_id,
+            code=code,
+            memory_size=memory_mb,
+            timeout=Duration.seconds(timeout_s),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=logs.LogGroup(
+                self,
+                f"{construct_id}Logs",
+                retention=self._props.log_retention,
+                removal_policy=RemovalPolicy.DESTROY,
+            ),
+            environment={
+                **powertools_env(f"framelens-{construct_id.lower()}"),
+                **environment,
+            },
+        )
+
+    # -- definition ----------------------------------------------------------------------------
+
+    def _definition(self) -> sfn.IChainable:
+        failed = sfn.Fail(self, FAIL_STATE, error="JobFailed", cause="see MarkFailed's input")
+        failure_chain: sfn.IChainable = failed
+        # Built backwards so each failure stage can point at the next one.
+        for stage in reversed(FAILURE_STAGES):
+            task = self._lambda_task(stage, self.control_function, self._failure_payload(stage))
+            task.add_catch(failed, errors=[sfn.Errors.ALL], result_path="$.error")
+            failure_chain = task.next(failure_chain)
+
+        chain: sfn.Chain | None = None
+        previous: Stage | None = None
+        for stage in STAGES:
+            state: sfn.TaskStateBase | sfn.Map
+            if stage.fan_out:
+                state = self._fan_out(stage)
+            else:
+                state = self._lambda_task(stage, self._function_for(stage), self._payload(previous))
+            state.add_catch(failure_chain, errors=[sfn.Errors.ALL], result_path="$.error")
+            chain = sfn.Chain.start(state) if chain is None else chain.next(state)
+            previous = stage
+        assert chain is not None  # noqa: S101 - STAGES is never empty
+        return chain
+
+    def _function_for(self, stage: Stage) -> lambda_.IFunction:
+        if stage.runtime == "control":
+            return self.control_function
+        if stage.runtime == "cpu":
+            return self.inference_function
+        raise ValueError(f"stage {stage.name!r}: runtime {stage.runtime!r} needs fan_out")
+
+    @staticmethod
+    def _payload(previous: Stage | None) -> dict[str, object]:
+        """What a stage receives: the previous state, except after a fan-out, where it gets
+        ``{"job_id", "parts"}`` (not the work-item list)."""
+        if previous is not None and previous.fan_out:
+            return {
+                "job_id": sfn.JsonPath.string_at("$.job_id"),
+                "parts": sfn.JsonPath.list_at("$.parts"),
+            }
+        return sfn.JsonPath.object_at("$")  # type: ignore[return-value]
+
+    @staticmethod
+    def _failure_payload(stage: Stage) -> dict[str, object]:
+        if stage is FAILURE_STAGES[0]:
+            return {
+                "job_id": sfn.JsonPath.string_at("$.job_id"),
+                "error": sfn.JsonPath.object_at("$.error"),
+            }
+        return sfn.JsonPath.object_at("$")  # type: ignore[return-value]
+
+    def _lambda_task(
+        self, stage: Stage, function: lambda_.IFunction, payload: object, name: str | None = None
+    ) -> tasks.LambdaInvoke:
+        task = tasks.LambdaInvoke(
+            self,
+            name or state_name(stage),
+            lambda_function=function,
+            payload=sfn.TaskInput.from_object({"stage": stage.name, "payload": payload}),
+            # The function's return value is the state's output (no Payload/StatusCode wrapper).
+            payload_response_only=True,
+            retry_on_service_exceptions=False,
+            task_timeout=sfn.Timeout.duration(Duration.seconds(stage.timeout_s)),
+        )
+        _add_retry(task, stage.retry, lambda_=True)
+        return task
+
+    def _fan_out(self, stage: Stage) -> sfn.Map:
+        cpu = self._lambda_task(
+            stage, self.inference_function, sfn.JsonPath.object_at("$"), name=CPU_TASK_STATE
+        )
+        # A GPU task cannot return a value through RunTask.sync, so the state machine picks the
+        # result key up front and hands it to the worker, which writes its part there.
+        prepare = sfn.Pass(
+            self,
+            GPU_PREPARE_STATE,
+            parameters={
+                "result_key": sfn.JsonPath.format(
+                    "jobs/{}/parts/{}.json",
+                    sfn.JsonPath.string_at("$.job_id"),
+                    sfn.JsonPath.uuid(),
+                )
+            },
+            result_path="$.gpu",
+        )
+        container = self._gpu.task_definition.find_container(WORKER_CONTAINER)
+        assert container is not None  # noqa: S101 - defined in gpu.py
+        gpu = tasks.EcsRunTask(
+            self,
+            GPU_TASK_STATE,
+            integration_pattern=sfn.IntegrationPattern.RUN_JOB,
+            cluster=self._gpu.cluster,
+            task_definition=self._gpu.task_definition,
+            launch_target=tasks.EcsEc2LaunchTarget(
+                capacity_provider_options=tasks.CapacityProviderOptions.custom(
+                    [
+                        ecs.CapacityProviderStrategy(
+                            capacity_provider=self._gpu.capacity_provider.capacity_provider_name,
+                            weight=1,
+                        )
+                    ]
+                )
+            ),
+            container_overrides=[
+                tasks.ContainerOverride(
+                    container_definition=container,
+                    environment=[
+                        tasks.TaskEnvironmentVariable(
+                            name=TASK_INPUT_ENV,
+                            value=sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$")),
+                        )
+                    ],
+                )
+            ],
+            result_path=sfn.JsonPath.DISCARD,
+            task_timeout=sfn.Timeout.duration(Duration.seconds(stage.timeout_s)),
+        )
+        _add_retry(gpu, stage.retry, lambda_=False)
+        result = sfn.Pass(
+            self,
+            GPU_RESULT_STATE,
+            parameters={"key": sfn.JsonPath.string_at("$.gpu.result_key")},
+        )
+        route = (
+            sfn.Choice(self, ROUTE_STATE)
+            .when(sfn.Condition.string_equals("$.runtime", "gpu"), prepare.next(gpu).next(result))
+            .otherwise(cpu)
+        )
+        fan_out = sfn.Map(
+            self,
+            state_name(stage),
+            items_path="$.items",
+            result_path="$.parts",
+            max_concurrency=self._props.map_max_concurrency,
+        )
+        fan_out.item_processor(route)
+        return fan_out
+
+
+def _control_stages() -> list[Stage]:
+    return [s for s in (*STAGES, *FAILURE_STAGES) if s.runtime == "control"]

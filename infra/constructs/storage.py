@@ -1,0 +1,142 @@
+"""Stateful storage: the media bucket and the DynamoDB tables.
+
+Owns: bucket security (private, encrypted, TLS only), lifecycle rules per prefix, and tables
+created from ``framelens.stores.aws.table_specs`` (the adapter's own design, so keys, GSIs and
+TTL cannot drift). Does not own who may use them: consumers call ``grant_*``.
+
+Logical IDs of every stateful resource are pinned (``override_logical_id``): renaming or moving
+a construct must never replace a table or the bucket. ``tests/infra`` asserts the pinned IDs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+from framelens.config import Settings
+from framelens.stores.aws.tables import table_specs
+
+# Pinned CloudFormation logical IDs. Never change these: a new ID means a new, empty resource.
+MEDIA_BUCKET_ID = "FramelensMediaBucket"
+TABLE_IDS = {"jobs": "FramelensJobsTable", "files": "FramelensFilesTable", "keys": "FramelensKeysTable"}
+
+# Prefix → days until expiry. uploads/ are the S3-drop sources; results/ and derived/ are
+# rebuilt on demand; jobs/ holds pipeline parts. models/ and media/ never expire.
+_EXPIRY_DAYS = {"uploads/": 30, "results/": 30, "derived/": 14, "jobs/": 7}
+_ATTRIBUTE_TYPES = {
+    "S": dynamodb.AttributeType.STRING,
+    "N": dynamodb.AttributeType.NUMBER,
+    "B": dynamodb.AttributeType.BINARY,
+}
+_PROJECTIONS = {
+    "ALL": dynamodb.ProjectionType.ALL,
+    "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY,
+    "INCLUDE": dynamodb.ProjectionType.INCLUDE,
+}
+
+
+def _key(spec: dict[str, Any], key_schema: list[dict[str, str]], kind: str) -> Any:
+    """The ``dynamodb.Attribute`` of the HASH or RANGE key in ``key_schema``, or ``None``."""
+    types = {a["AttributeName"]: a["AttributeType"] for a in spec["AttributeDefinitions"]}
+    for element in key_schema:
+        if element["KeyType"] == kind:
+            name = element["AttributeName"]
+            return dynamodb.Attribute(name=name, type=_ATTRIBUTE_TYPES[types[name]])
+    return None
+
+
+class Storage(Construct):
+    """The media bucket and the jobs/files/keys tables.
+
+    Attributes:
+        bucket: The media bucket (uploads/, media/, derived/, results/, models/, jobs/).
+        tables: ``jobs``, ``files``, ``keys`` → table.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.bucket = s3.Bucket(
+            self,
+            "MediaBucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            removal_policy=RemovalPolicy.RETAIN,
+            # Presigned PUT uploads come straight from clients' browsers.
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods.PUT, s3.HttpMethods.GET],
+                    allowed_origins=["*"],
+                    allowed_headers=["*"],
+                    max_age=3600,
+                )
+            ],
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="abort-incomplete-multipart",
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                ),
+                *(
+                    s3.LifecycleRule(
+                        id=f"expire-{prefix.rstrip('/')}",
+                        prefix=prefix,
+                        expiration=Duration.days(days),
+                    )
+                    for prefix, days in _EXPIRY_DAYS.items()
+                ),
+                s3.LifecycleRule(
+                    id="media-infrequent-access",
+                    prefix="media/",
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                            transition_after=Duration.days(30),
+                        )
+                    ],
+                ),
+            ],
+        )
+        self._pin(self.bucket, MEDIA_BUCKET_ID)
+
+        self.tables: dict[str, dynamodb.Table] = {}
+        # Settings() only supplies default names here; CDK generates the real names (no
+        # physical names), so the spec's TableName is deliberately ignored.
+        for spec in table_specs(Settings(backend="aws")):
+            self.tables[spec["name"]] = self._table(spec)
+
+    def _table(self, spec: dict[str, Any]) -> dynamodb.Table:
+        create = spec["create_table"]
+        name = spec["name"]
+        table = dynamodb.Table(
+            self,
+            f"{name.capitalize()}Table",
+            partition_key=_key(create, create["KeySchema"], "HASH"),
+            sort_key=_key(create, create["KeySchema"], "RANGE"),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            time_to_live_attribute=spec["ttl_attribute"],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        for index in create.get("GlobalSecondaryIndexes", []):
+            projection = index["Projection"]
+            table.add_global_secondary_index(
+                index_name=index["IndexName"],
+                partition_key=_key(create, index["KeySchema"], "HASH"),
+                sort_key=_key(create, index["KeySchema"], "RANGE"),
+                projection_type=_PROJECTIONS[projection["ProjectionType"]],
+                non_key_attributes=projection.get("NonKeyAttributes"),
+            )
+        self._pin(table, TABLE_IDS[name])
+        return table
+
+    @staticmethod
+    def _pin(resource: s3.Bucket | dynamodb.Table, logical_id: str) -> None:
+        cfn = resource.node.default_child
+        cfn.override_logical_id(logical_id)  # type: ignore[union-attr]

@@ -1,0 +1,1 @@
+"""Stacks compose constructs for one deployment; stateful resources live in their own stack."""

@@ -1,0 +1,46 @@
+"""The app factory: assembles routers, error handlers and the OpenAPI document. Nothing else.
+
+Examples:
+    >>> from framelens.runtime import build_services
+    >>> app = create_app(build_services())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from framelens import __version__
+from framelens.api.errors import install_error_handlers
+from framelens.api.routers import health, jobs, latency, media
+
+if TYPE_CHECKING:
+    from framelens.runtime import Services
+
+__all__ = ["create_app"]
+
+_DESCRIPTION = """
+Framelens sees what is in images and videos. Authenticate with `X-API-Key: <key>`,
+`Authorization: Key <key>` or `Authorization: Bearer <key>`. Every error has the shape
+`{"error": {"code", "message", "details"}, "detail": "..."}`.
+"""
+
+
+def create_app(services: Services) -> FastAPI:
+    """The FastAPI app over ``services`` (the local server and the API Lambda share it)."""
+    app = FastAPI(
+        title="Framelens",
+        version=__version__,
+        description=_DESCRIPTION,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(media.public)
+    app.include_router(media.router)
+    app.include_router(jobs.router)
+    app.include_router(latency.router)
+    return app

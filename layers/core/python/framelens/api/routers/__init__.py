@@ -1,0 +1,1 @@
+"""One router per domain; ``framelens.api.app`` includes them all."""

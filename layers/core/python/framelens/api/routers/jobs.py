@@ -1,0 +1,116 @@
+"""``/v1/jobs``: create (202 + Location), read, list, cancel, page results, fetch artifacts."""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+
+from framelens.api.deps import CurrentPrincipal, ServicesDep
+from framelens.errors import NotFoundError, ValidationError
+from framelens.schemas import ErrorEnvelope, JobCreate, JobList, JobPublic, ResultPage
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorEnvelope} for code in (400, 401, 404, 409, 422, 429)
+}
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=_ERRORS)
+
+
+def parse_max_processing_time(value: str | None) -> int:
+    """Seed 001's ``Max-Processing-Time`` header: an integer >= 0 (0 = unlimited)."""
+    if value is None or value == "":
+        return 0
+    if not value.strip().isdigit():
+        raise ValidationError(
+            "Max-Processing-Time must be an integer number of seconds >= 0 (0 = unlimited)",
+            details={"header": "Max-Processing-Time", "value": value[:50]},
+        )
+    return int(value)
+
+
+def public(job: Any) -> JobPublic:
+    """The public view with its detailed-results link."""
+    return JobPublic.from_record(job, detailed_link=f"/v1/jobs/{job.id}/results")
+
+
+@router.post("", status_code=202, response_model=JobPublic, summary="Create a job")
+def create_job(
+    body: JobCreate,
+    response: Response,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    max_processing_time: Annotated[str | None, Header(alias="Max-Processing-Time")] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> JobPublic:
+    """Queue ``modules`` over ``sources``; poll ``Location`` or wait for the webhook.
+
+    The same ``Idempotency-Key`` with the same body returns the same job (never two); with a
+    different body it is a 422.
+    """
+    job, created = services.jobs.create(
+        principal,
+        body,
+        idempotency_key=idempotency_key,
+        max_processing_time=parse_max_processing_time(max_processing_time),
+    )
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return public(job)
+
+
+@router.get("", response_model=JobList, summary="List jobs, newest first")
+def list_jobs(
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> JobList:
+    """A page of the caller's jobs; pass ``next_cursor`` back as ``cursor`` for the next."""
+    jobs, nxt = services.jobs.list(principal.tenant_id, limit=limit, cursor=cursor)
+    return JobList(data=[public(j) for j in jobs], next_cursor=nxt)
+
+
+@router.get("/{job_id}", response_model=JobPublic, summary="A job's state, progress and result")
+def get_job(job_id: str, principal: CurrentPrincipal, services: ServicesDep) -> JobPublic:
+    """The job; unknown and other tenants' ids are both 404."""
+    return public(services.jobs.get(principal.tenant_id, job_id))
+
+
+@router.delete("/{job_id}", response_model=JobPublic, summary="Cancel a job")
+def cancel_job(job_id: str, principal: CurrentPrincipal, services: ServicesDep) -> JobPublic:
+    """Cancel a queued or running job (409 if it already ended)."""
+    return public(services.jobs.cancel(principal.tenant_id, job_id))
+
+
+@router.get("/{job_id}/results", response_model=ResultPage, summary="Page detailed results")
+def job_results(
+    job_id: str,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    module: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> ResultPage:
+    """Detailed items of one module (or all), ``limit`` at a time."""
+    return services.jobs.results_page(principal.tenant_id, job_id, module, cursor, limit)
+
+
+@router.get(
+    "/{job_id}/artifacts/{name:path}",
+    summary="Download an artifact (a best frame's image, an annotated video...)",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "video/mp4": {}}}},
+)
+def job_artifact(
+    job_id: str, name: str, principal: CurrentPrincipal, services: ServicesDep
+) -> Response:
+    """The bytes of an artifact named in the job's results (its ``artifact`` path)."""
+    services.jobs.get(principal.tenant_id, job_id)  # 404 for foreign jobs
+    if ".." in name.split("/"):
+        raise NotFoundError("no such artifact")
+    key = f"artifacts/{job_id}/{name}"
+    data = services.stores.blobs.get(key)
+    media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return Response(content=data, media_type=media_type)

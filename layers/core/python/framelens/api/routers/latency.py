@@ -1,0 +1,34 @@
+"""``GET /v1/latency`` (seed 001): observed processing latency per media unit."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from framelens.api.deps import CurrentPrincipal, ServicesDep
+from framelens.schemas import ErrorEnvelope
+
+router = APIRouter(prefix="/v1", tags=["latency"])
+
+
+class Latency(BaseModel):
+    """Seed 001: ``video`` is per second of video time, ``image`` per image."""
+
+    media_type: Literal["video", "image"]
+    unit: str
+    latency_ms_per_unit: float | None
+
+
+@router.get(
+    "/latency",
+    response_model=Latency,
+    responses={code: {"model": ErrorEnvelope} for code in (401, 422, 429)},
+    summary="Observed latency per media unit, from finished jobs",
+)
+def latency(
+    media_type: Literal["video", "image"], _: CurrentPrincipal, services: ServicesDep
+) -> Any:
+    """``latency_ms_per_unit`` is null until a job of that media type has finished."""
+    return services.latency.get(media_type)

@@ -1,0 +1,105 @@
+"""Reading media out of requests: multipart field or raw body, spooled to disk under a limit.
+
+Owns: the HTTP side of receiving files (Content-Length pre-check, streaming to a temp file, the
+422 for a missing field). Checking what the bytes are is ``framelens.media``'s job.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from starlette.datastructures import UploadFile
+
+from framelens.errors import FramelensError
+from framelens.jobs.files import too_large
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from fastapi import Request
+
+__all__ = ["MissingFileError", "Upload", "read_upload", "spool_body"]
+
+_CHUNK = 1 << 20
+# Multipart framing adds headers and boundaries around the file; don't refuse on those bytes.
+_MULTIPART_SLACK = 64 * 1024
+
+
+class MissingFileError(FramelensError):
+    """The multipart form has no file under the expected field name."""
+
+    code = "missing_file"
+    http_status = 422
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A received file on local disk, valid inside ``read_upload``'s context."""
+
+    path: Path
+    name: str | None
+    content_type: str | None
+
+
+def _check_length(request: Request, max_bytes: int, slack: int = 0) -> None:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes + slack:
+        raise too_large(max_bytes)
+
+
+@asynccontextmanager
+async def spool_body(request: Request, max_bytes: int) -> AsyncIterator[Path]:
+    """Stream the raw request body to a temporary file, refusing more than ``max_bytes``."""
+    _check_length(request, max_bytes)
+    with tempfile.TemporaryDirectory(prefix="framelens-body-") as tmp:
+        path = Path(tmp) / "body"
+        size = 0
+        with path.open("wb") as out:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise too_large(max_bytes)
+                out.write(chunk)
+        yield path
+
+
+@asynccontextmanager
+async def read_upload(request: Request, field: str, max_bytes: int) -> AsyncIterator[Upload]:
+    """The uploaded file: from multipart field ``field``, or the raw body for other types.
+
+    Raises:
+        MissingFileError: a multipart form without ``field`` (422, as in the seeds).
+        MediaTooLargeError: more than ``max_bytes`` (413).
+    """
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        async with spool_body(request, max_bytes) as path:
+            yield Upload(path=path, name=None, content_type=content_type or None)
+        return
+    _check_length(request, max_bytes, _MULTIPART_SLACK)
+    form = await request.form(max_files=4, max_fields=50)
+    try:
+        item = form.get(field)
+        if not isinstance(item, UploadFile):
+            names = ", ".join(sorted(form.keys())) or "none"
+            raise MissingFileError(
+                f"no file attached: send the file in the multipart field '{field}' "
+                f"(fields received: {names})",
+                details={"field": field},
+            )
+        with tempfile.TemporaryDirectory(prefix="framelens-form-") as tmp:
+            path = Path(tmp) / "upload"
+            size = 0
+            with path.open("wb") as out:
+                while chunk := await item.read(_CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise too_large(max_bytes)
+                    out.write(chunk)
+            yield Upload(path=path, name=item.filename, content_type=item.content_type)
+    finally:
+        await form.close()

@@ -1,0 +1,1 @@
+"""The ``framelens`` command: serve, analyze, keys, models, version."""

@@ -1,0 +1,173 @@
+"""The ``framelens`` CLI. Maps library errors to exit codes; all work happens in the library.
+
+Commands: ``serve`` (the local server on the embedded backend), ``analyze FILE`` (the whole
+pipeline in-process, results written to a folder), ``keys create|list|revoke``,
+``models list|pull``, ``version``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from framelens import __version__
+from framelens.errors import FramelensError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(help="Framelens: see what is in images and videos.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys (only their hashes are stored).", no_args_is_help=True)
+models_app = typer.Typer(help="ONNX models: what is installed, and pulling more.")
+app.add_typer(keys_app, name="keys")
+app.add_typer(models_app, name="models")
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Embedded data folder (FRAMELENS_DATA_DIR).")
+]
+
+
+def _settings(data_dir: Path | None = None):  # type: ignore[no-untyped-def]
+    from framelens.config import Settings
+
+    settings = Settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    return settings
+
+
+def _fail(exc: FramelensError) -> None:
+    typer.echo(f"error: {exc.message}", err=True)
+    raise typer.Exit(code=2 if exc.http_status < 500 else 1)
+
+
+@app.command()
+def version() -> None:
+    """Print the Framelens version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port (PORT).")] = 8000,
+    data_dir: DataDir = None,
+) -> None:
+    """Start the local server on the embedded backend (durable under --data-dir)."""
+    import uvicorn
+
+    from framelens.api import create_app
+    from framelens.runtime import build_services
+
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    services = build_services(settings)
+    typer.echo(
+        f"framelens {__version__}: http://{host}:{port} (docs at /docs), data in "
+        f"{settings.data_dir.resolve()}",
+        err=True,
+    )
+    try:
+        uvicorn.run(create_app(services), host=host, port=port, log_level="info")
+    finally:
+        services.close()
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant: Annotated[str, typer.Option(help="Tenant the key belongs to (created if new).")],
+    plan: Annotated[str | None, typer.Option(help="Plan name: default, pro.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a key and print it alone on stdout (it is shown only once)."""
+    from framelens.runtime import build_services
+
+    services = build_services(_settings(data_dir), start_runner=False)
+    try:
+        secret, record = services.keys.create(tenant, plan)
+    except FramelensError as exc:
+        _fail(exc)
+        return
+    typer.echo(secret)
+    typer.echo(f"created key {record.key_id} for tenant {record.tenant_id}", err=True)
+
+
+@keys_app.command("list")
+def keys_list(
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's keys.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """List keys (id, tenant, prefix, state)."""
+    from framelens.runtime import build_services
+
+    services = build_services(_settings(data_dir), start_runner=False)
+    for key in services.keys.list(tenant):
+        state = "revoked" if key.revoked else "active"
+        typer.echo(f"{key.key_id}\t{key.tenant_id}\t{key.prefix}…\t{state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str, data_dir: DataDir = None) -> None:
+    """Revoke a key by its id (requests with it get 401 from then on)."""
+    from framelens.runtime import build_services
+
+    services = build_services(_settings(data_dir), start_runner=False)
+    try:
+        services.keys.revoke(key_id)
+    except FramelensError as exc:
+        _fail(exc)
+    typer.echo(f"revoked {key_id}", err=True)
+
+
+@app.command()
+def analyze(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    modules: Annotated[str, typer.Option(help="Comma-separated modules.")] = "probe",
+    out: Annotated[Path, typer.Option(help="Folder for result JSON and artifacts.")] = Path(
+        "framelens-out"
+    ),
+    data_dir: DataDir = None,
+) -> None:
+    """Run the pipeline on FILE in-process and write results and artifacts to --out."""
+    from framelens.cli.analyze import run_analysis
+
+    try:
+        code = run_analysis(
+            file, [m.strip() for m in modules.split(",") if m.strip()], out, _settings(data_dir)
+        )
+    except FramelensError as exc:
+        _fail(exc)
+        return
+    raise typer.Exit(code=code)
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """What is installed and verified, and what is missing (with how to get it)."""
+    from framelens.cli.models import list_models
+
+    list_models(_settings())
+
+
+@models_app.command("pull")
+def models_pull(
+    name: str, url: Annotated[str | None, typer.Option(help="Download from here instead.")] = None
+) -> None:
+    """Download a model from its source URL, verify its sha256 and install it."""
+    from framelens.cli.models import pull_model
+
+    try:
+        pull_model(_settings(), name, url)
+    except FramelensError as exc:
+        _fail(exc)
+
+
+def main() -> None:
+    """Entry point of the ``framelens`` script."""
+    app(prog_name="framelens")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

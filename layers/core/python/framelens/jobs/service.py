@@ -1,0 +1,397 @@
+"""The job lifecycle: create (with idempotency and quotas), read, list, cancel, transitions.
+
+Owns: the rules of ``queued → running → finished | failed | cancelled``, deadlines from
+``Max-Processing-Time``, releasing a tenant's concurrent-job slot exactly once (by whoever makes
+the transition to a terminal state), and paging detailed results. Does not own: running the
+stages (``framelens.orchestration``) or storage (store ports only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from framelens.errors import (
+    ConflictError,
+    FramelensError,
+    IdempotencyConflictError,
+    JobStateError,
+    NotFoundError,
+    QuotaExceededError,
+    ValidationError,
+)
+from framelens.schemas import (
+    TERMINAL_STATES,
+    JobCreate,
+    JobError,
+    JobRecord,
+    JobState,
+    ResultPage,
+    WebhookDelivery,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from framelens.auth import Principal, Quotas
+    from framelens.stores import Stores
+
+__all__ = ["Dispatcher", "JobService", "request_hash"]
+
+_MAX_TRANSITION_RETRIES = 20
+
+
+class Dispatcher(Protocol):
+    """Starts the pipeline for a job: the local runner, or a Step Functions execution."""
+
+    def submit(self, job_id: str, deadline_s: int | None) -> None:
+        """Queue ``job_id`` for processing; ``deadline_s`` is its remaining time budget."""
+        ...
+
+
+def request_hash(body: dict[str, Any]) -> str:
+    """A stable hash of a request body, to tell an Idempotency-Key's replays from its misuse."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class JobService:
+    """Creates jobs and moves them through their states with conditional writes.
+
+    Examples:
+        >>> service = JobService(stores, quotas, dispatcher)  # doctest: +SKIP
+        >>> job, created = service.create(principal, JobCreate(sources=[...], modules={...}))
+    """
+
+    def __init__(
+        self,
+        stores: Stores,
+        quotas: Quotas,
+        dispatcher: Dispatcher | None = None,
+        *,
+        known_modules: Callable[[], list[str]] | None = None,
+        ttl_days: int = 30,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._stores = stores
+        self._quotas = quotas
+        self.dispatcher = dispatcher
+        self._known_modules = known_modules
+        self._ttl_days = ttl_days
+        self._now = now
+
+    # ---- creation -------------------------------------------------------------------------
+
+    def create(
+        self,
+        principal: Principal,
+        request: JobCreate,
+        *,
+        idempotency_key: str | None = None,
+        max_processing_time: int = 0,
+        kind: str = "native",
+        extra: dict[str, Any] | None = None,
+    ) -> tuple[JobRecord, bool]:
+        """Create a job and hand it to the dispatcher.
+
+        Returns ``(job, created)``; ``created`` is False when an Idempotency-Key replay returned
+        the job made by the first request.
+
+        Raises:
+            ValidationError: unknown modules, unknown ``storage://`` ids, negative deadline.
+            IdempotencyConflictError: the key was used before with another body.
+            QuotaExceededError: the tenant is at its concurrent-job or monthly media limit.
+        """
+        if max_processing_time < 0:
+            raise ValidationError("Max-Processing-Time must be an integer >= 0 (0 = unlimited)")
+        self._check_modules(request.modules)
+        media_seconds = self._check_sources(principal.tenant_id, request.sources)
+        self._quotas.check_media_seconds(principal, media_seconds)
+
+        now = self._now()
+        body = request.model_dump(mode="json")
+        job = JobRecord(
+            id=str(uuid.uuid4()),
+            tenant_id=principal.tenant_id,
+            kind=kind,
+            tag=request.tag,
+            sources=request.sources,
+            modules=request.modules,
+            webhook=request.webhook,
+            webhook_delivery=WebhookDelivery() if request.webhook else None,
+            max_processing_time=max_processing_time,
+            deadline=now + timedelta(seconds=max_processing_time) if max_processing_time else None,
+            time_created=now,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash({"kind": kind, **body}) if idempotency_key else None,
+            extra=extra or {},
+        )
+        try:
+            self._quotas.acquire_job_slot(principal)
+        except QuotaExceededError:
+            # A replay of a request whose job holds the last slot must still get that job.
+            existing = self._replay(job)
+            if existing is None:
+                raise
+            return existing, False
+        try:
+            stored, created = self._stores.jobs.create(job)
+        except BaseException:
+            self._quotas.release_job_slot(principal.tenant_id)
+            raise
+        if not created:  # an Idempotency-Key replay: the first request's job
+            self._quotas.release_job_slot(principal.tenant_id)
+            return stored, False
+        if self.dispatcher is not None:
+            self.dispatcher.submit(stored.id, max_processing_time or None)
+        return stored, True
+
+    def _replay(self, job: JobRecord) -> JobRecord | None:
+        """The job this request's Idempotency-Key already made, if any (slow path)."""
+        if not job.idempotency_key:
+            return None
+        jobs, _ = self._stores.jobs.list(job.tenant_id, limit=200)
+        for existing in jobs:
+            if existing.idempotency_key == job.idempotency_key:
+                if existing.request_hash != job.request_hash:
+                    raise IdempotencyConflictError(
+                        "this Idempotency-Key was used with a different request body"
+                    )
+                return existing
+        return None
+
+    def _check_modules(self, modules: dict[str, dict[str, Any]]) -> None:
+        if self._known_modules is None:
+            return
+        known = set(self._known_modules())
+        unknown = sorted(set(modules) - known)
+        if unknown:
+            raise ValidationError(
+                f"unknown module(s) {', '.join(unknown)}; "
+                f"known modules: {', '.join(sorted(known))}",
+                details={"unknown_modules": unknown},
+            )
+
+    def _check_sources(self, tenant_id: str, sources: list[str]) -> float:
+        """Check ``storage://`` sources exist for the tenant; return their known media seconds."""
+        seconds = 0.0
+        for src in sources:
+            if not src.startswith("storage://"):
+                continue
+            file_id = src.removeprefix("storage://")
+            try:
+                record = self._stores.files.get(tenant_id, file_id)
+            except NotFoundError as exc:
+                raise ValidationError(
+                    f"source {src} does not exist; upload it with POST /v1/media first",
+                    details={"source": src},
+                ) from exc
+            if record.state != "ready":
+                raise ValidationError(
+                    f"source {src} is still uploading; complete the upload first",
+                    details={"source": src},
+                )
+            seconds += record.probe.duration_s or 0.0
+        return seconds
+
+    # ---- reads ----------------------------------------------------------------------------
+
+    def get(self, tenant_id: str, job_id: str) -> JobRecord:
+        """The tenant's job. Raises ``NotFoundError`` for unknown and foreign ids alike."""
+        return self._stores.jobs.get(job_id, tenant_id)
+
+    def list(
+        self, tenant_id: str, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[JobRecord], str | None]:
+        """The tenant's jobs, newest first."""
+        if not 1 <= limit <= 200:
+            raise ValidationError("limit must be between 1 and 200")
+        return self._stores.jobs.list(tenant_id, limit=limit, cursor=cursor)
+
+    def results_page(
+        self, tenant_id: str, job_id: str, module: str | None, cursor: str | None, limit: int
+    ) -> ResultPage:
+        """One page of a module's detailed results (all modules' items when ``module`` is unset)."""
+        job = self.get(tenant_id, job_id)
+        if job.state != JobState.finished:
+            raise JobStateError(
+                f"job {job_id} is {job.state.value}; results exist once it is finished",
+                details={"state": job.state.value},
+            )
+        modules = [module] if module else sorted(job.result_keys)
+        for name in modules:
+            if name not in job.result_keys:
+                raise NotFoundError(
+                    f"job {job_id} has no results for module {name!r}; "
+                    f"it has: {', '.join(sorted(job.result_keys)) or 'none'}"
+                )
+        items: list[Any] = []
+        for name in modules:
+            doc = json.loads(self._stores.blobs.get(job.result_keys[name]))
+            items.extend({"module": name, **item} for item in doc.get("items", []))
+        try:
+            start = int(cursor) if cursor else 0
+        except ValueError as exc:
+            raise ValidationError("cursor is not one this API returned") from exc
+        if not 1 <= limit <= 1000:
+            raise ValidationError("limit must be between 1 and 1000")
+        page = items[start : start + limit]
+        nxt = str(start + limit) if start + limit < len(items) else None
+        return ResultPage(
+            job_id=job_id, module=module or "*", items=page, total=len(items), next_cursor=nxt
+        )
+
+    # ---- transitions ----------------------------------------------------------------------
+
+    def transition(
+        self,
+        job_id: str,
+        mutate: Callable[[JobRecord], None],
+        allowed_from: frozenset[JobState] | None = None,
+    ) -> JobRecord:
+        """Apply ``mutate`` to the stored job with a conditional write, re-reading on conflicts.
+
+        Raises:
+            JobStateError: the job is not in one of ``allowed_from``.
+        """
+        for _ in range(_MAX_TRANSITION_RETRIES):
+            job = self._stores.jobs.get(job_id)
+            if allowed_from is not None and job.state not in allowed_from:
+                raise JobStateError(
+                    f"job {job_id} is {job.state.value}", details={"state": job.state.value}
+                )
+            mutate(job)
+            try:
+                return self._stores.jobs.update(job)
+            except ConflictError:
+                continue
+        raise ConflictError(f"job {job_id} is being changed by too many writers; try again")
+
+    def start(self, job_id: str) -> JobRecord:
+        """queued → running. Raises ``JobStateError`` if it was cancelled or already ended."""
+
+        def mutate(job: JobRecord) -> None:
+            job.state = JobState.running
+            job.time_started = job.time_started or self._now()
+            job.progress = 0.0
+
+        return self.transition(job_id, mutate, frozenset({JobState.queued}))
+
+    def requeue(self, job_id: str, reason: str) -> JobRecord:
+        """running → queued after an interruption (server restart), counting the restarts."""
+
+        def mutate(job: JobRecord) -> None:
+            job.state = JobState.queued
+            job.progress = 0.0
+            job.extra["restarts"] = int(job.extra.get("restarts", 0)) + 1
+            job.extra["last_interruption"] = reason
+
+        return self.transition(job_id, mutate, frozenset({JobState.running}))
+
+    def set_progress(self, job_id: str, progress: float) -> JobRecord:
+        """Record progress (0..1, never backwards) of a running job."""
+
+        def mutate(job: JobRecord) -> None:
+            job.progress = round(max(job.progress, min(1.0, max(0.0, progress))), 4)
+
+        return self.transition(job_id, mutate, frozenset({JobState.running}))
+
+    def complete(
+        self,
+        job_id: str,
+        *,
+        summary: list[dict[str, Any]],
+        result_keys: dict[str, str],
+        media_seconds: float,
+        media_units: int,
+    ) -> JobRecord:
+        """running → finished with its results; releases the tenant's job slot."""
+
+        def mutate(job: JobRecord) -> None:
+            job.state = JobState.finished
+            job.progress = 1.0
+            job.time_completed = self._now()
+            job.summary = summary
+            job.result_keys = result_keys
+            job.media_seconds = media_seconds
+            job.media_units = media_units
+
+        job = self.transition(job_id, mutate, frozenset({JobState.running}))
+        self._quotas.release_job_slot(job.tenant_id)
+        return job
+
+    def fail(self, job_id: str, error: FramelensError | JobError) -> JobRecord | None:
+        """queued/running → failed with ``error``; releases the slot.
+
+        Returns ``None`` (and changes nothing) when the job already ended, e.g. was cancelled.
+        """
+        body = error if isinstance(error, JobError) else JobError(**error.to_dict())
+
+        def mutate(job: JobRecord) -> None:
+            job.state = JobState.failed
+            job.time_completed = self._now()
+            job.error = body
+
+        try:
+            job = self.transition(job_id, mutate, frozenset({JobState.queued, JobState.running}))
+        except JobStateError:
+            return None
+        self._quotas.release_job_slot(job.tenant_id)
+        return job
+
+    def cancel(self, tenant_id: str, job_id: str) -> JobRecord:
+        """queued/running → cancelled (``DELETE /v1/jobs/{id}``); releases the slot.
+
+        Raises:
+            NotFoundError: unknown or foreign job.
+            JobStateError: the job already ended.
+        """
+        self.get(tenant_id, job_id)
+
+        def mutate(job: JobRecord) -> None:
+            job.state = JobState.cancelled
+            job.time_completed = self._now()
+            job.error = JobError(code="cancelled", message="the job was cancelled by the client")
+
+        job = self.transition(job_id, mutate, frozenset({JobState.queued, JobState.running}))
+        self._quotas.release_job_slot(job.tenant_id)
+        return job
+
+    def claim_webhook(self, job_id: str) -> JobRecord:
+        """Mark the webhook as being sent, so exactly one caller delivers it.
+
+        Raises:
+            JobStateError: it was already claimed or there is no webhook.
+        """
+
+        def mutate(job: JobRecord) -> None:
+            delivery = job.webhook_delivery
+            if job.webhook is None or (delivery is not None and delivery.status != "pending"):
+                raise JobStateError(f"the webhook of job {job_id} is already handled")
+            job.webhook_delivery = WebhookDelivery(status="sending")
+
+        return self.transition(job_id, mutate, TERMINAL_STATES)
+
+    def record_webhook(self, job_id: str, delivery: WebhookDelivery) -> JobRecord:
+        """Store the webhook delivery outcome on the (terminal) job."""
+
+        def mutate(job: JobRecord) -> None:
+            job.webhook_delivery = delivery
+
+        return self.transition(job_id, mutate)
+
+    def set_extra(self, job_id: str, **values: Any) -> JobRecord:
+        """Merge ``values`` into the job's ``extra`` (pipeline bookkeeping)."""
+
+        def mutate(job: JobRecord) -> None:
+            job.extra.update(values)
+
+        return self.transition(job_id, mutate)
+
+    def is_terminal(self, job_id: str) -> bool:
+        """Whether the job has ended (finished, failed or cancelled)."""
+        return self._stores.jobs.get(job_id).state in TERMINAL_STATES

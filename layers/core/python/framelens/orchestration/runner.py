@@ -1,0 +1,191 @@
+"""The local runner: executes the stage list in-process with a worker pool (the embedded default).
+
+Owns: the queue of submitted jobs, running ``STAGES`` then ``FAILURE_STAGES`` on error (with each
+stage's retry policy), the deadline sweeper, and recovery of jobs a previous process left queued or
+running. Does not own: what stages do (``steps``). Step Functions runs the same stage list in AWS.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from framelens.errors import DeadlineExceededError, FramelensError, JobStateError
+from framelens.orchestration.stages import FAILURE_STAGES, STAGES, Stage
+from framelens.orchestration.steps import error_from_exception
+from framelens.schemas import JobState, utcnow
+
+if TYPE_CHECKING:
+    from framelens.runtime import Services
+
+__all__ = ["MAX_RESTARTS", "LocalRunner"]
+
+log = logging.getLogger(__name__)
+MAX_RESTARTS = 2
+StageHook = Callable[[str], None]
+
+
+def _call(stage: Stage) -> Callable[..., dict[str, Any]]:
+    module_name, _, func = stage.handler.partition(":")
+    fn: Callable[..., dict[str, Any]] = getattr(importlib.import_module(module_name), func)
+    return fn
+
+
+class LocalRunner:
+    """Runs jobs on ``workers`` threads; a job's stages run in order on one thread.
+
+    Examples:
+        >>> runner = LocalRunner(services, workers=2)  # doctest: +SKIP
+        >>> runner.run_job(job_id)  # synchronous, used by ``framelens analyze``
+    """
+
+    def __init__(self, services: Services, workers: int = 2) -> None:
+        self._services = services
+        self._workers = max(1, workers)
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.stage_hook: StageHook | None = None  # tests inject faults per stage name
+
+    # ---- Dispatcher -----------------------------------------------------------------------
+
+    def submit(self, job_id: str, deadline_s: int | None = None) -> None:
+        """Queue a job; a worker thread picks it up."""
+        self._queue.put(job_id)
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Recover unfinished jobs, then start the workers and the deadline sweeper."""
+        if self._threads:
+            return
+        self.recover()
+        for i in range(self._workers):
+            t = threading.Thread(target=self._work, name=f"framelens-worker-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+        sweeper = threading.Thread(target=self._sweep, name="framelens-sweeper", daemon=True)
+        sweeper.start()
+        self._threads.append(sweeper)
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop taking jobs; unfinished ones resume at the next start."""
+        self._stop.set()
+        for _ in range(self._workers):
+            self._queue.put(None)
+        for t in self._threads:
+            t.join(timeout=timeout_s)
+        self._threads.clear()
+
+    def recover(self) -> None:
+        """Resume jobs a previous process left behind: queued ones run, running ones restart.
+
+        A job interrupted more than ``MAX_RESTARTS`` times ends ``failed`` with a clear reason
+        rather than restarting forever.
+        """
+        jobs = self._services.jobs
+        for job in self._services.stores.jobs.list_active():
+            if job.state == JobState.running:
+                if int(job.extra.get("restarts", 0)) >= MAX_RESTARTS:
+                    jobs.fail(
+                        job.id,
+                        FramelensError(
+                            "the server stopped while this job was running, "
+                            f"{MAX_RESTARTS + 1} times; create the job again"
+                        ),
+                    )
+                    self._notify(job.id)
+                    continue
+                try:
+                    jobs.requeue(job.id, "the server restarted while the job was running")
+                except JobStateError:
+                    continue
+            self.submit(job.id)
+
+    # ---- execution ------------------------------------------------------------------------
+
+    def run_job(self, job_id: str) -> None:
+        """Run every stage of one job now, on this thread; failures take the failure path."""
+        payload: dict[str, Any] = {"job_id": job_id}
+        try:
+            for stage in STAGES:
+                self._check_deadline(job_id)
+                if stage.fan_out:
+                    parts = [self._run_stage(stage, item) for item in payload["items"]]
+                    payload = {"job_id": job_id, "parts": parts}
+                else:
+                    payload = self._run_stage(stage, payload)
+        except Exception as exc:  # noqa: BLE001 - the pipeline boundary: every error ends the job
+            if not isinstance(exc, JobStateError):
+                log.info("job %s failed in its pipeline: %s", job_id, type(exc).__name__)
+            failure: dict[str, Any] = {"job_id": job_id, "error": error_from_exception(exc)}
+            for stage in FAILURE_STAGES:
+                try:
+                    failure = {**failure, **self._run_stage(stage, failure)}
+                except Exception:
+                    log.exception("failure stage %s of job %s raised", stage.name, job_id)
+
+    def _run_stage(self, stage: Stage, payload: dict[str, Any]) -> dict[str, Any]:
+        fn = _call(stage)
+        attempt = 0
+        while True:
+            try:
+                if self.stage_hook is not None:
+                    self.stage_hook(stage.name)
+                return fn(self._services, payload)
+            except Exception as exc:
+                if (
+                    type(exc).__name__ not in stage.retry.errors
+                    or attempt >= stage.retry.max_attempts
+                ):
+                    raise
+                delay = stage.retry.interval_s * stage.retry.backoff_rate**attempt
+                attempt += 1
+                log.info("retrying stage %s in %.1fs (%s)", stage.name, delay, type(exc).__name__)
+                time.sleep(delay)
+
+    def _check_deadline(self, job_id: str) -> None:
+        job = self._services.stores.jobs.get(job_id)
+        if job.deadline is not None and utcnow() > job.deadline:
+            raise DeadlineExceededError("the job ran past its Max-Processing-Time and was stopped")
+
+    def _notify(self, job_id: str) -> None:
+        try:
+            self._run_stage(FAILURE_STAGES[-1], {"job_id": job_id})
+        except Exception:
+            log.exception("notifying job %s failed", job_id)
+
+    # ---- threads --------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            job_id = self._queue.get()
+            if job_id is None:
+                return
+            try:
+                self.run_job(job_id)
+            except Exception:
+                log.exception("job %s crashed its worker", job_id)
+
+    def _sweep(self) -> None:
+        """End jobs whose deadline passed even if their stage is stuck (e.g. a slow fetch)."""
+        interval = self._services.settings.sweep_interval_s
+        while not self._stop.wait(interval):
+            try:
+                for job in self._services.stores.jobs.list_active():
+                    if job.deadline is not None and utcnow() > job.deadline:
+                        ended = self._services.jobs.fail(
+                            job.id,
+                            DeadlineExceededError(
+                                "the job ran past its Max-Processing-Time and was stopped"
+                            ),
+                        )
+                        if ended is not None:
+                            self._notify(job.id)
+            except Exception:
+                log.exception("deadline sweep failed")

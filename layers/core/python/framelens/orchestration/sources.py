@@ -1,0 +1,112 @@
+"""Turning a job's sources into probed blobs, and storing analyzer artifacts as blobs.
+
+Owns: the ``storage://``, ``s3://`` and ``https://`` source schemes as the pipeline reads them,
+and ``BlobArtifactSink``. Does not own: the SSRF guard (``jobs.fetch``) or probing (``media``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from framelens.engine.base import ArtifactSink
+from framelens.errors import ValidationError
+
+if TYPE_CHECKING:
+    from framelens.runtime import Services
+    from framelens.schemas import JobRecord
+    from framelens.stores import BlobStore
+
+__all__ = ["BlobArtifactSink", "resolve_and_probe"]
+
+
+class BlobArtifactSink(ArtifactSink):
+    """Artifacts of one job, source and segment, under one blob prefix."""
+
+    def __init__(self, blobs: BlobStore, prefix: str) -> None:
+        self._blobs = blobs
+        self._prefix = prefix.rstrip("/")
+
+    def put(self, name: str, data: bytes, content_type: str) -> str:
+        """Store ``data`` as ``<prefix>/<name>`` and return the blob key."""
+        if "/" in name or name.startswith("."):
+            raise ValueError(f"artifact name {name!r} must be a plain file name")
+        key = f"{self._prefix}/{name}"
+        self._blobs.put(key, data, content_type)
+        return key
+
+
+def resolve_and_probe(services: Services, job: JobRecord, index: int, uri: str) -> dict[str, Any]:
+    """Make source ``index`` of ``job`` a blob, check it by content and probe it.
+
+    Returns ``{"index", "uri", "blob_key", "media_type", "probe"}``.
+
+    Raises:
+        ValidationError: unknown scheme or a source the backend cannot read.
+        FetchRefusedError: an ``https://`` source refused by the SSRF guard or limits.
+        MediaError: the content is not supported media.
+    """
+    from framelens.media.validate import inspect_media
+
+    settings = services.settings
+    blobs = services.stores.blobs
+    if uri.startswith("storage://"):
+        record = services.stores.files.get(job.tenant_id, uri.removeprefix("storage://"))
+        blob_key = record.blob_key
+    elif uri.startswith("https://") or (
+        uri.startswith("http://") and settings.allow_private_network
+    ):
+        blob_key = _fetch(services, job, index, uri)
+    elif uri.startswith("s3://"):
+        blob_key = _s3_key(services, uri)
+    else:
+        raise ValidationError(f"source {uri!r} has an unsupported scheme")
+    with blobs.local_path(blob_key) as path:
+        inspected = inspect_media(
+            path,
+            max_image_pixels=settings.max_image_pixels,
+            max_video_seconds=settings.max_video_seconds,
+        )
+    return {
+        "index": index,
+        "uri": uri,
+        "blob_key": blob_key,
+        "media_type": inspected.media_type.value,
+        "probe": inspected.probe.model_dump(mode="json"),
+    }
+
+
+def _fetch(services: Services, job: JobRecord, index: int, uri: str) -> str:
+    from framelens.jobs.fetch import fetch_to_file
+
+    settings = services.settings
+    key = f"fetched/{job.tenant_id}/{job.id}/{index}"
+    with tempfile.TemporaryDirectory(prefix="framelens-fetch-") as tmp:
+        dest = Path(tmp) / "source"
+        fetched = fetch_to_file(
+            uri,
+            dest,
+            max_bytes=settings.fetch_max_bytes,
+            timeout_s=settings.fetch_timeout_s,
+            max_redirects=settings.fetch_max_redirects,
+            allow_private=settings.allow_private_network,
+        )
+        with dest.open("rb") as fh:
+            services.stores.blobs.put(key, fh, fetched.content_type or "application/octet-stream")
+    return key
+
+
+def _s3_key(services: Services, uri: str) -> str:
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    settings = services.settings
+    if settings.backend != "aws":
+        raise ValidationError(
+            f"source {uri} needs the aws backend; on the local server upload it with "
+            "POST /v1/media and use its storage:// url"
+        )
+    if bucket != settings.media_bucket or not key:
+        raise ValidationError(
+            f"source {uri} must name an object in the media bucket s3://{settings.media_bucket}/"
+        )
+    return key

@@ -1,0 +1,109 @@
+"""The composition root: reads Settings once, picks the adapters, builds every service.
+
+Handlers, the CLI, the local server and tests all call ``build_services``; nothing else imports
+an adapter. Heavy parts (models, the local runner's worker pool) are created lazily.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from framelens.analyzers.registry import known_modules
+from framelens.auth import KeyService, Quotas, RateLimiter
+from framelens.config import Settings, get_settings
+from framelens.jobs.latency import LatencyStats
+from framelens.jobs.service import JobService
+
+if TYPE_CHECKING:
+    from framelens.orchestration.runner import LocalRunner
+    from framelens.stores import Stores
+
+__all__ = ["Services", "build_services"]
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything a request, a stage or a CLI command needs, built once per process."""
+
+    settings: Settings
+    stores: Stores
+    keys: KeyService
+    limiter: RateLimiter
+    quotas: Quotas
+    latency: LatencyStats
+    jobs: JobService
+    runner: LocalRunner | None = None
+    _models: Any = field(default=None, repr=False)
+
+    @property
+    def models(self) -> Any:
+        """The model registry, created on first use (keeps onnxruntime off cold paths)."""
+        if self._models is None:
+            from framelens.models import ModelRegistry
+
+            fetch = None
+            if self.settings.backend == "aws" and self.settings.models_bucket:
+                from framelens.stores.aws import models_fetcher
+
+                fetch = models_fetcher(self.settings)
+            self._models = ModelRegistry(
+                model_dir=self.settings.model_dir,
+                cache_dir=self.settings.model_cache_dir,
+                fetch=fetch,
+            )
+        return self._models
+
+    def close(self) -> None:
+        """Stop background work (the local runner) so a process can exit cleanly."""
+        if self.runner is not None:
+            self.runner.stop()
+
+
+def build_services(settings: Settings | None = None, *, start_runner: bool = True) -> Services:
+    """Build the services for ``settings`` (default: from the environment).
+
+    Args:
+        settings: Configuration; ``None`` reads ``FRAMELENS_*`` variables once.
+        start_runner: For the embedded backend, start the in-process runner and resume jobs
+            left queued or running by a previous process.
+
+    Examples:
+        >>> services = build_services(Settings(data_dir=tmp_path))  # doctest: +SKIP
+        >>> services.jobs.get("tenant", "job-id")  # doctest: +SKIP
+    """
+    settings = settings or get_settings()
+    if settings.backend == "aws":
+        from framelens.stores.aws import build_aws_stores
+
+        stores = build_aws_stores(settings)
+    else:
+        from framelens.stores.embedded import build_embedded_stores
+
+        stores = build_embedded_stores(settings.data_dir)
+    quotas = Quotas(stores.counters)
+    services = Services(
+        settings=settings,
+        stores=stores,
+        keys=KeyService(stores.keys),
+        limiter=RateLimiter(stores.counters),
+        quotas=quotas,
+        latency=LatencyStats(stores.counters),
+        jobs=JobService(
+            stores, quotas, known_modules=known_modules, ttl_days=settings.job_ttl_days
+        ),
+    )
+    if settings.backend == "aws":
+        if settings.state_machine_arn:
+            from framelens.stores.aws.dispatch import StepFunctionsDispatcher
+
+            services.jobs.dispatcher = StepFunctionsDispatcher(settings.state_machine_arn)
+    else:
+        from framelens.orchestration.runner import LocalRunner
+
+        runner = LocalRunner(services, workers=settings.workers)
+        services.runner = runner
+        services.jobs.dispatcher = runner
+        if start_runner:
+            runner.start()
+    return services

@@ -1,0 +1,361 @@
+"""Job and file records in DynamoDB: the aws ``JobStore`` and ``FileStore``.
+
+Owns: the item layout documented in ``tables`` (``body`` JSON plus key and index attributes),
+transactional idempotent creates, version-conditional updates, newest-first pages on the
+``by_tenant`` GSI and moving oversized job bodies to S3. Does not own job rules.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from framelens.errors import (
+    ConflictError,
+    IdempotencyConflictError,
+    NotFoundError,
+    ValidationError,
+)
+from framelens.schemas import FileRecord, JobRecord, JobState
+from framelens.stores.aws._client import decode_cursor, encode_cursor, error_code, translate
+from framelens.stores.aws.tables import BY_TENANT
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from framelens.stores.aws._client import AwsClients
+
+__all__ = ["DynamoFileStore", "DynamoJobStore", "iso"]
+
+_AWS_ERRORS = (ClientError, BotoCoreError)
+# DynamoDB items are capped at 400 KB; leave room for the other attributes.
+_MAX_INLINE_BODY = 350_000
+
+
+def iso(dt: datetime) -> str:
+    """A fixed-width UTC timestamp whose string order is its time order (naive means UTC)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _query_page(
+    clients: AwsClients, table: str, pk: str, tenant_id: str, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    limit = max(1, limit)
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "IndexName": BY_TENANT,
+        "KeyConditionExpression": "tenant_id = :t",
+        "ExpressionAttributeValues": {":t": _s(tenant_id)},
+        "ScanIndexForward": False,
+        # One extra item tells whether a next page exists, so the last page has no cursor.
+        "Limit": limit + 1,
+    }
+    if cursor is not None:
+        start = decode_cursor(cursor, {pk, "tenant_id", "time_created"})
+        if start["tenant_id"] != tenant_id:
+            raise ValidationError("The cursor is not valid; pass back a next_cursor value.")
+        kwargs["ExclusiveStartKey"] = {k: _s(v) for k, v in start.items()}
+    try:
+        items: list[dict[str, Any]] = clients.dynamodb.query(**kwargs)["Items"]
+    except _AWS_ERRORS as exc:
+        translate(exc, f"{table} page")
+    if len(items) <= limit:
+        return items, None
+    last = items[limit - 1]
+    return items[:limit], encode_cursor(
+        {k: last[k]["S"] for k in (pk, "tenant_id", "time_created")}
+    )
+
+
+class DynamoJobStore:
+    """``JobStore`` on the jobs table (bodies over ~350 KB go to S3).
+
+    Args:
+        clients: The shared lazily built clients.
+        table: The jobs table (``FRAMELENS_JOBS_TABLE``).
+        bucket: Where oversized job bodies go (``FRAMELENS_MEDIA_BUCKET``).
+        ttl_days: Days after creation when DynamoDB may expire a job (``job_ttl_days``).
+    """
+
+    def __init__(self, clients: AwsClients, table: str, bucket: str, ttl_days: int = 30) -> None:
+        self.clients = clients
+        self.table = table
+        self.bucket = bucket
+        self.ttl_days = ttl_days
+
+    def _item(self, job: JobRecord) -> dict[str, Any]:
+        expires = job.time_created + timedelta(days=self.ttl_days)
+        item: dict[str, Any] = {
+            "job_id": _s(job.id),
+            "tenant_id": _s(job.tenant_id),
+            "time_created": _s(iso(job.time_created)),
+            "state": _s(job.state.value),
+            "version": {"N": str(job.version)},
+            "expires_at": {"N": str(int(expires.timestamp()))},
+        }
+        body = job.model_dump_json()
+        if len(body.encode()) <= _MAX_INLINE_BODY:
+            item["body"] = _s(body)
+            return item
+        # Versioned key: a write that loses its condition never clobbers the winner's body.
+        ref = f"records/jobs/{job.id}.v{job.version}.json"
+        try:
+            self.clients.s3.put_object(
+                Bucket=self.bucket, Key=ref, Body=body.encode(), ContentType="application/json"
+            )
+        except _AWS_ERRORS as exc:
+            translate(exc, f"job {job.id} body")
+        item["body_ref"] = _s(ref)
+        return item
+
+    def _record(self, item: dict[str, Any]) -> JobRecord:
+        if "body" in item:
+            return JobRecord.model_validate_json(item["body"]["S"])
+        ref = item["body_ref"]["S"]
+        try:
+            body = self.clients.s3.get_object(Bucket=self.bucket, Key=ref)["Body"].read()
+        except _AWS_ERRORS as exc:
+            translate(exc, f"job body {ref}")
+        return JobRecord.model_validate_json(body)
+
+    def _get_item(self, pk: str) -> dict[str, Any] | None:
+        try:
+            out = self.clients.dynamodb.get_item(
+                TableName=self.table, Key={"job_id": _s(pk)}, ConsistentRead=True
+            )
+        except _AWS_ERRORS as exc:
+            translate(exc, f"job {pk}")
+        item: dict[str, Any] | None = out.get("Item")
+        return item
+
+    def create(self, job: JobRecord) -> tuple[JobRecord, bool]:
+        """Insert ``job``, or return the job an earlier request with its idempotency key made.
+
+        Raises:
+            IdempotencyConflictError: The key was used with a different ``request_hash``.
+            ConflictError: A job with this id already exists.
+        """
+        item = self._item(job)
+        put_job = {
+            "TableName": self.table,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(job_id)",
+        }
+        try:
+            if job.idempotency_key is None:
+                self.clients.dynamodb.put_item(**put_job)
+                return job, True
+            idem_pk = f"idem#{job.tenant_id}#{job.idempotency_key}"
+            idem_item = {
+                "job_id": _s(idem_pk),
+                "target_job_id": _s(job.id),
+                "request_hash": _s(job.request_hash or ""),
+                "expires_at": item["expires_at"],
+            }
+            self.clients.dynamodb.transact_write_items(
+                TransactItems=[
+                    {"Put": put_job},
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": idem_item,
+                            "ConditionExpression": "attribute_not_exists(job_id)",
+                        }
+                    },
+                ]
+            )
+            return job, True
+        except ClientError as exc:
+            if error_code(exc) not in {
+                "ConditionalCheckFailedException",
+                "TransactionCanceledException",
+            }:
+                translate(exc, f"job {job.id}")
+            if job.idempotency_key is None:
+                raise ConflictError(f"Job {job.id} already exists.") from exc
+            return self._idempotent_outcome(job, exc)
+        except BotoCoreError as exc:
+            translate(exc, f"job {job.id}")
+
+    def _idempotent_outcome(self, job: JobRecord, exc: ClientError) -> tuple[JobRecord, bool]:
+        idem = self._get_item(f"idem#{job.tenant_id}#{job.idempotency_key}")
+        if idem is None:
+            # The idempotency item was free, so the job id itself was taken.
+            raise ConflictError(f"Job {job.id} already exists.") from exc
+        if idem["request_hash"]["S"] != (job.request_hash or ""):
+            raise IdempotencyConflictError(
+                "This Idempotency-Key was already used with a different request body; "
+                "use a new key for a new request."
+            ) from exc
+        return self.get(idem["target_job_id"]["S"], job.tenant_id), False
+
+    def get(self, job_id: str, tenant_id: str | None = None) -> JobRecord:
+        """The job; another tenant's job raises ``NotFoundError`` like an unknown id."""
+        item = self._get_item(job_id)
+        # Idempotency items share the table but have no tenant_id: never a job.
+        if item is None or "tenant_id" not in item:
+            raise NotFoundError(f"Job {job_id} not found.")
+        if tenant_id is not None and item["tenant_id"]["S"] != tenant_id:
+            raise NotFoundError(f"Job {job_id} not found.")
+        return self._record(item)
+
+    def list(
+        self, tenant_id: str, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[JobRecord], str | None]:
+        """The tenant's jobs newest first and the next page's cursor (``None`` on the last)."""
+        items, next_cursor = _query_page(
+            self.clients, self.table, "job_id", tenant_id, limit, cursor
+        )
+        return [self._record(i) for i in items], next_cursor
+
+    def update(self, job: JobRecord) -> JobRecord:
+        """Write ``job`` if nobody wrote since it was read; returns it at ``version + 1``.
+
+        Raises:
+            ConflictError: The stored version differs from ``job.version``.
+            NotFoundError: The job does not exist.
+        """
+        new = job.model_copy(update={"version": job.version + 1})
+        item = self._item(new)
+        try:
+            out = self.clients.dynamodb.put_item(
+                TableName=self.table,
+                Item=item,
+                ConditionExpression="attribute_exists(tenant_id) AND version = :v",
+                ExpressionAttributeValues={":v": {"N": str(job.version)}},
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                translate(exc, f"job {job.id}")
+            if "body_ref" in item:
+                self._delete_body(item["body_ref"]["S"])
+            stored = self._get_item(job.id)
+            if stored is None or "tenant_id" not in stored:
+                raise NotFoundError(f"Job {job.id} not found.") from exc
+            raise ConflictError(
+                f"Job {job.id} changed since it was read; re-read and retry."
+            ) from exc
+        except BotoCoreError as exc:
+            translate(exc, f"job {job.id}")
+        old_ref = out.get("Attributes", {}).get("body_ref")
+        if old_ref is not None:
+            self._delete_body(old_ref["S"])
+        return new
+
+    def _delete_body(self, ref: str) -> None:
+        # Best effort: an orphaned body costs storage, never correctness.
+        try:
+            self.clients.s3.delete_object(Bucket=self.bucket, Key=ref)
+        except _AWS_ERRORS:
+            return
+
+    def list_active(self) -> list[JobRecord]:
+        """Every queued or running job of every tenant, oldest first (a filtered scan)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "FilterExpression": "#s IN (:q, :r)",
+            "ExpressionAttributeNames": {"#s": "state"},
+            "ExpressionAttributeValues": {
+                ":q": _s(JobState.queued.value),
+                ":r": _s(JobState.running.value),
+            },
+        }
+        items: list[dict[str, Any]] = []
+        try:
+            while True:
+                out = self.clients.dynamodb.scan(**kwargs)
+                items += out.get("Items", [])
+                if "LastEvaluatedKey" not in out:
+                    break
+                kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+        except _AWS_ERRORS as exc:
+            translate(exc, "active jobs")
+        items.sort(key=lambda i: i["time_created"]["S"])
+        return [self._record(i) for i in items]
+
+    def ping(self) -> None:
+        """``DescribeTable``: the table exists and we may use it."""
+        try:
+            self.clients.dynamodb.describe_table(TableName=self.table)
+        except _AWS_ERRORS as exc:
+            translate(exc, f"table {self.table}")
+
+
+class DynamoFileStore:
+    """``FileStore`` on the files table.
+
+    Args:
+        clients: The shared lazily built clients.
+        table: The files table (``FRAMELENS_FILES_TABLE``).
+    """
+
+    def __init__(self, clients: AwsClients, table: str) -> None:
+        self.clients = clients
+        self.table = table
+
+    def put(self, record: FileRecord) -> None:
+        """Create or replace a file record."""
+        item = {
+            "file_id": _s(record.file_id),
+            "tenant_id": _s(record.tenant_id),
+            "time_created": _s(iso(record.time_created)),
+            "body": _s(record.model_dump_json()),
+        }
+        try:
+            self.clients.dynamodb.put_item(TableName=self.table, Item=item)
+        except _AWS_ERRORS as exc:
+            translate(exc, f"file {record.file_id}")
+
+    def get(self, tenant_id: str, file_id: str) -> FileRecord:
+        """The tenant's file. Raises ``NotFoundError`` for unknown and foreign ids."""
+        try:
+            out = self.clients.dynamodb.get_item(
+                TableName=self.table, Key={"file_id": _s(file_id)}, ConsistentRead=True
+            )
+        except _AWS_ERRORS as exc:
+            translate(exc, f"file {file_id}")
+        item = out.get("Item")
+        if item is None or item["tenant_id"]["S"] != tenant_id:
+            raise NotFoundError(f"File {file_id} not found.")
+        return FileRecord.model_validate_json(item["body"]["S"])
+
+    def list(
+        self, tenant_id: str, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[FileRecord], str | None]:
+        """The tenant's files newest first and the next page's cursor (``None`` on the last)."""
+        items, next_cursor = _query_page(
+            self.clients, self.table, "file_id", tenant_id, limit, cursor
+        )
+        return [FileRecord.model_validate_json(i["body"]["S"]) for i in items], next_cursor
+
+    def delete(self, tenant_id: str, file_id: str) -> None:
+        """Remove the record. Raises ``NotFoundError`` for unknown and foreign ids."""
+        try:
+            self.clients.dynamodb.delete_item(
+                TableName=self.table,
+                Key={"file_id": _s(file_id)},
+                ConditionExpression="tenant_id = :t",
+                ExpressionAttributeValues={":t": _s(tenant_id)},
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise NotFoundError(f"File {file_id} not found.") from exc
+            translate(exc, f"file {file_id}")
+        except BotoCoreError as exc:
+            translate(exc, f"file {file_id}")
+
+    def ping(self) -> None:
+        """``DescribeTable``: the table exists and we may use it."""
+        try:
+            self.clients.dynamodb.describe_table(TableName=self.table)
+        except _AWS_ERRORS as exc:
+            translate(exc, f"table {self.table}")

@@ -1,0 +1,149 @@
+"""Blobs in S3: the aws ``BlobStore``.
+
+Owns: object reads and writes in the media bucket, byte ranges (HTTP ``Range``), temporary
+downloads for decoders that need a path, and presigned PUT URLs. Does not own which keys exist
+(``framelens.jobs`` and ``framelens.api`` name them).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from framelens.stores.aws._client import translate
+from framelens.stores.ports import PresignedUpload
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from framelens.stores.aws._client import AwsClients
+
+__all__ = ["S3BlobStore"]
+
+_AWS_ERRORS = (ClientError, BotoCoreError)
+
+
+class S3BlobStore:
+    """``BlobStore`` on one S3 bucket.
+
+    Args:
+        clients: The shared lazily built clients.
+        bucket: The media bucket (``FRAMELENS_MEDIA_BUCKET``).
+    """
+
+    def __init__(self, clients: AwsClients, bucket: str) -> None:
+        self.clients = clients
+        self.bucket = bucket
+
+    def put(self, key: str, data: bytes | BinaryIO, content_type: str) -> int:
+        """Store ``data`` under ``key`` and return its size; streams use multipart upload."""
+        s3 = self.clients.s3
+        try:
+            if isinstance(data, bytes | bytearray | memoryview):
+                s3.put_object(
+                    Bucket=self.bucket, Key=key, Body=bytes(data), ContentType=content_type
+                )
+                return len(data)
+            s3.upload_fileobj(data, self.bucket, key, ExtraArgs={"ContentType": content_type})
+            return int(s3.head_object(Bucket=self.bucket, Key=key)["ContentLength"])
+        except _AWS_ERRORS as exc:
+            translate(exc, f"blob {key!r}")
+
+    def _get(self, key: str, byte_range: str | None = None) -> Any:
+        kwargs: dict[str, str] = {"Bucket": self.bucket, "Key": key}
+        if byte_range is not None:
+            kwargs["Range"] = byte_range
+        try:
+            return self.clients.s3.get_object(**kwargs)["Body"]
+        except _AWS_ERRORS as exc:
+            translate(exc, f"blob {key!r}")
+
+    def get(self, key: str) -> bytes:
+        """All bytes of ``key``. Raises ``NotFoundError``."""
+        body = self._get(key)
+        try:
+            return bytes(body.read())
+        finally:
+            body.close()
+
+    def get_range(self, key: str, start: int, end: int) -> bytes:
+        """Bytes ``start..end`` inclusive. Raises ``NotFoundError``."""
+        return b"".join(self.iter_range(key, start, end))
+
+    def iter_range(self, key: str, start: int, end: int, chunk: int = 1 << 20) -> Iterator[bytes]:
+        """Stream bytes ``start..end`` inclusive; ``NotFoundError`` is raised before streaming."""
+        body = self._get(key, f"bytes={start}-{end}")
+        return _stream(body, chunk)
+
+    def size(self, key: str) -> int:
+        """Size in bytes. Raises ``NotFoundError``."""
+        try:
+            head = self.clients.s3.head_object(Bucket=self.bucket, Key=key)
+        except _AWS_ERRORS as exc:
+            translate(exc, f"blob {key!r}")
+        return int(head["ContentLength"])
+
+    def exists(self, key: str) -> bool:
+        """Whether ``key`` holds an object."""
+        try:
+            self.clients.s3.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return False
+            translate(exc, f"blob {key!r}")
+        except BotoCoreError as exc:
+            translate(exc, f"blob {key!r}")
+        return True
+
+    def delete(self, key: str) -> None:
+        """Remove ``key``; S3 treats a missing key as deleted already."""
+        try:
+            self.clients.s3.delete_object(Bucket=self.bucket, Key=key)
+        except _AWS_ERRORS as exc:
+            translate(exc, f"blob {key!r}")
+
+    @contextmanager
+    def local_path(self, key: str) -> Iterator[Path]:
+        """A temporary download of ``key`` (keeping its suffix for decoders), removed on exit."""
+        suffix = PurePosixPath(key).suffix
+        fd, name = tempfile.mkstemp(prefix="framelens-", suffix=suffix)
+        path = Path(name)
+        try:
+            with open(fd, "wb") as out:  # noqa: PTH123 - fd from mkstemp, not a path
+                try:
+                    self.clients.s3.download_fileobj(self.bucket, key, out)
+                except _AWS_ERRORS as exc:
+                    translate(exc, f"blob {key!r}")
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
+
+    def presign_put(self, key: str, *, content_type: str, expires_s: int) -> PresignedUpload | None:
+        """A presigned PUT; the client must send the same ``Content-Type`` header."""
+        try:
+            url = self.clients.s3.generate_presigned_url(
+                "put_object",
+                Params={"Bucket": self.bucket, "Key": key, "ContentType": content_type},
+                ExpiresIn=expires_s,
+            )
+        except _AWS_ERRORS as exc:
+            translate(exc, f"blob {key!r}")
+        return PresignedUpload(url=url, method="PUT", headers={"Content-Type": content_type})
+
+    def ping(self) -> None:
+        """``HeadBucket``: the bucket exists and we may use it."""
+        try:
+            self.clients.s3.head_bucket(Bucket=self.bucket)
+        except _AWS_ERRORS as exc:
+            translate(exc, f"bucket {self.bucket!r}")
+
+
+def _stream(body: Any, chunk: int) -> Iterator[bytes]:
+    try:
+        yield from body.iter_chunks(chunk)
+    finally:
+        body.close()

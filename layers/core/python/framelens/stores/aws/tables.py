@@ -1,0 +1,109 @@
+"""The DynamoDB table design: the single source of truth that the adapter and the CDK stack share.
+
+Owns: table keys, indexes, billing mode and TTL attributes (``table_specs``). Does not own
+creating tables: ``infra/`` (CDK) and the tests call ``table_specs`` and create exactly these.
+
+Design (all three tables ``PAY_PER_REQUEST``; names come from ``Settings``):
+
+``jobs_table`` (``FRAMELENS_JOBS_TABLE``)
+    pk ``job_id`` (S). A job item holds ``tenant_id``, ``time_created`` (fixed-width ISO UTC
+    string, so string order is time order), ``state``, ``version`` (N, guards every conditional
+    write), ``expires_at`` (TTL, ``job_ttl_days`` after creation) and ``body`` (the
+    ``JobRecord`` JSON). A body over ~350 KB (the item limit is 400 KB) moves to S3 at
+    ``records/jobs/<id>.v<version>.json`` and the item keeps ``body_ref`` instead; the key carries
+    the version so a losing conditional write never overwrites the winner's body.
+    Idempotency items live in the same table: pk ``idem#<tenant>#<key>`` with
+    ``target_job_id`` and ``request_hash``; they are written in one ``TransactWriteItems`` with
+    the job, each conditional on not existing, so concurrent creates make exactly one job.
+    GSI ``by_tenant`` (``tenant_id``, ``time_created``), projection ALL: jobs newest first.
+    Idempotency items lack ``tenant_id`` and so never appear in the index.
+    ``list_active`` scans with a filter on ``state``; fine at current volumes. TODO(#2): a sparse
+    GSI on an ``active`` attribute once tables grow.
+
+``files_table`` (``FRAMELENS_FILES_TABLE``)
+    pk ``file_id`` (S) with ``tenant_id``, ``time_created`` and ``body``; GSI ``by_tenant`` as
+    above.
+
+``keys_table`` (``FRAMELENS_KEYS_TABLE``)
+    pk ``pk`` (S), one table for small auth state:
+    ``key#<sha256>`` (lookup by hash, the authorizer's hot path) and ``keyid#<id>`` (lookup by id)
+    both hold the ``KeyRecord`` JSON and are written together in one transaction;
+    ``tenant#<id>`` holds the ``Tenant`` JSON; ``counter#<name>`` holds ``v`` (N) and optionally
+    ``expires_at`` (TTL). DynamoDB deletes expired items lazily (up to days later), so the adapter
+    treats an item whose ``expires_at`` has passed as 0 and resets it on the next increment.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from framelens.config import Settings
+
+__all__ = ["BY_TENANT", "TTL_ATTRIBUTE", "table_specs"]
+
+BY_TENANT = "by_tenant"
+TTL_ATTRIBUTE = "expires_at"
+
+
+def _tenant_table(name: str, pk: str) -> dict[str, Any]:
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": pk, "KeyType": "HASH"}],
+        "AttributeDefinitions": [
+            {"AttributeName": pk, "AttributeType": "S"},
+            {"AttributeName": "tenant_id", "AttributeType": "S"},
+            {"AttributeName": "time_created", "AttributeType": "S"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": BY_TENANT,
+                "KeySchema": [
+                    {"AttributeName": "tenant_id", "KeyType": "HASH"},
+                    {"AttributeName": "time_created", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    }
+
+
+def table_specs(settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Every table the aws adapter needs, as ``create_table`` arguments.
+
+    Args:
+        settings: Supplies the table names; defaults to ``Settings()``'s default names.
+
+    Returns:
+        One dict per table: ``name`` (``jobs`` | ``files`` | ``keys``), ``create_table`` (kwargs
+        for ``DynamoDB.Client.create_table``) and ``ttl_attribute`` (for
+        ``update_time_to_live``, or ``None``).
+
+    Examples:
+        >>> [s["name"] for s in table_specs()]
+        ['jobs', 'files', 'keys']
+    """
+    if settings is None:
+        from framelens.config import Settings
+
+        settings = Settings()
+    keys_table: dict[str, Any] = {
+        "TableName": settings.keys_table,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+    }
+    return [
+        {
+            "name": "jobs",
+            "create_table": _tenant_table(settings.jobs_table, "job_id"),
+            "ttl_attribute": TTL_ATTRIBUTE,
+        },
+        {
+            "name": "files",
+            "create_table": _tenant_table(settings.files_table, "file_id"),
+            "ttl_attribute": None,
+        },
+        {"name": "keys", "create_table": keys_table, "ttl_attribute": TTL_ATTRIBUTE},
+    ]

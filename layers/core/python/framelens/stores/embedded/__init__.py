@@ -1,0 +1,65 @@
+"""The embedded adapter: every store port on one SQLite file (WAL) and a folder of blobs.
+
+Owns: the layout of ``<data_dir>`` (``framelens.db`` and ``blobs/<key>``) and building a
+``Stores`` from it. Durable across restarts and safe for the local server's threads. Does not own
+recovery of interrupted jobs (``framelens.jobs`` uses ``JobStore.list_active``).
+
+Examples:
+    >>> import tempfile, pathlib
+    >>> stores = build_embedded_stores(pathlib.Path(tempfile.mkdtemp()))
+    >>> stores.counters.incr("demo", 1)
+    1.0
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from framelens.stores.embedded._db import Database
+from framelens.stores.embedded.blobs import FolderBlobStore
+from framelens.stores.embedded.keys import SqliteCounterStore, SqliteKeyStore
+from framelens.stores.embedded.records import SqliteFileStore, SqliteJobStore
+from framelens.stores.ports import Stores
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+__all__ = [
+    "FolderBlobStore",
+    "SqliteCounterStore",
+    "SqliteFileStore",
+    "SqliteJobStore",
+    "SqliteKeyStore",
+    "build_embedded_stores",
+    "close_embedded_stores",
+]
+
+
+def build_embedded_stores(data_dir: Path, *, clock: Callable[[], float] = time.time) -> Stores:
+    """Every store on ``<data_dir>/framelens.db`` and ``<data_dir>/blobs``, created if missing.
+
+    Args:
+        data_dir: The folder that holds all state (``FRAMELENS_DATA_DIR``).
+        clock: Epoch seconds for counter expiry; tests inject a fake one.
+
+    Returns:
+        The stores; they share one database, closed by ``close_embedded_stores``.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(data_dir / "framelens.db")
+    return Stores(
+        blobs=FolderBlobStore(data_dir / "blobs"),
+        files=SqliteFileStore(db),
+        jobs=SqliteJobStore(db),
+        keys=SqliteKeyStore(db),
+        counters=SqliteCounterStore(db, clock=clock),
+    )
+
+
+def close_embedded_stores(stores: Stores) -> None:
+    """Close the database behind stores built by ``build_embedded_stores`` (idempotent)."""
+    jobs = stores.jobs
+    if isinstance(jobs, SqliteJobStore):
+        jobs.close()

@@ -1,0 +1,173 @@
+"""The embedded adapter's SQLite database: schema, per-thread connections, write transactions.
+
+Owns: opening ``<data_dir>/framelens.db`` in WAL mode, the schema, and the ``BEGIN IMMEDIATE``
+transactions that make read-modify-write exact across threads and processes. Does not own what
+the tables mean (``records``, ``keys``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from framelens.errors import StoreError, ValidationError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    time_created TEXT NOT NULL,
+    state TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    idem TEXT UNIQUE,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_tenant ON jobs (tenant_id, time_created DESC, id DESC);
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);
+CREATE TABLE IF NOT EXISTS files (
+    file_id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    time_created TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_by_tenant ON files (tenant_id, time_created DESC, file_id DESC);
+CREATE TABLE IF NOT EXISTS keys (
+    key_id TEXT PRIMARY KEY,
+    key_hash TEXT NOT NULL UNIQUE,
+    tenant_id TEXT NOT NULL,
+    time_created TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS keys_by_tenant ON keys (tenant_id, time_created);
+CREATE TABLE IF NOT EXISTS tenants (
+    tenant_id TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value REAL NOT NULL,
+    expires_at REAL
+);
+"""
+
+# Writers queue on SQLite's lock rather than fail: a burst of requests must wait, not 500.
+_BUSY_TIMEOUT_MS = 30_000
+
+
+def iso(dt: datetime) -> str:
+    """A fixed-width UTC timestamp whose string order is its time order (naive means UTC)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def encode_cursor(parts: list[str]) -> str:
+    """An opaque page cursor from the sort key of the last row returned."""
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[str]:
+    """The sort key a cursor carries. Raises ``ValidationError`` for a malformed cursor."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        parts = json.loads(raw)
+    except (ValueError, TypeError) as exc:
+        raise ValidationError("The cursor is not valid; pass back a next_cursor value.") from exc
+    if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
+        raise ValidationError("The cursor is not valid; pass back a next_cursor value.")
+    return parts
+
+
+class Database:
+    """One SQLite file shared by every embedded store; a connection per thread.
+
+    Args:
+        path: The database file; created with its schema when missing.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+        self._closed = False
+        # executescript commits on its own, so it runs outside ``write()``.
+        with self.read() as conn:
+            conn.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN ourselves so read-modify-write takes the
+        # write lock up front (BEGIN IMMEDIATE) instead of upgrading and deadlocking.
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives process crashes; only power loss can drop the last commits.
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        if self._closed:
+            raise StoreError("The embedded store is closed.")
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = self._connect()
+            except sqlite3.Error as exc:
+                raise StoreError(f"Cannot open the database at {self.path}.") from exc
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reads; sqlite errors become ``StoreError``."""
+        try:
+            yield self.conn()
+        except sqlite3.Error as exc:
+            raise StoreError("The embedded database failed.") from exc
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A ``BEGIN IMMEDIATE`` transaction: committed on exit, rolled back on any error."""
+        conn = self.conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError("The embedded database is locked or failed.") from exc
+        try:
+            yield conn
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise StoreError("The embedded database failed.") from exc
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError("The embedded database failed to commit.") from exc
+
+    def ping(self) -> None:
+        """A trivial query, for health checks."""
+        with self.read() as conn:
+            conn.execute("SELECT 1").fetchone()
+
+    def close(self) -> None:
+        """Close every connection; later use raises ``StoreError``. Safe to call twice."""
+        with self._lock:
+            self._closed = True
+            conns, self._all = self._all, []
+        for conn in conns:
+            conn.close()

@@ -1,0 +1,213 @@
+"""Job and file records in SQLite: the embedded ``JobStore`` and ``FileStore``.
+
+Owns: rows holding each record as pydantic JSON plus the indexed columns that queries need
+(tenant, creation time, state, version, idempotency key), conditional writes and newest-first
+cursor pages. Does not own job rules (``framelens.jobs``): it only refuses lost updates.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+from framelens.errors import ConflictError, IdempotencyConflictError, NotFoundError
+from framelens.schemas import FileRecord, JobRecord, JobState
+from framelens.stores.embedded._db import decode_cursor, encode_cursor, iso
+
+if TYPE_CHECKING:
+    from framelens.stores.embedded._db import Database
+
+__all__ = ["SqliteFileStore", "SqliteJobStore"]
+
+_ACTIVE = (JobState.queued.value, JobState.running.value)
+
+
+def _idem(job: JobRecord) -> str | None:
+    # The key is scoped to the tenant: two tenants may use the same Idempotency-Key.
+    if job.idempotency_key is None:
+        return None
+    return f"{job.tenant_id}\x1f{job.idempotency_key}"
+
+
+def _page_query(
+    table: str, id_col: str, tenant_id: str, limit: int, cursor: str | None
+) -> tuple[str, list[object]]:
+    sql = f"SELECT body FROM {table} WHERE tenant_id = ?"  # table and id_col are our constants
+    args: list[object] = [tenant_id]
+    if cursor is not None:
+        created, last_id = decode_cursor(cursor)
+        sql += f" AND (time_created, {id_col}) < (?, ?)"
+        args += [created, last_id]
+    sql += f" ORDER BY time_created DESC, {id_col} DESC LIMIT ?"
+    # One extra row tells whether a next page exists, so the last page has no cursor.
+    args.append(max(1, limit) + 1)
+    return sql, args
+
+
+class SqliteJobStore:
+    """``JobStore`` on the embedded database.
+
+    Args:
+        db: The shared database (see ``build_embedded_stores``).
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create(self, job: JobRecord) -> tuple[JobRecord, bool]:
+        """Insert ``job``, or return the job an earlier request with its idempotency key made.
+
+        Raises:
+            IdempotencyConflictError: The key was used with a different ``request_hash``.
+            ConflictError: A job with this id already exists.
+        """
+        idem = _idem(job)
+        with self.db.write() as conn:
+            if idem is not None:
+                row = conn.execute("SELECT body FROM jobs WHERE idem = ?", (idem,)).fetchone()
+                if row is not None:
+                    existing = JobRecord.model_validate_json(row[0])
+                    if existing.request_hash != job.request_hash:
+                        raise IdempotencyConflictError(
+                            "This Idempotency-Key was already used with a different request "
+                            "body; use a new key for a new request."
+                        )
+                    return existing, False
+            try:
+                conn.execute(
+                    "INSERT INTO jobs (id, tenant_id, time_created, state, version, idem, body)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        job.id,
+                        job.tenant_id,
+                        iso(job.time_created),
+                        job.state.value,
+                        job.version,
+                        idem,
+                        job.model_dump_json(),
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise ConflictError(f"Job {job.id} already exists.") from exc
+        return job, True
+
+    def get(self, job_id: str, tenant_id: str | None = None) -> JobRecord:
+        """The job; another tenant's job raises ``NotFoundError`` like an unknown id."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT tenant_id, body FROM jobs WHERE id = ?", (job_id,)
+            ).fetchone()
+        if row is None or (tenant_id is not None and row[0] != tenant_id):
+            raise NotFoundError(f"Job {job_id} not found.")
+        return JobRecord.model_validate_json(row[1])
+
+    def list(
+        self, tenant_id: str, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[JobRecord], str | None]:
+        """The tenant's jobs newest first and the next page's cursor (``None`` on the last)."""
+        sql, args = _page_query("jobs", "id", tenant_id, limit, cursor)
+        with self.db.read() as conn:
+            rows = conn.execute(sql, args).fetchall()
+        jobs = [JobRecord.model_validate_json(r[0]) for r in rows]
+        if len(jobs) <= max(1, limit):
+            return jobs, None
+        jobs = jobs[: max(1, limit)]
+        return jobs, encode_cursor([iso(jobs[-1].time_created), jobs[-1].id])
+
+    def update(self, job: JobRecord) -> JobRecord:
+        """Write ``job`` if nobody wrote since it was read; returns it at ``version + 1``.
+
+        Raises:
+            ConflictError: The stored version differs from ``job.version``.
+            NotFoundError: The job does not exist.
+        """
+        new = job.model_copy(update={"version": job.version + 1})
+        with self.db.write() as conn:
+            cur = conn.execute(
+                "UPDATE jobs SET state = ?, version = ?, body = ? WHERE id = ? AND version = ?",
+                (new.state.value, new.version, new.model_dump_json(), job.id, job.version),
+            )
+            if cur.rowcount == 1:
+                return new
+            exists = conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job.id,)).fetchone()
+        if exists is None:
+            raise NotFoundError(f"Job {job.id} not found.")
+        raise ConflictError(f"Job {job.id} changed since it was read; re-read and retry.")
+
+    def list_active(self) -> list[JobRecord]:
+        """Every queued or running job of every tenant, oldest first."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT body FROM jobs WHERE state IN (?, ?) ORDER BY time_created", _ACTIVE
+            ).fetchall()
+        return [JobRecord.model_validate_json(r[0]) for r in rows]
+
+    def ping(self) -> None:
+        """A trivial query, for health checks."""
+        self.db.ping()
+
+    def close(self) -> None:
+        """Close the shared database (every embedded store built with it)."""
+        self.db.close()
+
+
+class SqliteFileStore:
+    """``FileStore`` on the embedded database.
+
+    Args:
+        db: The shared database (see ``build_embedded_stores``).
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def put(self, record: FileRecord) -> None:
+        """Create or replace a file record."""
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO files (file_id, tenant_id, time_created, body)"
+                " VALUES (?, ?, ?, ?)",
+                (
+                    record.file_id,
+                    record.tenant_id,
+                    iso(record.time_created),
+                    record.model_dump_json(),
+                ),
+            )
+
+    def get(self, tenant_id: str, file_id: str) -> FileRecord:
+        """The tenant's file. Raises ``NotFoundError`` for unknown and foreign ids."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                "SELECT body FROM files WHERE file_id = ? AND tenant_id = ?",
+                (file_id, tenant_id),
+            ).fetchone()
+        if row is None:
+            raise NotFoundError(f"File {file_id} not found.")
+        return FileRecord.model_validate_json(row[0])
+
+    def list(
+        self, tenant_id: str, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[FileRecord], str | None]:
+        """The tenant's files newest first and the next page's cursor (``None`` on the last)."""
+        sql, args = _page_query("files", "file_id", tenant_id, limit, cursor)
+        with self.db.read() as conn:
+            rows = conn.execute(sql, args).fetchall()
+        files = [FileRecord.model_validate_json(r[0]) for r in rows]
+        if len(files) <= max(1, limit):
+            return files, None
+        files = files[: max(1, limit)]
+        return files, encode_cursor([iso(files[-1].time_created), files[-1].file_id])
+
+    def delete(self, tenant_id: str, file_id: str) -> None:
+        """Remove the record. Raises ``NotFoundError`` for unknown and foreign ids."""
+        with self.db.write() as conn:
+            cur = conn.execute(
+                "DELETE FROM files WHERE file_id = ? AND tenant_id = ?", (file_id, tenant_id)
+            )
+            if cur.rowcount == 0:
+                raise NotFoundError(f"File {file_id} not found.")
+
+    def ping(self) -> None:
+        """A trivial query, for health checks."""
+        self.db.ping()

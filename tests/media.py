@@ -1,0 +1,424 @@
+"""Generated media for tests: small clips, images and bad files whose ground truth is known.
+
+Owns: every synthetic media generator and the session-scoped fixtures built from them. Each
+generator states what it exercises and its ground truth. Everything is written with PyAV (H.264
+``yuv420p``, or AAC for audio) at low resolution, so a whole session builds them in a few seconds.
+
+Wire-up: ``tests/conftest.py`` holds ``pytest_plugins = ["tests.media"]``; tests then use the
+fixtures by name (``cuts_clip``, ``vfr_video``...) or import the generators from ``tests.media``.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from pathlib import Path
+
+SIZE = (160, 120)  # width, height of generated clips
+BGR = tuple[int, int, int]
+RED: BGR = (0, 0, 255)
+GREEN: BGR = (0, 255, 0)
+BLUE: BGR = (255, 0, 0)
+WHITE: BGR = (255, 255, 255)
+GREY: BGR = (128, 128, 128)
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A generated file and what is true about it.
+
+    Attributes:
+        path: where it was written.
+        frames: number of video frames (0 for non-video).
+        fps: nominal frame rate (``None`` for non-video).
+        width: display width (after rotation).
+        height: display height.
+        truth: generator-specific ground truth (documented on each generator).
+    """
+
+    path: Path
+    frames: int = 0
+    fps: Fraction | None = None
+    width: int = 0
+    height: int = 0
+    truth: Any = field(default=None)
+
+
+def write_video(
+    path: Path,
+    images: Iterable[np.ndarray],
+    *,
+    fps: int = 25,
+    pts: Sequence[int] | None = None,
+    time_base: Fraction | None = None,
+    rotation: int = 0,
+    codec: str = "libx264",
+    keyint: int = 12,
+) -> int:
+    """Encode BGR frames to ``path`` (container from its suffix); returns the frame count.
+
+    Keyframes every ``keyint`` frames and two B-frames make seeks and PTS reordering real.
+    ``rotation`` is the clockwise display rotation stored as a display matrix.
+    """
+    container = av.open(str(path), "w")
+    stream = container.add_stream(codec, rate=fps)
+    stream.pix_fmt = "yuv420p"
+    if codec == "libx264":
+        stream.options = {"preset": "ultrafast", "x264-params": f"keyint={keyint}:bframes=2"}
+    else:
+        stream.codec_context.gop_size = keyint
+    if time_base is not None:
+        stream.time_base = time_base
+        stream.codec_context.time_base = time_base
+    if rotation:
+        stream.set_display_rotation(-rotation)  # PyAV takes counter-clockwise degrees
+    count = 0
+    for i, image in enumerate(images):
+        if count == 0:
+            stream.height, stream.width = image.shape[:2]
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
+        frame.pts = pts[i] if pts is not None else i
+        if time_base is not None:
+            frame.time_base = time_base
+        container.mux(stream.encode(frame))
+        count += 1
+    container.mux(stream.encode())
+    container.close()
+    return count
+
+
+def _solid(colour: BGR, size: tuple[int, int] = SIZE) -> np.ndarray:
+    return np.full((size[1], size[0], 3), colour, dtype=np.uint8)
+
+
+def solid_cuts_clip(
+    path: Path,
+    colours: Sequence[BGR] = (RED, GREEN, BLUE, WHITE),
+    seconds_each: float = 1.0,
+    fps: int = 25,
+    size: tuple[int, int] = SIZE,
+) -> Generated:
+    """Solid-colour segments joined by hard cuts (exercises cut detection and frame seeking).
+
+    Truth: ``truth["cuts"]`` = first frame index of every segment after the first
+    (``k * round(seconds_each * fps)``); ``truth["colours"]`` = each segment's BGR colour;
+    frame ``i`` has colour ``colours[i // per_segment]``.
+    """
+    per = round(seconds_each * fps)
+    images = (_solid(c, size) for c in colours for _ in range(per))
+    frames = write_video(path, images, fps=fps)
+    cuts = [k * per for k in range(1, len(colours))]
+    truth = {"cuts": cuts, "colours": list(colours), "per_segment": per}
+    return Generated(path, frames, Fraction(fps), size[0], size[1], truth)
+
+
+def fade_clip(
+    path: Path,
+    colour_a: BGR = RED,
+    colour_b: BGR = BLUE,
+    hold_frames: int = 25,
+    fade_frames: int = 15,
+    fps: int = 25,
+    size: tuple[int, int] = SIZE,
+) -> Generated:
+    """Colour A held, a linear cross-fade to colour B, then B held (a gradual transition).
+
+    Truth: ``truth["fade"]`` = ``(first, last)`` frame indices of the transition: frames
+    ``hold_frames .. hold_frames + fade_frames - 1`` are blends; before is pure A, after pure B.
+    """
+    a, b = np.array(colour_a, float), np.array(colour_b, float)
+    colours = [a] * hold_frames
+    colours += [a + (b - a) * (k + 1) / (fade_frames + 1) for k in range(fade_frames)]
+    colours += [b] * hold_frames
+    images = (_solid(tuple(round(v) for v in c), size) for c in colours)  # type: ignore[arg-type]
+    frames = write_video(path, images, fps=fps)
+    truth = {"fade": (hold_frames, hold_frames + fade_frames - 1)}
+    return Generated(path, frames, Fraction(fps), size[0], size[1], truth)
+
+
+def moving_box_clip(
+    path: Path, frames: int = 50, fps: int = 25, box: int = 24, size: tuple[int, int] = SIZE
+) -> Generated:
+    """A white square moving left to right at constant speed on a dark grey background.
+
+    Truth: ``truth`` = list of per-frame boxes ``(x1, y1, x2, y2)`` (exclusive x2/y2), pixel-exact
+    in the source frames (compression blurs edges by about a pixel).
+    """
+    width, height = size
+    y1 = (height - box) // 2
+    boxes = [
+        (x, y1, x + box, y1 + box)
+        for x in (round(i * (width - box) / max(1, frames - 1)) for i in range(frames))
+    ]
+
+    def images() -> Iterable[np.ndarray]:
+        for x1, top, x2, bottom in boxes:
+            image = _solid((40, 40, 40), size)
+            image[top:bottom, x1:x2] = WHITE
+            yield image
+
+    count = write_video(path, images(), fps=fps)
+    return Generated(path, count, Fraction(fps), width, height, boxes)
+
+
+def noise_clip(
+    path: Path, frames: int = 25, fps: int = 25, seed: int = 0, size: tuple[int, int] = SIZE
+) -> Generated:
+    """Independent uniform noise every frame: maximal activity, no structure, hard to compress.
+
+    Truth: ``truth`` = the seed; every frame differs strongly from its neighbours and no frame
+    is a scene of its own (detectors must not report a cut per frame with sane thresholds).
+    """
+    rng = np.random.default_rng(seed)
+    images = (rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8) for _ in range(frames))
+    count = write_video(path, images, fps=fps)
+    return Generated(path, count, Fraction(fps), size[0], size[1], seed)
+
+
+VFR_TIMESTAMPS_MS = (0, 40, 80, 200, 240, 400, 440, 480, 600, 1000, 1040, 1080)
+
+
+def vfr_clip(path: Path, timestamps_ms: Sequence[int] = VFR_TIMESTAMPS_MS) -> Generated:
+    """Variable frame rate: frames at irregular times (gaps of 40 to 400 ms), grey levels rising.
+
+    Truth: ``truth`` = exact frame timestamps in seconds as ``Fraction`` (first at 0); frame ``i``
+    is solid grey ``20 * i``. ``index / fps`` is wrong for this clip; only PTS is right.
+    """
+    images = (_solid((20 * i,) * 3) for i in range(len(timestamps_ms)))  # type: ignore[arg-type]
+    count = write_video(path, images, pts=timestamps_ms, time_base=Fraction(1, 1000))
+    truth = [Fraction(t, 1000) for t in timestamps_ms]
+    return Generated(path, count, None, SIZE[0], SIZE[1], truth)
+
+
+def rotated_clip(path: Path, rotation: int = 90, frames: int = 10, fps: int = 25) -> Generated:
+    """A 160x120 stored picture with display-rotation metadata (clockwise ``rotation`` degrees).
+
+    Truth: display size is 120x160 for 90/270; the stored frame is grey with a red block in its
+    top-left corner, so after a 90° clockwise turn the red block is in the display's top-right.
+    ``truth`` = the rotation.
+    """
+    image = _solid(GREY)
+    image[:30, :40] = RED
+    count = write_video(path, (image for _ in range(frames)), fps=fps, rotation=rotation)
+    width, height = (SIZE[1], SIZE[0]) if rotation in (90, 270) else SIZE
+    return Generated(path, count, Fraction(fps), width, height, rotation)
+
+
+def audio_only_file(path: Path, seconds: float = 1.0, rate: int = 48000) -> Generated:
+    """An MP4/M4A with one AAC track and no video stream (``ftyp`` magic, yet not a video).
+
+    Truth: validation must refuse it as unsupported (no picture); ``truth`` = duration in seconds.
+    """
+    container = av.open(str(path), "w", format="mp4")
+    stream = container.add_stream("aac", rate=rate)
+    stream.layout = "mono"
+    samples = 1024
+    tone = np.sin(2 * np.pi * 440 * np.arange(int(seconds * rate)) / rate).astype(np.float32)
+    for start in range(0, len(tone), samples):
+        chunk = tone[start : start + samples].reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="mono")
+        frame.sample_rate = rate
+        frame.pts = start
+        container.mux(stream.encode(frame))
+    container.mux(stream.encode())
+    container.close()
+    return Generated(path, truth=seconds)
+
+
+def truncated_copy(src: Path, dst: Path, keep_bytes: int) -> Path:
+    """The first ``keep_bytes`` of ``src``: the magic is intact, the index (MP4 ``moov``, written
+    last) or the frame data is missing. Truth: validation answers unprocessable."""
+    dst.write_bytes(src.read_bytes()[:keep_bytes])
+    return dst
+
+
+def corrupt_copy(src: Path, dst: Path, keep_bytes: int = 64, seed: int = 1) -> Path:
+    """``src`` with everything after its first ``keep_bytes`` replaced by random bytes (same size).
+
+    Truth: the magic still says video/image, but nothing decodes: validation answers unprocessable.
+    """
+    data = src.read_bytes()
+    noise = np.random.default_rng(seed).integers(0, 256, len(data) - keep_bytes, dtype=np.uint8)
+    dst.write_bytes(data[:keep_bytes] + noise.tobytes())
+    return dst
+
+
+def text_file_as_mp4(path: Path) -> Path:
+    """Plain text saved under a ``.mp4`` name. Truth: unsupported (detected as plain text)."""
+    path.write_text("This is not a video, only a note saved as movie.mp4.\n" * 20)
+    return path
+
+
+def _gradient(width: int, height: int) -> np.ndarray:
+    x = np.linspace(0, 255, width, dtype=np.uint8)[None, :].repeat(height, 0)
+    y = np.linspace(0, 255, height, dtype=np.uint8)[:, None].repeat(width, 1)
+    return np.dstack([x, y, np.full_like(x, 128)])
+
+
+def jpeg_image(path: Path, width: int = 320, height: int = 240, quality: int = 90) -> Generated:
+    """A JPEG of a smooth colour gradient. Truth: decodes to ``width`` x ``height``."""
+    ok, buf = cv2.imencode(".jpg", _gradient(width, height), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    path.write_bytes(buf.tobytes())
+    return Generated(path, width=width, height=height)
+
+
+def png_image(path: Path, width: int = 320, height: int = 240) -> Generated:
+    """A lossless PNG of a colour gradient. Truth: size, and pixel ``(y, x)`` = ``_gradient``'s."""
+    ok, buf = cv2.imencode(".png", _gradient(width, height))
+    assert ok
+    path.write_bytes(buf.tobytes())
+    return Generated(path, width=width, height=height, truth=_gradient(width, height))
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def huge_dimensions_png(path: Path, width: int = 30000, height: int = 30000) -> Generated:
+    """A PNG of a few hundred bytes whose IHDR declares ``width`` x ``height`` (8-bit grey).
+
+    Only two rows of pixel data follow, so a decoder would allocate the full frame (900 MB at
+    30000x30000) before failing. Truth: the pixel limit must be checked from the header, before
+    decoding, and refused as too large (``MediaTooLongError``).
+    """
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    rows = zlib.compress(b"\x00" + bytes(width) + b"\x00" + bytes(width))
+    data = b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", ihdr) + _png_chunk(b"IDAT", rows)
+    path.write_bytes(data + _png_chunk(b"IEND", b""))
+    return Generated(path, width=width, height=height)
+
+
+def docx_file(path: Path, paragraphs: Sequence[str] = ("Hello Framelens",)) -> Generated:
+    """A minimal valid DOCX (content types, relationships, ``word/document.xml``).
+
+    Truth: ``truth`` = the paragraphs, in order, one ``<w:p>`` each.
+    """
+    ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    body = "".join(f"<w:p><w:r><w:t>{escape(p)}</w:t></w:r></w:p>" for p in paragraphs)
+    document = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<w:document xmlns:w="{ns}"><w:body>{body}</w:body></w:document>'
+    )
+    content_types = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/word/document.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+    )
+    rels = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/officeDocument" Target="word/document.xml"/></Relationships>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", content_types)
+        archive.writestr("_rels/.rels", rels)
+        archive.writestr("word/document.xml", document)
+    return Generated(path, truth=list(paragraphs))
+
+
+# Session fixtures: each file is generated once per test session.
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A session-wide folder for generated media."""
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def cuts_clip(media_dir: Path) -> Generated:
+    """``solid_cuts_clip``: red, green, blue, white; 25 frames each at 25 fps (cuts 25, 50, 75)."""
+    return solid_cuts_clip(media_dir / "cuts.mp4")
+
+
+@pytest.fixture(scope="session")
+def fade_video(media_dir: Path) -> Generated:
+    """``fade_clip``: red 25 frames, 15-frame fade (frames 25..39), blue 25 frames."""
+    return fade_clip(media_dir / "fade.mp4")
+
+
+@pytest.fixture(scope="session")
+def box_clip(media_dir: Path) -> Generated:
+    """``moving_box_clip``: 50 frames, 24 px white box moving left to right."""
+    return moving_box_clip(media_dir / "box.mp4")
+
+
+@pytest.fixture(scope="session")
+def noise_video(media_dir: Path) -> Generated:
+    """``noise_clip``: 25 frames of uniform noise."""
+    return noise_clip(media_dir / "noise.mp4")
+
+
+@pytest.fixture(scope="session")
+def vfr_video(media_dir: Path) -> Generated:
+    """``vfr_clip`` with ``VFR_TIMESTAMPS_MS``."""
+    return vfr_clip(media_dir / "vfr.mp4")
+
+
+@pytest.fixture(scope="session")
+def rotated_video(media_dir: Path) -> Generated:
+    """``rotated_clip``: 160x120 stored, rotated 90° clockwise for display."""
+    return rotated_clip(media_dir / "rotated.mp4")
+
+
+@pytest.fixture(scope="session")
+def audio_only(media_dir: Path) -> Generated:
+    """``audio_only_file``: a 1 s AAC track in MP4, no video."""
+    return audio_only_file(media_dir / "audio.m4a")
+
+
+@pytest.fixture(scope="session")
+def jpeg_file(media_dir: Path) -> Generated:
+    """``jpeg_image``: 320x240."""
+    return jpeg_image(media_dir / "image.jpg")
+
+
+@pytest.fixture(scope="session")
+def png_file(media_dir: Path) -> Generated:
+    """``png_image``: 320x240."""
+    return png_image(media_dir / "image.png")
+
+
+@pytest.fixture(scope="session")
+def huge_png(media_dir: Path) -> Generated:
+    """``huge_dimensions_png``: header says 30000x30000."""
+    return huge_dimensions_png(media_dir / "huge.png")
+
+
+@pytest.fixture(scope="session")
+def docx(media_dir: Path) -> Generated:
+    """``docx_file`` with two paragraphs."""
+    return docx_file(media_dir / "doc.docx", ("First paragraph", "Second paragraph"))
+
+
+@pytest.fixture(scope="session")
+def bad_media(media_dir: Path, cuts_clip: Generated) -> dict[str, Path]:
+    """Bad uploads by name: ``empty``, ``truncated``, ``corrupt``, ``text_as_mp4``."""
+    empty = media_dir / "empty.mp4"
+    empty.write_bytes(b"")
+    size = cuts_clip.path.stat().st_size
+    return {
+        "empty": empty,
+        "truncated": truncated_copy(cuts_clip.path, media_dir / "truncated.mp4", size // 3),
+        "corrupt": corrupt_copy(cuts_clip.path, media_dir / "corrupt.mp4"),
+        "text_as_mp4": text_file_as_mp4(media_dir / "notes.mp4"),
+    }
