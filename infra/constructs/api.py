@@ -116,20 +116,20 @@ class Api(Construct):
             ),
         )
         integration = apigw.LambdaIntegration(self.function, proxy=True)
-        secured = apigw.MethodOptions(
-            authorizer=authorizer,
-            authorization_type=apigw.AuthorizationType.CUSTOM,
-            api_key_required=True,
-        )
+        secured: dict[str, object] = {
+            "authorizer": authorizer,
+            "authorization_type": apigw.AuthorizationType.CUSTOM,
+            "api_key_required": True,
+        }
         for path in _OPEN_PATHS:
             self.rest_api.root.add_resource(path).add_method("GET", integration)
-        self.rest_api.root.add_method("GET", integration, secured)
+        self.rest_api.root.add_method("GET", integration, **secured)
         proxy = self.rest_api.root.add_resource("{proxy+}")
         # GET and POST are explicit so the usage plan can throttle them separately; ANY takes
         # the rest (PUT, DELETE, PATCH, HEAD, OPTIONS) under the plan's default throttle.
-        get = proxy.add_method("GET", integration, secured)
-        post = proxy.add_method("POST", integration, secured)
-        proxy.add_method("ANY", integration, secured)
+        get = proxy.add_method("GET", integration, **secured)
+        post = proxy.add_method("POST", integration, **secured)
+        proxy.add_method("ANY", integration, **secured)
 
         self.usage_plan = self.rest_api.add_usage_plan(
             "UsagePlan",

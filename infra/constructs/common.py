@@ -29,6 +29,17 @@ ARCHITECTURE = lambda_.Architecture.X86_64
 METRICS_NAMESPACE = "Framelens"
 # Files that must never reach an asset: caches, build metadata, local state.
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/*.egg-info", ".framelens", "cdk.out"]
+# jsii enums carry names, not day counts; these are the retention values offered in props.
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +81,9 @@ class FramelensProps:
     @property
     def log_retention(self) -> logs.RetentionDays:
         """The ``RetentionDays`` member for ``log_retention_days``."""
-        for member in logs.RetentionDays:
-            if member.value == self.log_retention_days:
-                return member
+        member = _RETENTION.get(self.log_retention_days)
+        if member is not None:
+            return member
         raise ValueError(f"log_retention_days={self.log_retention_days} is not a CloudWatch value")
 
 

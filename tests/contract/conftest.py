@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -53,6 +54,54 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+@dataclass
+class AwsRig:
+    """Clients made once per module (client creation dominates test time on moto)."""
+
+    endpoint_url: str | None
+    dynamodb: Any
+    s3: Any
+
+    def settings(self) -> Settings:
+        """Settings naming a fresh, uniquely named set of tables and a bucket."""
+        suffix = uuid.uuid4().hex[:10]
+        return Settings(
+            backend="aws",
+            jobs_table=f"fl-jobs-{suffix}",
+            files_table=f"fl-files-{suffix}",
+            keys_table=f"fl-keys-{suffix}",
+            media_bucket=f"fl-media-{suffix}",
+            aws_endpoint_url=self.endpoint_url,
+        )
+
+    def create(self, settings: Settings) -> None:
+        """Create the tables exactly as ``table_specs`` describes them, and the bucket."""
+        from framelens.stores.aws import table_specs
+
+        for spec in table_specs(settings):
+            self.dynamodb.create_table(**spec["create_table"])
+            name = spec["create_table"]["TableName"]
+            self.dynamodb.get_waiter("table_exists").wait(TableName=name)
+            if spec["ttl_attribute"]:
+                self.dynamodb.update_time_to_live(
+                    TableName=name,
+                    TimeToLiveSpecification={
+                        "Enabled": True,
+                        "AttributeName": spec["ttl_attribute"],
+                    },
+                )
+        self.s3.create_bucket(Bucket=settings.media_bucket)
+
+    def delete(self, settings: Settings) -> None:
+        """Remove what ``create`` made."""
+        for table in (settings.jobs_table, settings.files_table, settings.keys_table):
+            self.dynamodb.delete_table(TableName=table)
+        listed = self.s3.list_objects_v2(Bucket=settings.media_bucket).get("Contents", [])
+        for obj in listed:
+            self.s3.delete_object(Bucket=settings.media_bucket, Key=obj["Key"])
+        self.s3.delete_bucket(Bucket=settings.media_bucket)
+
+
 def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # Fake credentials so nothing can ever reach a real account.
     for name, value in {
@@ -66,31 +115,34 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def _create_aws_resources(session: Any, settings: Settings) -> None:
-    from framelens.stores.aws import table_specs
+def _rig(endpoint_url: str | None) -> AwsRig:
+    import boto3
 
-    ddb = session.client("dynamodb", endpoint_url=settings.aws_endpoint_url)
-    for spec in table_specs(settings):
-        ddb.create_table(**spec["create_table"])
-        name = spec["create_table"]["TableName"]
-        ddb.get_waiter("table_exists").wait(TableName=name)
-        if spec["ttl_attribute"]:
-            ddb.update_time_to_live(
-                TableName=name,
-                TimeToLiveSpecification={"Enabled": True, "AttributeName": spec["ttl_attribute"]},
-            )
-    s3 = session.client("s3", endpoint_url=settings.aws_endpoint_url)
-    s3.create_bucket(Bucket=settings.media_bucket)
+    session = boto3.session.Session(region_name="us-east-1")
+    return AwsRig(
+        endpoint_url=endpoint_url,
+        dynamodb=AtomicRequests(session.client("dynamodb", endpoint_url=endpoint_url)),
+        s3=session.client("s3", endpoint_url=endpoint_url),
+    )
 
 
-def _delete_aws_resources(session: Any, settings: Settings) -> None:
-    ddb = session.client("dynamodb", endpoint_url=settings.aws_endpoint_url)
-    for table in (settings.jobs_table, settings.files_table, settings.keys_table):
-        ddb.delete_table(TableName=table)
-    s3 = session.resource("s3", endpoint_url=settings.aws_endpoint_url)
-    bucket = s3.Bucket(settings.media_bucket)
-    bucket.objects.all().delete()
-    bucket.delete()
+@pytest.fixture(scope="module")
+def moto_rig() -> Iterator[AwsRig]:
+    """moto's in-process AWS for one test module."""
+    from moto import mock_aws
+
+    with pytest.MonkeyPatch.context() as mp:
+        _aws_env(mp)
+        with mock_aws():
+            yield _rig(None)
+
+
+@pytest.fixture(scope="module")
+def localstack_rig() -> Iterator[AwsRig]:
+    """LocalStack at ``LOCALSTACK_ENDPOINT``."""
+    with pytest.MonkeyPatch.context() as mp:
+        _aws_env(mp)
+        yield _rig(os.environ["LOCALSTACK_ENDPOINT"])
 
 
 @pytest.fixture(
@@ -105,7 +157,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def stores(
-    backend: str, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    backend: str, tmp_path: Path, clock: FakeClock, request: pytest.FixtureRequest
 ) -> Iterator[Stores]:
     """A fresh, empty set of stores on the adapter ``backend`` names."""
     if backend == "embedded":
@@ -116,35 +168,12 @@ def stores(
         close_embedded_stores(built)
         return
 
-    import boto3
-
     from framelens.stores.aws import build_aws_stores
 
-    if backend == "aws":
-        from moto import mock_aws
-
-        _aws_env(monkeypatch)
-        with mock_aws():
-            settings = Settings(backend="aws")
-            session = boto3.session.Session(region_name="us-east-1")
-            _create_aws_resources(session, settings)
-            ddb = AtomicRequests(session.client("dynamodb"))
-            yield build_aws_stores(settings, session=session, dynamodb=ddb, clock=clock)
-        return
-
-    suffix = uuid.uuid4().hex[:10]
-    _aws_env(monkeypatch)
-    settings = Settings(
-        backend="aws",
-        jobs_table=f"fl-jobs-{suffix}",
-        files_table=f"fl-files-{suffix}",
-        keys_table=f"fl-keys-{suffix}",
-        media_bucket=f"fl-media-{suffix}",
-        aws_endpoint_url=os.environ["LOCALSTACK_ENDPOINT"],
-    )
-    session = boto3.session.Session(region_name="us-east-1")
-    _create_aws_resources(session, settings)
+    rig: AwsRig = request.getfixturevalue("moto_rig" if backend == "aws" else "localstack_rig")
+    settings = rig.settings()
+    rig.create(settings)
     try:
-        yield build_aws_stores(settings, session=session, clock=clock)
+        yield build_aws_stores(settings, dynamodb=rig.dynamodb, s3=rig.s3, clock=clock)
     finally:
-        _delete_aws_resources(session, settings)
+        rig.delete(settings)

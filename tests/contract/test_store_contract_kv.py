@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from framelens.errors import NotFoundError
+from framelens.errors import NotFoundError, ValidationError
 from framelens.schemas import FileRecord, KeyRecord, MediaType, Plan, Tenant
 from tests.contract.helpers import BASE_TIME, FakeClock, make_job
 
@@ -138,6 +138,13 @@ def test_blob_bytes_ranges_and_size(stores: Stores) -> None:
     chunks = list(stores.blobs.iter_range("media/acme/f1.bin", 100, 5099, chunk=1000))
     assert b"".join(chunks) == data[100:5100]
     assert len(chunks) >= 5
+
+
+def test_unsatisfiable_blob_range_is_a_validation_error(stores: Stores) -> None:
+    stores.blobs.put("r/x", b"0123456789", "text/plain")
+    assert stores.blobs.get_range("r/x", 8, 50) == b"89"
+    with pytest.raises(ValidationError):
+        stores.blobs.get_range("r/x", 10, 20)
 
 
 def test_blob_put_from_stream_overwrites(stores: Stores) -> None:

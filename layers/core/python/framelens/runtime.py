@@ -7,11 +7,13 @@ an adapter. Heavy parts (models, the local runner's worker pool) are created laz
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from framelens.analyzers.registry import known_modules
 from framelens.auth import KeyService, Quotas, RateLimiter
 from framelens.config import Settings, get_settings
+from framelens.jobs.fetch import vet_url
 from framelens.jobs.latency import LatencyStats
 from framelens.jobs.service import JobService
 
@@ -90,7 +92,11 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
         quotas=quotas,
         latency=LatencyStats(stores.counters),
         jobs=JobService(
-            stores, quotas, known_modules=known_modules, ttl_days=settings.job_ttl_days
+            stores,
+            quotas,
+            known_modules=known_modules,
+            url_guard=partial(vet_url, allow_private=settings.allow_private_network),
+            ttl_days=settings.job_ttl_days,
         ),
     )
     if settings.backend == "aws":

@@ -21,8 +21,11 @@ PIPELINE_MODULES: frozenset[str] = frozenset({"probe"})
 # One line per analyzer: job module name -> "module:Class".
 _ANALYZERS: dict[str, str] = {
     "best_frames": "framelens.analyzers.best_frames:BestFramesAnalyzer",
+    "objects": "framelens.analyzers.objects:ObjectsAnalyzer",
     "scenes": "framelens.analyzers.scenes:ScenesAnalyzer",
     "sections": "framelens.analyzers.sections:SectionsAnalyzer",
+    "tags": "framelens.analyzers.tags:TagsAnalyzer",
+    "tracking": "framelens.analyzers.tracking:TrackingAnalyzer",
 }
 
 

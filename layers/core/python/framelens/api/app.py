@@ -13,7 +13,14 @@ from fastapi import FastAPI
 
 from framelens import __version__
 from framelens.api.errors import install_error_handlers
-from framelens.api.routers import health, jobs, latency, media
+from framelens.api.routers import (
+    health,
+    jobs,
+    latency,
+    media,
+    seed_best_frame,
+    seed_videos,
+)
 
 if TYPE_CHECKING:
     from framelens.runtime import Services
@@ -43,4 +50,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(media.router)
     app.include_router(jobs.router)
     app.include_router(latency.router)
+    app.include_router(seed_best_frame.health_router)
+    app.include_router(seed_best_frame.router)
+    app.include_router(seed_videos.router)
     return app

@@ -141,6 +141,18 @@ class AnalyzerResult(BaseModel):
         return []
 
 
+def _result_class(name: str) -> type[AnalyzerResult]:
+    """The most specific ``AnalyzerResult`` subclass declaring ``analyzer = name``."""
+    pending: list[type[AnalyzerResult]] = list(AnalyzerResult.__subclasses__())
+    while pending:
+        sub = pending.pop()
+        field_info = sub.model_fields.get("analyzer")
+        if field_info is not None and field_info.default == name:
+            return sub
+        pending.extend(sub.__subclasses__())
+    return AnalyzerResult
+
+
 class Analyzer(ABC):
     """One analysis capability, fed by the shared decode pass.
 
@@ -156,8 +168,15 @@ class Analyzer(ABC):
 
     @classmethod
     def load_result(cls, data: dict[str, Any]) -> AnalyzerResult:
-        """Parse a stored result (a segment's part) back into the typed result."""
-        return cls.result_type.model_validate(data)
+        """Parse a stored result (a segment's part) back into the typed result.
+
+        Without an explicit ``result_type``, the result class is the ``AnalyzerResult``
+        subclass whose ``analyzer`` field defaults to the stored ``analyzer`` name.
+        """
+        result_type = cls.result_type
+        if result_type is AnalyzerResult:
+            result_type = _result_class(str(data.get("analyzer", cls.name)))
+        return result_type.model_validate(data)
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         self.options: dict[str, Any] = dict(options or {})

@@ -74,6 +74,7 @@ class JobService:
         dispatcher: Dispatcher | None = None,
         *,
         known_modules: Callable[[], list[str]] | None = None,
+        url_guard: Callable[[str], object] | None = None,
         ttl_days: int = 30,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -81,6 +82,7 @@ class JobService:
         self._quotas = quotas
         self.dispatcher = dispatcher
         self._known_modules = known_modules
+        self._url_guard = url_guard
         self._ttl_days = ttl_days
         self._now = now
 
@@ -109,6 +111,8 @@ class JobService:
         if max_processing_time < 0:
             raise ValidationError("Max-Processing-Time must be an integer >= 0 (0 = unlimited)")
         self._check_modules(request.modules)
+        if self._url_guard is not None and request.webhook is not None:
+            self._url_guard(str(request.webhook.url))
         media_seconds = self._check_sources(principal.tenant_id, request.sources)
         self._quotas.check_media_seconds(principal, media_seconds)
 
@@ -180,6 +184,8 @@ class JobService:
         """Check ``storage://`` sources exist for the tenant; return their known media seconds."""
         seconds = 0.0
         for src in sources:
+            if src.startswith(("https://", "http://")) and self._url_guard is not None:
+                self._url_guard(src)  # refuse private/metadata hosts now, with a 400
             if not src.startswith("storage://"):
                 continue
             file_id = src.removeprefix("storage://")

@@ -30,8 +30,9 @@ class BlobArtifactSink(ArtifactSink):
 
     def put(self, name: str, data: bytes, content_type: str) -> str:
         """Store ``data`` as ``<prefix>/<name>`` and return the blob key."""
-        if "/" in name or name.startswith("."):
-            raise ValueError(f"artifact name {name!r} must be a plain file name")
+        parts = name.split("/")
+        if name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            raise ValueError(f"artifact name {name!r} must be a relative path without '..'")
         key = f"{self._prefix}/{name}"
         self._blobs.put(key, data, content_type)
         return key

@@ -91,6 +91,7 @@ def translate(exc: ClientError | BotoCoreError, what: str) -> NoReturn:
     Raises:
         ConflictError: A conditional write lost.
         NotFoundError: The object or item does not exist.
+        ValidationError: A byte range starts past the end of the object.
         StoreError: Anything else (throttling after retries, missing tables, network).
     """
     if isinstance(exc, ClientError):
@@ -99,6 +100,8 @@ def translate(exc: ClientError | BotoCoreError, what: str) -> NoReturn:
             raise ConflictError(f"{what} changed concurrently; re-read and retry.") from exc
         if code in _MISSING:
             raise NotFoundError(f"{what} not found.") from exc
+        if code == "InvalidRange":
+            raise ValidationError(f"The byte range is not satisfiable for {what}.") from exc
         raise StoreError(f"Storage failed for {what} ({code}).") from exc
     raise StoreError(f"Storage is unreachable for {what}.") from exc
 

@@ -86,8 +86,15 @@ class FolderBlobStore:
         return b"".join(self.iter_range(key, start, end))
 
     def iter_range(self, key: str, start: int, end: int, chunk: int = 1 << 20) -> Iterator[bytes]:
-        """Stream bytes ``start..end`` inclusive; ``NotFoundError`` is raised before streaming."""
+        """Stream bytes ``start..end`` inclusive; errors are raised before streaming.
+
+        Raises:
+            NotFoundError: ``key`` holds nothing.
+            ValidationError: ``start`` is past the end or after ``end`` (HTTP 416, like S3).
+        """
         path = self._existing(key)
+        if start < 0 or start > end or start >= path.stat().st_size:
+            raise ValidationError(f"Range {start}-{end} is not satisfiable for {key!r}.")
         return _read_range(path, start, end, chunk)
 
     def size(self, key: str) -> int:

@@ -1,0 +1,28 @@
+"""The stateful stack: the media bucket and the tables (RETAIN, pinned logical IDs).
+
+Kept apart from everything else so the service stack can be destroyed and redeployed freely.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra.constructs.storage import Storage
+
+
+class StorageStack(Stack):
+    """Media bucket and DynamoDB tables.
+
+    Attributes:
+        storage: The storage construct (bucket, tables).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.storage = Storage(self, "Storage")
+        CfnOutput(self, "MediaBucketName", value=self.storage.bucket.bucket_name)
+        for name, table in self.storage.tables.items():
+            CfnOutput(self, f"{name.capitalize()}TableName", value=table.table_name)

@@ -1,0 +1,94 @@
+"""Best frames: the score ranks clean over blurred and noisy; winners are stored as images."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+from framelens.analyzers.best_frames import BestFramesAnalyzer, frame_scores
+from framelens.engine.base import ArtifactSink, RunContext
+from framelens.engine.run import run_analyzers
+from framelens.schemas.results_video import BestFrame, BestFramesResult
+from tests.media_scenes import make_scene_clip
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+class MemorySink(ArtifactSink):
+    def __init__(self) -> None:
+        self.blobs: dict[str, tuple[bytes, str]] = {}
+
+    def put(self, name: str, data: bytes, content_type: str) -> str:
+        self.blobs[name] = (data, content_type)
+        return f"mem/{name}"
+
+
+def _textured() -> np.ndarray:
+    rng = np.random.default_rng(7)
+    small = rng.integers(0, 256, (24, 32), dtype=np.uint8)
+    img = cv2.resize(small, (320, 240), interpolation=cv2.INTER_NEAREST)
+    return cv2.GaussianBlur(img, (3, 3), 0)
+
+
+def test_clean_ranks_above_blurred_and_noisy() -> None:
+    # GIVEN a clean frame, a blurred copy and a noisy copy
+    clean = _textured()
+    blurred = cv2.GaussianBlur(clean, (0, 0), 3)
+    noise = np.random.default_rng(1).normal(0, 20, clean.shape)
+    noisy = np.clip(clean + noise, 0, 255).astype(np.uint8)
+    # WHEN scored
+    scores = {n: frame_scores(img).score for n, img in
+              [("clean", clean), ("blurred", blurred), ("noisy", noisy)]}
+    # THEN clean is first
+    assert max(scores, key=scores.__getitem__) == "clean"
+    assert scores["clean"] > scores["blurred"] and scores["clean"] > scores["noisy"]
+
+
+def test_motion_lowers_the_score() -> None:
+    img = _textured()
+    assert frame_scores(img, motion=0.0).score > frame_scores(img, motion=0.05).score
+
+
+def test_top_k_are_diverse_and_stored_as_jpeg(tmp_path: Path) -> None:
+    # GIVEN a 6 s clip  WHEN best_frames runs with k=3
+    clip = make_scene_clip(tmp_path / "s.mp4", [(None, 50), ("cut", 50), ("cut", 50)])
+    sink = MemorySink()
+    result = run_analyzers(clip.path, [BestFramesAnalyzer({"k": 3})], RunContext(artifacts=sink))
+    frames = result["best_frames"].frames  # type: ignore[attr-defined]
+    # THEN three frames at least 1 s apart, sorted by score, each stored as a decodable JPEG
+    assert len(frames) == 3
+    times = sorted(f.timestamp for f in frames)
+    assert all(b - a >= 1.0 for a, b in zip(times, times[1:], strict=False))
+    assert [f.scores.score for f in frames] == sorted((f.scores.score for f in frames),
+                                                      reverse=True)
+    for f in frames:
+        data, ctype = sink.blobs[f.artifact_key.removeprefix("mem/")]
+        assert ctype == "image/jpeg" and data[:2] == b"\xff\xd8"
+        assert cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR).shape == (96, 160, 3)
+
+
+def test_png_on_request(tmp_path: Path) -> None:
+    clip = make_scene_clip(tmp_path / "s.mp4", [(None, 30)])
+    sink = MemorySink()
+    run_analyzers(clip.path, [BestFramesAnalyzer({"k": 1, "format": "png"})],
+                  RunContext(artifacts=sink))
+    [(data, ctype)] = sink.blobs.values()
+    assert ctype == "image/png" and data[:4] == b"\x89PNG"
+
+
+def test_merge_reselects_from_all_candidates() -> None:
+    # GIVEN two segment results whose best candidates are 0.5 s apart
+    base = frame_scores(_textured())
+    worse = base.model_copy(update={"score": base.score - 0.1})
+    opts = {"k": 2, "min_gap_seconds": 1.0}
+    p1 = BestFramesResult(candidates=[BestFrame(frame_index=10, timestamp=1.0, scores=base)],
+                          options=opts)
+    p2 = BestFramesResult(candidates=[BestFrame(frame_index=22, timestamp=1.5, scores=worse),
+                                      BestFrame(frame_index=60, timestamp=4.0, scores=worse)],
+                          options=opts)
+    # WHEN merged  THEN the candidate within the gap of the best is skipped
+    merged = BestFramesAnalyzer.merge([p1, p2])
+    assert [f.frame_index for f in merged.frames] == [10, 60]
