@@ -9,12 +9,14 @@ half-open frame range of the transition (fade-out + black + fade-in, or the blen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import av
 import cv2
 import numpy as np
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["Boundary", "SceneClip", "make_scene_clip"]
 
@@ -92,7 +94,9 @@ def make_scene_clip(
         elif kind == "fade" and prev_shot is not None:
             a = len(frames)
             for i in range(transition_len):
-                frames.append((_with_box(prev_shot, t) * (1 - (i + 1) / transition_len)).astype(np.uint8))
+                frames.append(
+                    (_with_box(prev_shot, t) * (1 - (i + 1) / transition_len)).astype(np.uint8)
+                )
                 t += 1
             frames.extend(np.zeros((h, w, 3), np.uint8) for _ in range(4))
             for i in range(transition_len):
@@ -103,7 +107,9 @@ def make_scene_clip(
             a = len(frames)
             for i in range(transition_len):
                 alpha = (i + 1) / (transition_len + 1)
-                mix = cv2.addWeighted(_with_box(prev_shot, t), 1 - alpha, _with_box(shot, t), alpha, 0)
+                mix = cv2.addWeighted(
+                    _with_box(prev_shot, t), 1 - alpha, _with_box(shot, t), alpha, 0
+                )
                 frames.append(mix)
                 t += 1
             truth.append(Boundary("dissolve", (a + len(frames)) // 2, (a, len(frames))))

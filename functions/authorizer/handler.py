@@ -3,7 +3,9 @@
 Owns: turning the authorizer event into ``framelens.auth`` calls and the answer into an IAM
 policy. Accepts ``X-API-Key``, ``Authorization: Key`` and ``Authorization: Bearer``
 (``auth.extract_key``). Deliberately light: no FastAPI, no media libraries (cold import is
-measured in ``tests/infra``).
+measured in ``tests/infra``). No powertools ``Tracer`` either: importing the X-Ray SDK builds a
+botocore client at import time (0.3-0.8 s), more than this function's whole budget; Lambda's
+active tracing still records the function's segment.
 
 Answers:
 - a valid key: ``Allow`` on the whole stage (so a cached answer fits every route), context
@@ -20,23 +22,24 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 
-from framelens.auth import KeyService, extract_key, hash_key
+from framelens.auth import extract_key, hash_key
 from framelens.errors import AuthError
 from framelens.runtime import build_services
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+    from framelens.auth import KeyService
+
 logger = Logger()
-tracer = Tracer()
 UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway maps to 401
 
 
 @cache
 def _keys() -> KeyService:
-    return KeyService(build_services().stores.keys)
+    return build_services().keys
 
 
 def stage_arn(method_arn: str) -> str:
@@ -74,7 +77,6 @@ def allow(event: dict[str, Any], secret: str, principal: Any) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """REQUEST authorizer event in, policy out; raises ``Exception("Unauthorized")`` for 401."""
     secret = extract_key(event.get("headers") or {})
@@ -82,6 +84,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         principal = _keys().authenticate(secret)
     except AuthError as exc:
         logger.info("rejected", extra={"reason": exc.code, "path": event.get("path")})
-        raise Exception(UNAUTHORIZED) from None  # noqa: TRY002 - API Gateway's 401 contract
+        raise Exception(UNAUTHORIZED) from None
     logger.append_keys(tenant_id=principal.tenant_id, key_id=principal.key_id)
     return allow(event, secret or "", principal)

@@ -55,8 +55,9 @@ def parse_event(event: dict[str, Any]) -> list[Upload]:
     """The uploads an S3 notification names (sidecars left out).
 
     Examples:
-        >>> [u.key for u in parse_event({"Records": [{"s3": {"object": {"key": "uploads/a+b.mp4"}}}]})]
-        ['uploads/a b.mp4']
+        >>> event = {"Records": [{"s3": {"object": {"key": "uploads/a+b%C3%A9.mp4"}}}]}
+        >>> [u.key for u in parse_event(event)]
+        ['uploads/a bé.mp4']
     """
     uploads = []
     for record in event.get("Records", []):

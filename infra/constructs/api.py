@@ -17,6 +17,7 @@ headers) is ``framelens.auth.RateLimiter`` inside the API function.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
@@ -34,6 +35,13 @@ if TYPE_CHECKING:
 BINARY_MEDIA_TYPES = ["multipart/form-data", "video/*", "image/*", "application/octet-stream"]
 # Health stays open, as in the seeds ("No authentication required").
 _OPEN_PATHS = ("health",)
+_GATEWAY_RESPONSES = (
+    (apigw.ResponseType.UNAUTHORIZED, "401", "Invalid or missing API key"),
+    (apigw.ResponseType.ACCESS_DENIED, "403", "Forbidden"),
+    (apigw.ResponseType.THROTTLED, "429", "Too Many Requests"),
+    (apigw.ResponseType.QUOTA_EXCEEDED, "429", "Monthly request quota exceeded"),
+    (apigw.ResponseType.REQUEST_TOO_LARGE, "413", "Request over 10 MB: use a presigned upload"),
+)
 
 
 def per_minute_throttle(per_minute: int) -> apigw.ThrottleSettings:
@@ -98,6 +106,10 @@ class Api(Construct):
             identity_sources=[],
             results_cache_ttl=Duration.seconds(0),
         )
+        # CDK writes IdentitySource "" for an empty list; leaving the property out is the
+        # documented form for an uncached REQUEST authorizer.
+        authorizer_cfn = authorizer.node.default_child
+        authorizer_cfn.add_property_deletion_override("IdentitySource")  # type: ignore[union-attr]
 
         self.rest_api = apigw.RestApi(
             self,
@@ -130,6 +142,15 @@ class Api(Construct):
         get = proxy.add_method("GET", integration, **secured)
         post = proxy.add_method("POST", integration, **secured)
         proxy.add_method("ANY", integration, **secured)
+
+        # Seed 000's error bodies for what API Gateway answers itself (no Lambda involved).
+        for response_type, status, detail in _GATEWAY_RESPONSES:
+            self.rest_api.add_gateway_response(
+                f"{response_type.response_type}Response",
+                type=response_type,
+                status_code=status,
+                templates={"application/json": json.dumps({"detail": detail})},
+            )
 
         self.usage_plan = self.rest_api.add_usage_plan(
             "UsagePlan",

@@ -109,7 +109,7 @@ class _PipInstall:
     def __init__(self, requirements: Path) -> None:
         self._requirements = requirements
 
-    def try_bundle(self, output_dir: str, options: Any) -> bool:  # noqa: ARG002 - jsii signature
+    def try_bundle(self, output_dir: str, options: Any) -> bool:
         target = Path(output_dir) / "python"
         command = [
             sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
@@ -117,7 +117,7 @@ class _PipInstall:
             "--python-version", "3.11", "--only-binary=:all:",
             "--target", str(target), "-r", str(self._requirements),
         ]  # fmt: skip
-        subprocess.run(command, check=True)  # noqa: S603 - fixed argv, no shell
+        subprocess.run(command, check=True)
         return True
 
 

@@ -32,8 +32,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
-from framelens.orchestration.stages import FAILURE_STAGES, STAGES, RetryPolicy, Stage
 
+from framelens.orchestration.stages import FAILURE_STAGES, STAGES, RetryPolicy, Stage
 from infra.constructs.common import REPO_ROOT, FramelensProps, powertools_env
 from infra.constructs.gpu import WORKER_CONTAINER, image_excludes
 
@@ -181,7 +181,7 @@ class Pipeline(Construct):
             state.add_catch(failure_chain, errors=[sfn.Errors.ALL], result_path="$.error")
             chain = sfn.Chain.start(state) if chain is None else chain.next(state)
             previous = stage
-        assert chain is not None  # noqa: S101 - STAGES is never empty
+        assert chain is not None
         return chain
 
     def _function_for(self, stage: Stage) -> lambda_.IFunction:
@@ -238,7 +238,7 @@ class Pipeline(Construct):
             GPU_PREPARE_STATE,
             parameters={
                 "result_key": sfn.JsonPath.format(
-                    "jobs/{}/parts/{}.json",
+                    "work/{}/gpu/{}.json",
                     sfn.JsonPath.string_at("$.job_id"),
                     sfn.JsonPath.uuid(),
                 )
@@ -246,7 +246,7 @@ class Pipeline(Construct):
             result_path="$.gpu",
         )
         container = self._gpu.task_definition.find_container(WORKER_CONTAINER)
-        assert container is not None  # noqa: S101 - defined in gpu.py
+        assert container is not None
         gpu = tasks.EcsRunTask(
             self,
             GPU_TASK_STATE,

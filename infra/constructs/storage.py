@@ -16,16 +16,23 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
+
 from framelens.config import Settings
 from framelens.stores.aws.tables import table_specs
 
 # Pinned CloudFormation logical IDs. Never change these: a new ID means a new, empty resource.
 MEDIA_BUCKET_ID = "FramelensMediaBucket"
-TABLE_IDS = {"jobs": "FramelensJobsTable", "files": "FramelensFilesTable", "keys": "FramelensKeysTable"}
+TABLE_IDS = {
+    "jobs": "FramelensJobsTable",
+    "files": "FramelensFilesTable",
+    "keys": "FramelensKeysTable",
+}
 
-# Prefix → days until expiry. uploads/ are the S3-drop sources; results/ and derived/ are
-# rebuilt on demand; jobs/ holds pipeline parts. models/ and media/ never expire.
-_EXPIRY_DAYS = {"uploads/": 30, "results/": 30, "derived/": 14, "jobs/": 7}
+# Prefix → days until expiry, matching the job TTL (Settings.job_ttl_days = 30): uploads/ are
+# S3-drop sources, results/ and artifacts/ belong to a job, work/ holds pipeline parts (only
+# needed until aggregate), records/ holds oversized job bodies (outlive their item a little).
+# media/ (files the API stores on request) and models/ never expire.
+_EXPIRY_DAYS = {"uploads/": 30, "results/": 30, "artifacts/": 30, "work/": 7, "records/": 35}
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,
     "N": dynamodb.AttributeType.NUMBER,
@@ -52,7 +59,7 @@ class Storage(Construct):
     """The media bucket and the jobs/files/keys tables.
 
     Attributes:
-        bucket: The media bucket (uploads/, media/, derived/, results/, models/, jobs/).
+        bucket: The media bucket (uploads/, media/, artifacts/, results/, work/, models/).
         tables: ``jobs``, ``files``, ``keys`` → table.
     """
 

@@ -7,10 +7,9 @@ state-machine names reach the functions as ``FRAMELENS_*`` environment variables
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import CfnOutput, Stack
-from constructs import Construct
 
 from infra.constructs.api import Api
 from infra.constructs.common import FramelensProps, Layers
@@ -18,7 +17,11 @@ from infra.constructs.gpu import GpuCompute
 from infra.constructs.ingest import Ingest
 from infra.constructs.observability import Observability
 from infra.constructs.pipeline import Pipeline
-from infra.constructs.storage import Storage
+
+if TYPE_CHECKING:
+    from constructs import Construct
+
+    from infra.constructs.storage import Storage
 
 
 def storage_environment(storage: Storage) -> dict[str, str]:

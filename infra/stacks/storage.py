@@ -5,12 +5,14 @@ Kept apart from everything else so the service stack can be destroyed and redepl
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import CfnOutput, Stack
-from constructs import Construct
 
 from infra.constructs.storage import Storage
+
+if TYPE_CHECKING:
+    from constructs import Construct
 
 
 class StorageStack(Stack):

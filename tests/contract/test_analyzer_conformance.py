@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from framelens.engine.base import Analyzer as AnalyzerT
 
 NAMES = [n for n in known_modules() if n in {"scenes", "best_frames", "sections"}]
-MEDIA = MediaInfo(media_type="video", width=64, height=48, fps=Fraction(10),
-                  frames=30, duration=Fraction(3))
+MEDIA = MediaInfo(
+    media_type="video", width=64, height=48, fps=Fraction(10), frames=30, duration=Fraction(3)
+)
 
 
 def _frames(needs: FrameNeeds) -> list[Frame]:
@@ -25,7 +26,9 @@ def _frames(needs: FrameNeeds) -> list[Frame]:
     shape: tuple[int, ...] = (48, 64) if needs.colour == "gray" else (48, 64, 3)
     out = []
     for i in range(30):
-        img = rng.integers(0, 256, shape, dtype=np.uint8) if i >= 15 else np.full(shape, 90, np.uint8)
+        img = (
+            rng.integers(0, 256, shape, dtype=np.uint8) if i >= 15 else np.full(shape, 90, np.uint8)
+        )
         out.append(Frame(i, Fraction(i, 10), img))
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -159,9 +160,7 @@ def test_upload_over_the_size_limit_is_413(
     assert "/v1/uploads" in assert_error(resp, 413, "payload_too_large")["message"]
 
 
-def test_multipart_without_the_file_field_is_422_naming_it(
-    api: Api, cuts_clip: Generated
-) -> None:
+def test_multipart_without_the_file_field_is_422_naming_it(api: Api, cuts_clip: Generated) -> None:
     resp = api.post("/v1/media", files={"video": ("c.mp4", cuts_clip.path.read_bytes())})
     error = assert_error(resp, 422, "missing_file")
     assert "'file'" in error["message"]
@@ -314,9 +313,6 @@ def test_cancel_ends_the_job_and_a_second_cancel_is_409(
     # THEN cancelling again is a conflict, and releasing the pipeline does not revive it
     assert_error(api.delete(f"/v1/jobs/{job_id}"), 409, "invalid_job_state")
     gate.set()
-    api.wait(job_id, until=lambda j: True)
-    import time
-
     time.sleep(0.3)
     assert api.job(job_id)["state"] == "cancelled"
 
@@ -331,9 +327,7 @@ def test_jobs_are_listed_newest_first_with_a_cursor(api: Api, source: str) -> No
     assert second["next_cursor"] is None
 
 
-def test_latency_is_null_before_and_measured_after_a_finished_job(
-    api: Api, source: str
-) -> None:
+def test_latency_is_null_before_and_measured_after_a_finished_job(api: Api, source: str) -> None:
     before = api.get("/v1/latency", params={"media_type": "video"})
     assert before.status_code == 200
     assert before.json() == {"media_type": "video", "unit": "second", "latency_ms_per_unit": None}
@@ -349,3 +343,17 @@ def test_latency_is_null_before_and_measured_after_a_finished_job(
 
 def test_latency_with_a_bad_media_type_is_422(api: Api) -> None:
     assert_error(api.get("/v1/latency", params={"media_type": "audio"}), 422, "validation_error")
+
+
+def test_results_with_a_forged_cursor_are_400(api: Api, source: str) -> None:
+    job_id = api.create_job([source]).json()["id"]
+    api.wait(job_id)
+    resp = api.get(f"/v1/jobs/{job_id}/results", params={"cursor": "not-a-cursor"})
+    assert "cursor" in assert_error(resp, 400, "bad_request")["message"]
+
+
+def test_artifact_path_escaping_the_job_is_404(api: Api, source: str) -> None:
+    job_id = api.create_job([source]).json()["id"]
+    api.wait(job_id)
+    resp = api.get(f"/v1/jobs/{job_id}/artifacts/a/%2E%2E/%2E%2E/results/{job_id}/probe.json")
+    assert_error(resp, 404, "not_found")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 import cv2
@@ -40,8 +41,10 @@ def test_clean_ranks_above_blurred_and_noisy() -> None:
     noise = np.random.default_rng(1).normal(0, 20, clean.shape)
     noisy = np.clip(clean + noise, 0, 255).astype(np.uint8)
     # WHEN scored
-    scores = {n: frame_scores(img).score for n, img in
-              [("clean", clean), ("blurred", blurred), ("noisy", noisy)]}
+    scores = {
+        n: frame_scores(img).score
+        for n, img in [("clean", clean), ("blurred", blurred), ("noisy", noisy)]
+    }
     # THEN clean is first
     assert max(scores, key=scores.__getitem__) == "clean"
     assert scores["clean"] > scores["blurred"] and scores["clean"] > scores["noisy"]
@@ -61,9 +64,10 @@ def test_top_k_are_diverse_and_stored_as_jpeg(tmp_path: Path) -> None:
     # THEN three frames at least 1 s apart, sorted by score, each stored as a decodable JPEG
     assert len(frames) == 3
     times = sorted(f.timestamp for f in frames)
-    assert all(b - a >= 1.0 for a, b in zip(times, times[1:], strict=False))
-    assert [f.scores.score for f in frames] == sorted((f.scores.score for f in frames),
-                                                      reverse=True)
+    assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
+    assert [f.scores.score for f in frames] == sorted(
+        (f.scores.score for f in frames), reverse=True
+    )
     for f in frames:
         data, ctype = sink.blobs[f.artifact_key.removeprefix("mem/")]
         assert ctype == "image/jpeg" and data[:2] == b"\xff\xd8"
@@ -73,8 +77,9 @@ def test_top_k_are_diverse_and_stored_as_jpeg(tmp_path: Path) -> None:
 def test_png_on_request(tmp_path: Path) -> None:
     clip = make_scene_clip(tmp_path / "s.mp4", [(None, 30)])
     sink = MemorySink()
-    run_analyzers(clip.path, [BestFramesAnalyzer({"k": 1, "format": "png"})],
-                  RunContext(artifacts=sink))
+    run_analyzers(
+        clip.path, [BestFramesAnalyzer({"k": 1, "format": "png"})], RunContext(artifacts=sink)
+    )
     [(data, ctype)] = sink.blobs.values()
     assert ctype == "image/png" and data[:4] == b"\x89PNG"
 
@@ -84,11 +89,16 @@ def test_merge_reselects_from_all_candidates() -> None:
     base = frame_scores(_textured())
     worse = base.model_copy(update={"score": base.score - 0.1})
     opts = {"k": 2, "min_gap_seconds": 1.0}
-    p1 = BestFramesResult(candidates=[BestFrame(frame_index=10, timestamp=1.0, scores=base)],
-                          options=opts)
-    p2 = BestFramesResult(candidates=[BestFrame(frame_index=22, timestamp=1.5, scores=worse),
-                                      BestFrame(frame_index=60, timestamp=4.0, scores=worse)],
-                          options=opts)
+    p1 = BestFramesResult(
+        candidates=[BestFrame(frame_index=10, timestamp=1.0, scores=base)], options=opts
+    )
+    p2 = BestFramesResult(
+        candidates=[
+            BestFrame(frame_index=22, timestamp=1.5, scores=worse),
+            BestFrame(frame_index=60, timestamp=4.0, scores=worse),
+        ],
+        options=opts,
+    )
     # WHEN merged  THEN the candidate within the gap of the best is skipped
     merged = BestFramesAnalyzer.merge([p1, p2])
     assert [f.frame_index for f in merged.frames] == [10, 60]

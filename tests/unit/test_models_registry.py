@@ -1,4 +1,4 @@
-"""The model registry: manifests, loading order, sha256 checks, pull, bucket fetch, custom detectors.
+"""The model registry: manifests, loading order, sha256 checks, pull, bucket fetch, BYO detectors.
 
 No network: ``pull`` is exercised over ``file://`` and a local HTTP server. Real model files come
 from ``FRAMELENS_MODEL_DIR`` (skipped with a reason when it is not set).
@@ -38,12 +38,18 @@ def test_builtin_manifests_carry_provenance_and_flag_unknown_licence() -> None:
         YUNET,
         "face_embedding_mobilefacenet_128d",
     }
-    assert all(len(m.sha256) == 64 and m.source_url.startswith("https://") for m in manifests.values())
+    assert all(
+        len(m.sha256) == 64 and m.source_url.startswith("https://") for m in manifests.values()
+    )
     assert manifests["face_embedding_mobilefacenet_128d"].shippable is False
     assert manifests["face_embedding_mobilefacenet_128d"].licence == "unknown"
     yolox = manifests["yolox_nano_coco80"].input
     assert (yolox.size, yolox.colour, yolox.scale, yolox.letterbox, yolox.pad_value) == (
-        (416, 416), "bgr", 1.0, "topleft", 114,
+        (416, 416),
+        "bgr",
+        1.0,
+        "topleft",
+        114,
     )
 
 
@@ -75,7 +81,9 @@ def test_corrupt_model_file_fails_sha256_check(tmp_path: Path) -> None:
     assert [s.verified for s in reg.list() if s.name == YUNET] == [False]
 
 
-def test_model_dir_wins_over_cache_and_sessions_are_shared(shared_models: Path, tmp_path: Path) -> None:
+def test_model_dir_wins_over_cache_and_sessions_are_shared(
+    shared_models: Path, tmp_path: Path
+) -> None:
     # GIVEN the shared model dir and an empty cache
     reg = ModelRegistry(shared_models, tmp_path)
     # WHEN a session is opened twice (also through a second registry)

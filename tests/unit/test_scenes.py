@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -15,8 +16,16 @@ from framelens.schemas.results_video import ScenesResult
 from tests.media_scenes import SceneClip, make_scene_clip
 
 VIOLINIST = Path("/work/shared/media/violinist_faces_cuts_640x360.mp4").resolve()
-PLAN = [(None, 40), ("cut", 30), ("fade", 40), ("dissolve", 40), ("cut", 20),
-        ("dissolve", 30), ("fade", 30), ("cut", 25)]
+PLAN = [
+    (None, 40),
+    ("cut", 30),
+    ("fade", 40),
+    ("dissolve", 40),
+    ("cut", 20),
+    ("dissolve", 30),
+    ("fade", 30),
+    ("cut", 25),
+]
 
 
 @dataclass(frozen=True)
@@ -50,8 +59,9 @@ def _scenes(path: Path, segment: Segment | None = None) -> ScenesResult:
 @pytest.mark.parametrize("case", [Case(0, 10), Case(1, 10), Case(2, 8), Case(3, 12), Case(4, 10)])
 def test_cut_f1_on_generated_clips(tmp_path: Path, case: Case) -> None:
     # GIVEN a clip with 3 cuts, 2 fades through black and 2 dissolves
-    clip = make_scene_clip(tmp_path / "s.mp4", PLAN, seed=case.seed,
-                           transition_len=case.transition_len)
+    clip = make_scene_clip(
+        tmp_path / "s.mp4", PLAN, seed=case.seed, transition_len=case.transition_len
+    )
     # WHEN scenes runs
     result = _scenes(clip.path)
     # THEN boundaries match the truth with F1 >= 0.95
@@ -62,7 +72,7 @@ def test_scenes_cover_the_video_without_gaps(tmp_path: Path) -> None:
     clip = make_scene_clip(tmp_path / "s.mp4", PLAN)
     scenes = _scenes(clip.path).raw_scenes
     assert scenes[0].start_frame == 0 and scenes[-1].end_frame == clip.frames
-    assert all(a.end_frame == b.start_frame for a, b in zip(scenes, scenes[1:], strict=False))
+    assert all(a.end_frame == b.start_frame for a, b in itertools.pairwise(scenes))
     assert scenes[-1].end_seconds == pytest.approx(clip.frames / clip.fps)
 
 
@@ -101,7 +111,7 @@ def test_segments_merged_equal_single_pass_with_cut_on_boundary(tmp_path: Path) 
     whole = _scenes(clip.path)
     bounds = [Fraction(0), Fraction(40, 25), Fraction(5), Fraction(9), None]
     # WHEN each segment runs alone and the results are merged
-    parts = [_scenes(clip.path, Segment(a, b)) for a, b in zip(bounds, bounds[1:], strict=False)]
+    parts = [_scenes(clip.path, Segment(a, b)) for a, b in itertools.pairwise(bounds)]
     merged = ScenesAnalyzer.merge(parts)
     # THEN the merge equals the single pass, field for field
     assert parts[1].start_frame == 40

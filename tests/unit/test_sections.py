@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -21,18 +22,21 @@ def _series(diffs: list[float], cut: int) -> ScenesResult:
         frame_activity_diffs=diffs,
         sample_frames=list(range(n)),
         sample_seconds=[i / 10 for i in range(n)],
-        raw_scenes=[RawScene(start_seconds=0, end_seconds=cut / 10, start_frame=0, end_frame=cut),
-                    RawScene(start_seconds=cut / 10, end_seconds=n / 10, start_frame=cut,
-                             end_frame=n)],
+        raw_scenes=[
+            RawScene(start_seconds=0, end_seconds=cut / 10, start_frame=0, end_frame=cut),
+            RawScene(start_seconds=cut / 10, end_seconds=n / 10, start_frame=cut, end_frame=n),
+        ],
     )
 
 
 def test_static_then_busy_scene_gives_two_tagged_sections() -> None:
     # GIVEN a still scene (diffs 0.001) then a busy one (0.08)
     scenes = _series([0.0] + [0.001] * 19 + [0.5] + [0.08] * 19, cut=20)
-    sharp = [SharpnessSample(frame=5, seconds=0.5, sharpness=10),
-             SharpnessSample(frame=8, seconds=0.8, sharpness=90),
-             SharpnessSample(frame=30, seconds=3.0, sharpness=50)]
+    sharp = [
+        SharpnessSample(frame=5, seconds=0.5, sharpness=10),
+        SharpnessSample(frame=8, seconds=0.8, sharpness=90),
+        SharpnessSample(frame=30, seconds=3.0, sharpness=50),
+    ]
     # WHEN grouped with high_activity marked critical
     sections = sections_from(scenes, sharp, {}, critical_tags=("high_activity",))
     # THEN tags, criticality, relative activity and thumbnails follow
@@ -56,8 +60,9 @@ def test_segments_merged_equal_single_pass(tmp_path: Path) -> None:
     bounds = [Fraction(0), Fraction(2), Fraction(4), None]
     parts = [
         run_analyzers(clip.path, [SectionsAnalyzer()], RunContext(segment=Segment(a, b)))[
-            "sections"]
-        for a, b in zip(bounds, bounds[1:], strict=False)
+            "sections"
+        ]
+        for a, b in itertools.pairwise(bounds)
     ]
     # WHEN merged  THEN identical to the single pass, and the sections span the whole clip
     merged = SectionsAnalyzer.merge(parts)

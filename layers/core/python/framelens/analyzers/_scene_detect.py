@@ -132,8 +132,9 @@ def _fades(luma: list[float], opts: DetectOptions) -> tuple[list[Found], list[tu
     return found, spans
 
 
-def _dissolves(long_diffs: list[float], diffs: list[float], cuts: set[int],
-               opts: DetectOptions) -> list[Found]:
+def _dissolves(
+    long_diffs: list[float], diffs: list[float], cuts: set[int], opts: DetectOptions
+) -> list[Found]:
     found = []
     low = opts.dissolve_threshold / 2
     j, n = 0, len(long_diffs)

@@ -161,8 +161,11 @@ class BestFramesAnalyzer(Analyzer):
         return float(self.options.get("min_gap_seconds", 1.0))
 
     def _public_options(self) -> dict[str, Any]:
-        return {"k": self._k, "min_gap_seconds": self._gap,
-                "format": str(self.options.get("format", "jpeg"))}
+        return {
+            "k": self._k,
+            "min_gap_seconds": self._gap,
+            "format": str(self.options.get("format", "jpeg")),
+        }
 
     @classmethod
     def materialize(cls, result: BestFramesResult, ctx: RunContext) -> BestFramesResult:
@@ -193,7 +196,8 @@ class BestFramesAnalyzer(Analyzer):
         options = typed[0].options
         keys = {f.frame_index: f for p in typed for f in p.frames if f.artifact_key}
         candidates = sorted((c for p in typed for c in p.candidates), key=lambda c: c.frame_index)
-        chosen = _select(candidates, int(options.get("k", 3)),
-                         float(options.get("min_gap_seconds", 1.0)))
+        chosen = _select(
+            candidates, int(options.get("k", 3)), float(options.get("min_gap_seconds", 1.0))
+        )
         frames = [keys.get(c.frame_index, c) for c in chosen]
         return BestFramesResult(frames=frames, candidates=candidates, options=options)

@@ -99,6 +99,7 @@ class Detector:
         confidence: float = 0.3,
         class_ids: set[int] | None = None,
         scale: float = 1.0,
+        agnostic: bool = False,
     ) -> sv.Detections:
         """Detect objects in one BGR image.
 
@@ -107,6 +108,7 @@ class Detector:
             confidence: minimum score.
             class_ids: keep only these ids (see ``class_ids``).
             scale: working size / source size (``Frame.scale``); boxes come back in source pixels.
+            agnostic: class-agnostic NMS (trackers want one box per object).
 
         Returns:
             ``Detections`` sorted by confidence with ``data["class_name"]``.
@@ -121,17 +123,27 @@ class Detector:
             "class_ids": class_ids,
             "source_scale": scale,
             "source_size": source_size,
+            "agnostic": agnostic,
         }
         if self.manifest.format == "yolox":
             return from_yolox(output, box, spec, self.class_names, **kwargs)  # type: ignore[arg-type]
         return from_yolov8(output, box, self.class_names, **kwargs)  # type: ignore[arg-type]
 
     def detect_frame(
-        self, frame: Frame, *, confidence: float = 0.3, class_ids: set[int] | None = None
+        self,
+        frame: Frame,
+        *,
+        confidence: float = 0.3,
+        class_ids: set[int] | None = None,
+        agnostic: bool = False,
     ) -> sv.Detections:
         """``detect`` on an engine ``Frame`` (uses its ``scale``)."""
         return self.detect(
-            frame.image, confidence=confidence, class_ids=class_ids, scale=frame.scale
+            frame.image,
+            confidence=confidence,
+            class_ids=class_ids,
+            scale=frame.scale,
+            agnostic=agnostic,
         )
 
 

@@ -62,7 +62,9 @@ def scenes_from_series(series: ScenesResult) -> ScenesResult:
         )
         for f in found
     ]
-    starts = [(series.start_frame, series.start_seconds)] + [(t.frame, t.seconds) for t in transitions]
+    starts = [(series.start_frame, series.start_seconds)] + [
+        (t.frame, t.seconds) for t in transitions
+    ]
     ends = [(t.frame, t.seconds) for t in transitions] + [(series.end_frame, series.end_seconds)]
     scenes = [
         RawScene(start_seconds=s[1], end_seconds=e[1], start_frame=s[0], end_frame=e[0])

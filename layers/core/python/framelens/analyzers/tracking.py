@@ -133,7 +133,7 @@ class TrackingAnalyzer(Analyzer):
         assert self._detector is not None and self._tracker is not None, "start() must run first"
         if self._due(frame.pts):
             found = self._detector.detect_frame(
-                frame, confidence=MIN_CONFIDENCE, class_ids=self._class_ids
+                frame, confidence=MIN_CONFIDENCE, class_ids=self._class_ids, agnostic=True
             )
             # ByteTrack skips non-increasing timestamps; keep its clock moving if a container
             # reports PTS out of order (seen on AVI with B-frames) instead of losing the update.

@@ -122,8 +122,9 @@ def _finish(
     class_ids: set[int] | None,
     source_scale: float,
     source_size: tuple[int, int] | None,
+    agnostic: bool = False,
 ) -> sv.Detections:
-    """Best class per row, threshold, class-wise NMS, undo letterbox and working scale."""
+    """Best class per row, threshold, NMS, undo letterbox and working scale."""
     cls = scores.argmax(axis=1)
     conf = scores[np.arange(len(scores)), cls]
     keep = conf >= confidence
@@ -134,9 +135,11 @@ def _finish(
     boxes_cxcywh, conf, cls = boxes_cxcywh[keep], conf[keep], cls[keep]
     xywh = boxes_cxcywh.copy()
     xywh[:, :2] -= xywh[:, 2:] / 2
-    # Batched NMS suppresses only within a class (YOLOX's multiclass_nms class-aware mode).
+    # Batched NMS suppresses only within a class (YOLOX's multiclass_nms class-aware mode);
+    # agnostic NMS (one box per object whatever its class) suits trackers, which ignore classes.
+    groups = np.zeros_like(cls) if agnostic else cls
     idx = cv2.dnn.NMSBoxesBatched(
-        xywh.tolist(), conf.tolist(), cls.tolist(), float(confidence), NMS_IOU
+        xywh.tolist(), conf.tolist(), groups.tolist(), float(confidence), NMS_IOU
     )
     idx = np.asarray(idx, dtype=np.int64).reshape(-1)
     # Sorted by confidence, then box, so output order never depends on NMS internals.
@@ -176,6 +179,7 @@ def from_yolox(
     class_ids: set[int] | None = None,
     source_scale: float = 1.0,
     source_size: tuple[int, int] | None = None,
+    agnostic: bool = False,
 ) -> sv.Detections:
     """Decode a YOLOX output ``[1,N,5+C]`` (raw grid offsets, sigmoid-ed scores).
 
@@ -188,6 +192,7 @@ def from_yolox(
         class_ids: keep only these class ids (``None`` = all).
         source_scale: ``Frame.scale`` (working size / source size); boxes are divided by it.
         source_size: ``(width, height)`` of the source to clip boxes to, if known.
+        agnostic: NMS across classes (default: class-wise, IoU 0.45).
 
     Returns:
         Detections in source pixels, sorted by confidence.
@@ -211,6 +216,7 @@ def from_yolox(
         class_ids=class_ids,
         source_scale=source_scale,
         source_size=source_size,
+        agnostic=agnostic,
     )
 
 
@@ -223,6 +229,7 @@ def from_yolov8(
     class_ids: set[int] | None = None,
     source_scale: float = 1.0,
     source_size: tuple[int, int] | None = None,
+    agnostic: bool = False,
 ) -> sv.Detections:
     """Decode a YOLOv8 output ``[1,4+C,N]`` (``cx,cy,w,h`` in input pixels, then class scores).
 
@@ -240,4 +247,5 @@ def from_yolov8(
         class_ids=class_ids,
         source_scale=source_scale,
         source_size=source_size,
+        agnostic=agnostic,
     )

@@ -8,13 +8,17 @@ pipeline in-process, results written to a folder), ``keys create|list|revoke``,
 from __future__ import annotations
 
 import sys
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from framelens import __version__
 from framelens.errors import FramelensError
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 __all__ = ["app", "main"]
 
@@ -69,8 +73,18 @@ def serve(
         f"{settings.data_dir.resolve()}",
         err=True,
     )
+    app = create_app(services)
+
+    @asynccontextmanager
+    async def lifespan(_: object) -> AsyncIterator[None]:
+        # uvicorn re-raises SIGTERM/SIGINT once it has shut down, which kills the process
+        # before a ``finally`` after ``uvicorn.run`` could run: stop the runner in the lifespan.
+        yield
+        services.close()
+
+    app.router.lifespan_context = lifespan
     try:
-        uvicorn.run(create_app(services), host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
         services.close()
 

@@ -14,19 +14,20 @@ rule ``media.frames`` uses, so indexes stay global and correct for VFR and B-fra
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from framelens.errors import UnprocessableMediaError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["DecodedFrame", "Derivatives", "decode_video", "read_image"]
+__all__ = ["DecodedFrame", "decode_video", "read_image"]
 
 # Pixel formats whose plane 0 is 8-bit luma: grey comes from it with a numpy view, no swscale.
 _LUMA_FORMATS = frozenset(
@@ -78,6 +79,23 @@ def _target_size(width: int, height: int, max_side: int | None) -> tuple[int, in
     return max(1, round(width * scale)), max(1, round(height * scale)), scale
 
 
+def _shrink(image: npt.NDArray[np.uint8], tw: int, th: int) -> npt.NDArray[np.uint8]:
+    """Area-average down to ``(tw, th)``: halve while possible, then one small resize.
+
+    OpenCV's INTER_AREA has a fast path only for exact 2x steps; a direct 1280 -> 96 resize
+    costs ~3.5 ms a frame on one core, halving steps plus a final resize ~0.15 ms.
+    """
+    import cv2
+
+    h, w = image.shape[:2]
+    while w // 2 >= tw and h // 2 >= th:
+        w, h = w // 2, h // 2
+        image = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+    if (w, h) != (tw, th):
+        image = cv2.resize(image, (tw, th), interpolation=cv2.INTER_AREA)
+    return image
+
+
 def _rotate(image: npt.NDArray[np.uint8], clockwise: int) -> npt.NDArray[np.uint8]:
     import numpy as np
 
@@ -99,7 +117,7 @@ def _derive(
         tw, th, scale = _target_size(w, h, max_side)
         img = raw if colour == "bgr" else cv2.cvtColor(raw, cv2.COLOR_BGR2GRAY)
         if scale != 1.0:
-            img = cv2.resize(img, (tw, th), interpolation=cv2.INTER_AREA)
+            img = _shrink(img, tw, th)
         return np.ascontiguousarray(img), scale
     w, h = raw.width, raw.height
     tw, th, scale = _target_size(w, h, max_side)
@@ -107,7 +125,7 @@ def _derive(
         plane = raw.planes[0]
         # A view of the luma plane honouring its line-size padding: no copy, no swscale.
         y = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
-        img = cv2.resize(y, (tw, th), interpolation=cv2.INTER_AREA) if scale != 1.0 else y.copy()
+        img = _shrink(y, tw, th) if scale != 1.0 else y.copy()
     elif colour == "gray":
         img = raw.reformat(width=tw, height=th, format="gray", interpolation="AREA").to_ndarray()
     else:
@@ -238,4 +256,3 @@ def read_image(path: Path) -> DecodedFrame:
     if image is None:
         raise UnprocessableMediaError("The image could not be decoded.")
     return DecodedFrame(0, Fraction(0), True, image)
-

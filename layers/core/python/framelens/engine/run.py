@@ -80,7 +80,7 @@ def _deliver(slot: _Slot, frame: DecodedFrame, lookback: bool) -> None:
         slot.analyzer.process(
             Frame(frame.index, frame.pts, image, scale, frame.is_keyframe, is_lookback=lookback)
         )
-    except Exception:
+    except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
         _fail(slot, "process")
 
 
@@ -96,9 +96,9 @@ def _seek_margin(slots: list[_Slot], fps: Fraction | None) -> Fraction | None:
     return margin
 
 
-def _frames(path: Path, media: MediaInfo, ctx: RunContext, slots: list[_Slot]) -> Iterator[
-    DecodedFrame
-]:
+def _frames(
+    path: Path, media: MediaInfo, ctx: RunContext, slots: list[_Slot]
+) -> Iterator[DecodedFrame]:
     if media.media_type == "image":
         yield read_image(path)
         return
@@ -152,7 +152,7 @@ def run_analyzers(
         slots.append(slot)
         try:
             analyzer.start(media, ctx)
-        except Exception:
+        except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
             _fail(slot, "start")
     _pass(path, media, ctx, slots)
     results: dict[str, AnalyzerResult] = {}
@@ -162,7 +162,7 @@ def run_analyzers(
             try:
                 results[slot.analyzer.name] = slot.analyzer.finish()
                 continue
-            except Exception:
+            except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
                 _fail(slot, "finish")
         failed.append(slot.analyzer.name)
     if ctx.on_progress is not None:

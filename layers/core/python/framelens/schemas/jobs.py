@@ -78,7 +78,9 @@ class JobCreate(BaseModel):
     @classmethod
     def _known_schemes(cls, sources: list[str]) -> list[str]:
         for src in sources:
-            if not src.startswith(("storage://", "s3://", "https://")):
+            # http:// passes here so that the server refuses it with its own reason (it is
+            # allowed only with FRAMELENS_ALLOW_PRIVATE_NETWORK, for local tests).
+            if not src.startswith(("storage://", "s3://", "https://", "http://")):
                 raise ValueError(f"source {src!r} must start with storage://, s3:// or https://")
         return sources
 

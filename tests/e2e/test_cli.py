@@ -1,0 +1,94 @@
+"""The ``framelens`` CLI as a user runs it: keys, analyze, version."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from fastapi.testclient import TestClient
+
+from framelens import __version__
+from framelens.api import create_app
+from framelens.config import Settings
+from framelens.runtime import build_services
+
+if TYPE_CHECKING:
+    from tests.media import Generated
+
+FRAMELENS = str(Path(sys.executable).with_name("framelens"))
+pytestmark = pytest.mark.slow
+
+
+def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [FRAMELENS, *args], capture_output=True, text=True, check=check, timeout=120
+    )
+
+
+def test_keys_create_prints_only_the_key_and_list_and_revoke_manage_it(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    # GIVEN a key made the README way (KEY=$(framelens keys create --tenant acme))
+    created = cli("keys", "create", "--tenant", "acme", "--data-dir", data)
+    key = created.stdout
+    assert key.count("\n") == 1
+    key = key.strip()
+    assert key.startswith("fl_")
+    assert " " not in key
+    # THEN it authenticates against a server on that data dir
+    services = build_services(Settings(data_dir=Path(data)), start_runner=False)
+    try:
+        client = TestClient(create_app(services))
+        assert client.get("/v1/jobs", headers={"X-API-Key": key}).status_code == 200
+        # AND `keys list` shows it (by prefix, never the secret)
+        listed = cli("keys", "list", "--data-dir", data).stdout.strip().splitlines()
+        assert len(listed) == 1
+        key_id, tenant, prefix, state = listed[0].split("\t")
+        assert (tenant, state) == ("acme", "active")
+        assert key.startswith(prefix.rstrip("…"))
+        assert key not in listed[0]
+        # WHEN it is revoked THEN it is a 401 and listed as revoked
+        cli("keys", "revoke", key_id, "--data-dir", data)
+        resp = client.get("/v1/jobs", headers={"X-API-Key": key})
+        assert resp.status_code == 401
+        assert "revoked" in resp.json()["error"]["message"]
+        assert cli("keys", "list", "--data-dir", data).stdout.strip().endswith("revoked")
+    finally:
+        services.close()
+
+
+def test_keys_create_with_an_unknown_plan_fails_without_printing_a_key(tmp_path: Path) -> None:
+    result = cli(
+        "keys", "create", "--tenant", "acme", "--plan", "gold", "--data-dir", str(tmp_path),
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "gold" in result.stderr
+
+
+def test_analyze_writes_result_json_with_the_probe(tmp_path: Path, cuts_clip: Generated) -> None:
+    out = tmp_path / "out"
+    result = cli("analyze", str(cuts_clip.path), "--modules", "probe", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads((out / "result.json").read_text())
+    assert doc["job"]["state"] == "finished"
+    (item,) = doc["results"]["probe"]["items"]
+    assert (item["width"], item["height"], item["frames"]) == (160, 120, cuts_clip.frames)
+
+
+def test_analyze_with_an_unknown_module_fails_clearly(tmp_path: Path, cuts_clip: Generated) -> None:
+    result = cli(
+        "analyze", str(cuts_clip.path), "--modules", "telepathy", "--out", str(tmp_path),
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "telepathy" in result.stderr
+    assert not (tmp_path / "result.json").exists()
+
+
+def test_version_prints_the_package_version() -> None:
+    assert cli("version").stdout.strip() == __version__

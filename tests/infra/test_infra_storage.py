@@ -1,0 +1,114 @@
+"""Storage stack: pinned logical IDs, tables as the aws adapter designs them, bucket security."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Match
+
+from framelens.stores.aws.tables import table_specs
+from infra.constructs.storage import MEDIA_BUCKET_ID, TABLE_IDS
+
+
+def test_stateful_logical_ids_are_pinned(synth):
+    # GIVEN the synthesized storage stack
+    resources = synth.templates["FramelensStorage"]["Resources"]
+    # WHEN looking up the pinned ids THEN the bucket and every table are there, retained
+    for logical_id in (MEDIA_BUCKET_ID, *TABLE_IDS.values()):
+        assert logical_id in resources, logical_id
+        assert resources[logical_id]["DeletionPolicy"] == "Retain"
+        assert resources[logical_id]["UpdateReplacePolicy"] == "Retain"
+    assert MEDIA_BUCKET_ID == "FramelensMediaBucket"
+    assert TABLE_IDS == {
+        "jobs": "FramelensJobsTable",
+        "files": "FramelensFilesTable",
+        "keys": "FramelensKeysTable",
+    }
+
+
+@pytest.mark.parametrize("spec", table_specs(), ids=lambda s: s["name"])
+def test_table_matches_adapter_spec(synth, spec):
+    # GIVEN the adapter's create_table arguments for one table
+    create = spec["create_table"]
+    table = synth.templates["FramelensStorage"]["Resources"][TABLE_IDS[spec["name"]]]
+    props = table["Properties"]
+    # THEN keys, attribute types and GSIs are identical, billing is on-demand, names generated
+    assert props["KeySchema"] == create["KeySchema"]
+    assert sorted(props["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == sorted(
+        create["AttributeDefinitions"], key=lambda a: a["AttributeName"]
+    )
+    assert props.get("GlobalSecondaryIndexes", []) == create.get("GlobalSecondaryIndexes", [])
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert "TableName" not in props
+
+
+@pytest.mark.parametrize("spec", table_specs(), ids=lambda s: s["name"])
+def test_table_has_ttl_and_point_in_time_recovery(synth, spec):
+    props = synth.templates["FramelensStorage"]["Resources"][TABLE_IDS[spec["name"]]]["Properties"]
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    if spec["ttl_attribute"]:
+        assert props["TimeToLiveSpecification"] == {
+            "AttributeName": spec["ttl_attribute"],
+            "Enabled": True,
+        }
+    else:
+        assert "TimeToLiveSpecification" not in props
+
+
+def test_bucket_is_private_and_encrypted(storage_template):
+    storage_template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                ]
+            },
+        },
+    )
+
+
+def test_bucket_policy_denies_requests_without_tls(storage_template):
+    storage_template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "s3:*",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_lifecycle_rules_expire_uploads_and_abort_multipart(storage_template):
+    storage_template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "LifecycleConfiguration": {
+                "Rules": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}
+                        ),
+                        Match.object_like(
+                            {"Prefix": "uploads/", "ExpirationInDays": 30, "Status": "Enabled"}
+                        ),
+                    ]
+                )
+            }
+        },
+    )
