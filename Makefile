@@ -13,12 +13,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# `trackers` (ByteTrack, which left supervision) declares opencv-python, whose cv2 would clash
+# with opencv-python-headless: install it without dependencies (all of them are ours already).
+NODEPS := trackers==2.6.1
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q --no-deps $(NODEPS)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test,infra]'
+	$(BIN)/pip install -q --no-deps $(NODEPS)
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed

@@ -130,7 +130,7 @@ def test_authorization_header_forms_are_accepted(authorizer, header):
 @pytest.mark.parametrize("headers", [{}, {"X-API-Key": "fl_unknown"}], ids=["none", "unknown"])
 def test_missing_or_unknown_key_is_unauthorized(authorizer, headers):
     event = {"methodArn": METHOD_ARN, "headers": headers}
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorizer.handler(event, FakeContext())
 
 
@@ -158,6 +158,7 @@ def _ingest():
         "ingest_handler", ROOT / "functions" / "ingest" / "handler.py"
     )
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
     spec.loader.exec_module(module)
     return module
 

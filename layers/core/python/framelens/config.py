@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     quota_media_seconds_per_month: float = 36_000.0
     presign_expiry_s: int = 3600
 
+    # seed routes answer synchronously up to these durations, else 202 + job (seed 000)
+    sync_detect_max_seconds: float = 15.0
+    sync_track_max_seconds: float = 30.0
+
     # remote sources (https://) fetched with SSRF protection
     fetch_max_bytes: int = 500 * 1024 * 1024
     fetch_timeout_s: float = 60.0

@@ -19,6 +19,8 @@ from framelens.api.routers import (
     latency,
     media,
     seed_best_frame,
+    seed_detection,
+    seed_tracking,
     seed_videos,
 )
 
@@ -53,4 +55,8 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(seed_best_frame.health_router)
     app.include_router(seed_best_frame.router)
     app.include_router(seed_videos.router)
+    app.include_router(seed_detection.health_router)
+    app.include_router(seed_detection.router)
+    app.include_router(seed_tracking.health_router)
+    app.include_router(seed_tracking.router)
     return app

@@ -97,6 +97,7 @@ class JobService:
         max_processing_time: int = 0,
         kind: str = "native",
         extra: dict[str, Any] | None = None,
+        dispatch: bool = True,
     ) -> tuple[JobRecord, bool]:
         """Create a job and hand it to the dispatcher.
 
@@ -107,6 +108,8 @@ class JobService:
             ValidationError: unknown modules, unknown ``storage://`` ids, negative deadline.
             IdempotencyConflictError: the key was used before with another body.
             QuotaExceededError: the tenant is at its concurrent-job or monthly media limit.
+
+        With ``dispatch=False`` the caller runs the job itself (synchronous seed routes).
         """
         if max_processing_time < 0:
             raise ValidationError("Max-Processing-Time must be an integer >= 0 (0 = unlimited)")
@@ -150,7 +153,7 @@ class JobService:
         if not created:  # an Idempotency-Key replay: the first request's job
             self._quotas.release_job_slot(principal.tenant_id)
             return stored, False
-        if self.dispatcher is not None:
+        if dispatch and self.dispatcher is not None:
             self.dispatcher.submit(stored.id, max_processing_time or None)
         return stored, True
 

@@ -16,7 +16,11 @@ def health_body(services: Any) -> dict[str, Any]:
     """The state of stores and models, shared by the native and the seed health routes."""
     stores = services.stores.health()
     try:
-        models = services.models.loaded()
+        loaded = services.models.loaded()
+        models: dict[str, Any] = {
+            m.name: {"installed": m.installed, "verified": m.verified, "loaded": loaded.get(m.name)}
+            for m in services.models.list()
+        }
     except Exception as exc:  # noqa: BLE001 - health reports problems, never raises
         models = {"error": type(exc).__name__}
     healthy = all(v == "ok" for v in stores.values())
