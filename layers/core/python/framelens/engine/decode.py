@@ -203,6 +203,8 @@ def decode_video(
     """
     import av
 
+    from framelens.media.frames import is_index_clocked
+
     try:
         with av.open(str(path)) as container:
             if not container.streams.video:
@@ -227,11 +229,16 @@ def decode_video(
                 if sought is not None:
                     source, index = sought
             last_pts = -1
+            index_clock = is_index_clocked(container)
+            frame_s = 1 / Fraction(stream.average_rate or stream.guessed_rate or 25)
             for frame in source:
-                # A frame without PTS takes the next tick after the previous one.
-                pts = frame.pts if frame.pts is not None else last_pts + 1
-                last_pts = pts
-                rel = (pts - first_pts) * tb
+                if index_clock:
+                    rel = index * frame_s
+                else:
+                    # A frame without PTS takes the next tick after the previous one.
+                    pts = frame.pts if frame.pts is not None else last_pts + 1
+                    last_pts = pts
+                    rel = (pts - first_pts) * tb
                 if end is not None and rel >= end:
                     break
                 yield DecodedFrame(index, rel, bool(frame.key_frame), frame, _clockwise(frame))

@@ -94,6 +94,16 @@ def _decode_at(container: Any, stream: Any, target_pts: int) -> Any:
     return None
 
 
+def is_index_clocked(container: Any) -> bool:
+    """Whether frame times must come from the frame index, not the decoder's PTS.
+
+    AVI stores no presentation times: FFmpeg labels packets in decode order, so with B-frames the
+    decoded frames carry shuffled PTS (1, 4, 3, 5, 2, ...). AVI is constant frame rate, so the
+    index over the frame rate is the true time.
+    """
+    return "avi" in str(container.format.name).split(",")
+
+
 def _decode_counting(container: Any, stream: Any, index: int) -> tuple[Any, int]:
     """Decode from the start counting frames; returns (frame or None, frames seen)."""
     count = 0
@@ -152,7 +162,7 @@ def read_frame(path: Path, index: int) -> npt.NDArray[np.uint8]:
             if not container.streams.video:
                 raise UnprocessableMediaError("The file has no video stream to take a frame from.")
             stream = container.streams.video[0]
-            pts = _frame_pts(container, stream, index)
+            pts = None if is_index_clocked(container) else _frame_pts(container, stream, index)
             if pts is not None and index >= len(pts):
                 raise _out_of_range(index, len(pts))
             frame = None
