@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
@@ -22,11 +22,14 @@ from framelens.errors import FramelensError
 from framelens.orchestration.stages import stage
 from framelens.runtime import build_services
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 TASK_INPUT_ENV = "FRAMELENS_TASK_INPUT"  # infra/constructs/pipeline.py sets it
 logger = Logger(service="framelens-gpu-worker")
 
 
-def read_task_input(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
+def read_task_input(environ: Mapping[str, str]) -> dict[str, Any]:
     """The work item from the environment.
 
     Raises:
@@ -55,16 +58,17 @@ def run(item: dict[str, Any], services: Any) -> str:
     return result_key
 
 
-def main() -> int:
-    """Entry point of the container (``ENTRYPOINT``)."""
+def main(environ: Mapping[str, str] | None = None, services: Any = None) -> int:
+    """Entry point of the container (``ENTRYPOINT``); tests pass the task's environment and
+    services (the moto harness runs many tasks in one process)."""
     try:
-        item = read_task_input(os.environ)
+        item = read_task_input(os.environ if environ is None else environ)
     except ValueError as exc:
         logger.error("bad task input", extra={"error": str(exc)})
         return 1
     logger.append_keys(job_id=item.get("job_id"), stage="analyze", runtime="gpu")
     try:
-        key = run(item, build_services())
+        key = run(item, services or build_services())
     except FramelensError as exc:
         logger.exception("work item failed", extra={"code": exc.code})
         return 1

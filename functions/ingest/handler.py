@@ -4,11 +4,11 @@ Owns: parsing the S3 event (keys arrive URL-encoded: ``unquote_plus``), skipping
 turning a refused upload into a visible failure record. Does not own reading the tenant and
 modules (object metadata ``x-amz-meta-tenant`` / ``-modules``, or the sidecar
 ``<key>.json`` uploaded *before* the media) nor creating the job: both are
-``services.jobs.create_from_upload`` (the integration point below).
+``framelens.jobs.ingest.create_job_from_upload``.
 
-Failures are never silent: an undecodable key, an unknown tenant or a bad sidecar is logged as
-an ERROR, counted (``IngestFailed``) and written to ``ingest-errors/<key>.json`` in the bucket;
-when the job service could create a job it is that job, marked failed, that records the error.
+Failures are never silent: an undecodable key, an unknown tenant, a bad sidecar or media that
+fails the content check is logged as an ERROR, counted (``IngestFailed``) and written to
+``ingest-errors/<key>.json`` in the bucket (no job exists then to carry the error).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from framelens.errors import FramelensError
+from framelens.jobs.ingest import create_job_from_upload, object_metadata
 from framelens.runtime import build_services
 
 if TYPE_CHECKING:
@@ -100,10 +101,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             refused.append(upload.raw_key)
             continue
         try:
-            # Integration point (framelens.jobs): reads metadata or the sidecar, creates the job
-            # (a failed job when the media is refused) and starts the pipeline.
-            job = _services().jobs.create_from_upload(
-                key=upload.key, size=upload.size, etag=upload.etag
+            services = _services()
+            job = create_job_from_upload(
+                services,
+                upload.key,
+                size=upload.size,
+                etag=upload.etag,
+                metadata=object_metadata(services.stores.blobs, upload.key),
             )
         except FramelensError as exc:
             record_failure(upload, exc.code, exc.message)

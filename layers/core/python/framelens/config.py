@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     media_bucket: str = "framelens-media"
     models_bucket: str | None = None
     state_machine_arn: str | None = None
+    usage_plan_id: str | None = None  # API Gateway usage plan that new keys join (aws)
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
 
     # API limits (seed 000: 10 MB uploads, 60 GET / 10 POST per minute per key)

@@ -46,7 +46,7 @@ class Services:
 
             fetch = None
             if self.settings.backend == "aws" and self.settings.models_bucket:
-                from framelens.stores.aws import models_fetcher
+                from framelens.stores.aws.platform import models_fetcher
 
                 fetch = models_fetcher(self.settings)
             self._models = ModelRegistry(

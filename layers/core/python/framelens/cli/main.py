@@ -98,9 +98,14 @@ def keys_create(
     """Create a key and print it alone on stdout (it is shown only once)."""
     from framelens.runtime import build_services
 
-    services = build_services(_settings(data_dir), start_runner=False)
+    settings = _settings(data_dir)
+    services = build_services(settings, start_runner=False)
     try:
         secret, record = services.keys.create(tenant, plan)
+        if settings.backend == "aws" and settings.usage_plan_id:
+            from framelens.stores.aws.platform import register_usage_plan_key
+
+            register_usage_plan_key(settings, record.key_id, record.key_hash, tenant)
     except FramelensError as exc:
         _fail(exc)
         return

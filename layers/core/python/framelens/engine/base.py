@@ -58,7 +58,7 @@ class FrameNeeds:
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """A half-open span ``[start, end)`` of media time in exact seconds; ``end=None`` = to the end."""
+    """A half-open span ``[start, end)`` of media time in exact seconds (``end=None``: open)."""
 
     start: Fraction = Fraction(0)
     end: Fraction | None = None

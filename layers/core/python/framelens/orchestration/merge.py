@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from framelens.analyzers.registry import analyzer_class
 
 if TYPE_CHECKING:
+    from framelens.engine.base import Analyzer, AnalyzerResult
     from framelens.schemas import JobRecord
     from framelens.stores import BlobStore
 
@@ -80,6 +81,7 @@ def merge_parts(
                 ordered = sorted(parts[(idx, module)])
                 results = [cls.load_result(json.loads(blobs.get(k))) for _, k in ordered]
                 merged = results[0] if len(results) == 1 else cls.merge(results)
+                merged = _materialize(cls, merged, blobs, job, src)
                 entry["result"] = merged.model_dump(mode="json")
                 doc["items"].extend(
                     {"source": src["uri"], **_as_dict(_dump(i))} for i in merged.items()
@@ -97,6 +99,35 @@ def merge_parts(
             }
         )
     return out
+
+
+def _materialize(
+    cls: type[Analyzer],
+    merged: AnalyzerResult,
+    blobs: BlobStore,
+    job: JobRecord,
+    src: dict[str, Any],
+) -> AnalyzerResult:
+    """Let an analyzer store artifacts that only the merged result needs.
+
+    A merged winner may come from no segment's own winners (``best_frames`` re-selects from the
+    union of candidates), so its image was never stored. Analyzers that can fill such gaps define
+    a ``materialize(result, ctx)`` classmethod; it gets the source as a local file and a sink under
+    ``artifacts/<job>/<source>/merged`` so its keys never collide with a segment's.
+    """
+    materialize = getattr(cls, "materialize", None)
+    if materialize is None:
+        return merged
+    from framelens.engine.base import RunContext
+    from framelens.orchestration.sources import BlobArtifactSink
+
+    sink = BlobArtifactSink(blobs, f"artifacts/{job.id}/{src['index']}/merged")
+    with blobs.local_path(src["blob_key"]) as path:
+        ctx = RunContext(
+            job_id=job.id, tenant_id=job.tenant_id, artifacts=sink, source_path=str(path)
+        )
+        result: AnalyzerResult = materialize(merged, ctx)
+    return result
 
 
 def _as_dict(item: Any) -> dict[str, Any]:
