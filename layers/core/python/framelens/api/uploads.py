@@ -10,7 +10,7 @@ import tempfile
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import UploadFile
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from fastapi import Request
 
-__all__ = ["MissingFileError", "Upload", "read_upload", "spool_body"]
+__all__ = ["MissingFileError", "Upload", "multipart_doc", "read_upload", "spool_body"]
 
 _CHUNK = 1 << 20
 # Multipart framing adds headers and boundaries around the file; don't refuse on those bytes.
@@ -43,6 +43,22 @@ class Upload:
     path: Path
     name: str | None
     content_type: str | None
+
+
+def multipart_doc(field: str, *, raw_types: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The OpenAPI ``requestBody`` of a route that reads a file with ``read_upload``.
+
+    Routes read the body themselves (multipart or raw), so FastAPI cannot infer it.
+    """
+    binary = {"type": "string", "format": "binary"}
+    content: dict[str, Any] = {
+        "multipart/form-data": {
+            "schema": {"type": "object", "properties": {field: binary}, "required": [field]}
+        }
+    }
+    for media_type in raw_types:
+        content[media_type] = {"schema": binary}
+    return {"requestBody": {"content": content, "required": True}}
 
 
 def _check_length(request: Request, max_bytes: int, slack: int = 0) -> None:

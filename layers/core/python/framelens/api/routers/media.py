@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from framelens.api.deps import CurrentPrincipal, ServicesDep
-from framelens.api.uploads import read_upload, spool_body
+from framelens.api.uploads import multipart_doc, read_upload, spool_body
 from framelens.jobs.files import FileService
 from framelens.schemas import ErrorEnvelope, FilePublic, UploadRequest, UploadTarget
 
@@ -19,23 +19,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/v1", tags=["media"], responses=_ERRORS)
 public = APIRouter(prefix="/v1", tags=["media"], responses=_ERRORS)  # token-authenticated PUT
 
-_BODY_DOC: dict[str, Any] = {
-    "requestBody": {
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                    "required": ["file"],
-                }
-            },
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-            "video/*": {"schema": {"type": "string", "format": "binary"}},
-            "image/*": {"schema": {"type": "string", "format": "binary"}},
-        },
-        "required": True,
-    }
-}
+_BODY_DOC = multipart_doc("file", raw_types=("application/octet-stream", "video/*", "image/*"))
 
 
 def _files(services: ServicesDep) -> FileService:
@@ -97,7 +81,12 @@ def create_upload(
     "/uploads/{file_id}",
     status_code=204,
     summary="Send the bytes of a large upload (embedded backend; the token is the credential)",
-    openapi_extra={"requestBody": _BODY_DOC["requestBody"]["content"]["application/octet-stream"]},
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+            "required": True,
+        }
+    },
 )
 async def put_upload(
     file_id: str,

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from framelens.api.deps import CurrentPrincipal, ServicesDep
 from framelens.api.seed_support import artifact_url, module_result, seed_statuses
-from framelens.api.uploads import read_upload
+from framelens.api.uploads import multipart_doc, read_upload
 from framelens.errors import UnsupportedMediaError
 from framelens.jobs.files import FileService
 from framelens.schemas import ErrorEnvelope, JobCreate, JobState
@@ -82,20 +82,7 @@ def best_frame_health() -> dict[str, str]:
     status_code=202,
     response_model=Accepted,
     summary="Upload a video (form field `video`) and start best-frame selection",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"video": {"type": "string", "format": "binary"}},
-                        "required": ["video"],
-                    }
-                }
-            },
-            "required": True,
-        }
-    },
+    openapi_extra=multipart_doc("video"),
 )
 async def submit_best_frame(
     request: Request, principal: CurrentPrincipal, services: ServicesDep

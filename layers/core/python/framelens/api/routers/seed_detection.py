@@ -22,6 +22,7 @@ from framelens.api.seed_support import (
     seed_statuses,
     store_upload,
 )
+from framelens.api.uploads import multipart_doc
 from framelens.errors import UnsupportedMediaError, ValidationError
 from framelens.schemas import ErrorEnvelope, JobCreate, JobState
 
@@ -63,20 +64,7 @@ def detection_health(services: ServicesDep) -> dict[str, Any]:
     response_model=DetectionResponse,
     responses={202: {"model": DetectionAccepted}},
     summary="Detect objects in an image or video (multipart field `file`)",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                        "required": ["file"],
-                    }
-                }
-            },
-            "required": True,
-        }
-    },
+    openapi_extra=multipart_doc("file"),
 )
 async def detect_media(
     request: Request, response: Response, principal: CurrentPrincipal, services: ServicesDep

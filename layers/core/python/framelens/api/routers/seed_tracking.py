@@ -22,6 +22,7 @@ from framelens.api.seed_support import (
     seed_statuses,
     store_upload,
 )
+from framelens.api.uploads import multipart_doc
 from framelens.errors import JobStateError, NotFoundError, UnsupportedMediaError
 from framelens.schemas import ErrorEnvelope, JobCreate, JobRecord, JobState
 
@@ -71,20 +72,7 @@ def _mp4(services: Any, job: JobRecord) -> Response:
     response_class=Response,
     responses={200: _MP4, 202: {"model": TrackingAccepted}},
     summary="Track objects in a video (multipart field `file`); returns an annotated MP4",
-    openapi_extra={
-        "requestBody": {
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
-                        "required": ["file"],
-                    }
-                }
-            },
-            "required": True,
-        }
-    },
+    openapi_extra=multipart_doc("file"),
 )
 async def track_video(
     request: Request, principal: CurrentPrincipal, services: ServicesDep
