@@ -615,10 +615,14 @@ class CloudEnv:
                         "resourceRequirements": camel_keys(definition.get("ResourceRequirements", [])),  # fmt: skip
                     }
                 )
+            # moto insists on a hard memory limit for EC2 tasks where AWS accepts a container's
+            # memoryReservation alone: give the task level the reservations' sum.
+            memory = props.get("Memory") or sum(c["memoryReservation"] for c in containers)
             ecs.register_task_definition(
                 family=props["Family"],
                 containerDefinitions=containers,
                 requiresCompatibilities=props.get("RequiresCompatibilities", ["EC2"]),
+                memory=str(memory),
             )
 
         # The state machine: the template's definition, intrinsics resolved.

@@ -65,3 +65,13 @@ def test_s3_drop_runs_every_stage_and_finishes_the_job(cloud: CloudEnv, cuts_cli
     doc = json.loads(cloud.s3.get_object(Bucket=cloud.bucket, Key=job.result_keys["scenes"])["Body"].read())  # fmt: skip
     cuts = [round(float(s["start"]), 1) for s in doc["items"]]
     assert cuts[:4] == [0.0, 1.0, 2.0, 3.0], doc
+
+
+def test_debug(cloud, cuts_clip):
+    drop(cloud, cuts_clip, "uploads/cam 1/clip.mp4", tenant=TENANT, modules="scenes,probe")
+    keys = [o["Key"] for o in cloud.s3.list_objects_v2(Bucket=cloud.bucket)["Contents"]]
+    print(keys)
+    for k in keys:
+        if k.startswith("ingest-errors"):
+            print(cloud.s3.get_object(Bucket=cloud.bucket, Key=k)["Body"].read())
+    assert 0
