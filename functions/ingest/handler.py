@@ -113,7 +113,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             record_failure(upload, exc.code, exc.message)
             refused.append(upload.raw_key)
             continue
-        logger.info("job created", extra={"job_id": job.job_id, "s3_key": upload.key})
+        logger.info("job created", extra={"job_id": job.id, "s3_key": upload.key})
         metrics.add_metric(name="IngestJobCreated", unit=MetricUnit.Count, value=1)
-        created.append(job.job_id)
+        created.append(job.id)
     return {"created": created, "refused": refused}

@@ -38,7 +38,7 @@ NAMES = [n for n in known_modules() if n not in PIPELINE_MODULES]
 MODEL_ANALYZERS = frozenset({"objects", "tracking", "tags"})
 DETECTOR_FILE = "yolox_nano_coco80.onnx"
 FPS = 10
-FRAMES = 20
+FRAMES = 10  # 1 s at 10 fps: enough for a cut, a track and tags; model runs cost ~30 ms a frame
 
 
 class MemorySink(ArtifactSink):
@@ -68,8 +68,8 @@ def _source(name: str) -> tuple[MediaInfo, list[npt.NDArray[np.uint8]]]:
     """Full-size BGR source frames for ``name`` and the media they come from.
 
     Model analyzers: scikit-image's astronaut photo (a person YOLOX-nano finds at 0.93),
-    sliding 3 px per frame so trackers see motion. Others: 15 flat grey frames, then noise
-    (a hard cut at frame 15 and frames of different quality).
+    sliding 3 px per frame so trackers see motion. Others: flat grey frames, then noise
+    (a hard cut halfway and frames of different quality).
     """
     if name in MODEL_ANALYZERS:
         skimage_data = pytest.importorskip("skimage.data", reason="scikit-image (test extra)")

@@ -38,14 +38,17 @@ import threading
 import time
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote_plus
+
+import pytest
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
     from types import ModuleType
 
     from tests.infra.conftest import Synth
@@ -55,6 +58,8 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 STORAGE, SERVICE = "FramelensStorage", "FramelensService"
 TERMINAL = ("finished", "failed", "cancelled")
+NOTIFICATION_DELAY_S = 0.2
+GPU_INSTANCE_MEMORY_MIB = 15_360  # g4dn.xlarge: 4 vCPU, 16 GiB, one T4
 # Template function (logical id prefix) → the handler folder its code comes from. The two
 # pipeline functions are container images whose CMD is functions/pipeline (see
 # containers/inference/Dockerfile); the bucket-notification helper is CDK's own.
@@ -176,11 +181,12 @@ class Invocation:
     event: dict[str, Any]
     error: str | None = None
     result: Any = None
+    finished: bool = False
 
 
 @dataclass
 class Faults:
-    """Per-stage faults: ``fail("analyze", StoreError("x"), times=1)``, ``delay("analyze", 1.5)``."""
+    """Per-stage faults: ``fail("analyze", StoreError("x"), times=1)``, ``delay("plan", 1.5)``."""
 
     _fail: dict[str, list[Any]] = field(default_factory=dict)
     _delay: dict[str, float] = field(default_factory=dict)
@@ -234,6 +240,7 @@ def _install_patches() -> None:
         return
     from moto.awslambda.models import LambdaFunction
     from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.s3 import notifications as s3_notifications
     from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,
@@ -242,7 +249,7 @@ def _install_patches() -> None:
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
         StatesErrorName,
     )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (  # noqa: E501
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
         StatesErrorNameType,
     )
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
@@ -254,6 +261,18 @@ def _install_patches() -> None:
         return _ACTIVE[-1].invoke(self, event if isinstance(event, dict) else {})
 
     LambdaFunction._invoke_lambda = invoke_lambda  # type: ignore[method-assign]
+
+    # S3 invokes the notified function asynchronously, once the object is complete. moto calls
+    # it inside PutObject, before it has set the object's metadata, so a handler reading the
+    # x-amz-meta-* headers would see none: deliver a little later, on a thread, like S3.
+    original_notify = s3_notifications._invoke_awslambda
+
+    def notify_later(*args: Any) -> None:
+        timer = threading.Timer(NOTIFICATION_DELAY_S, original_notify, args)
+        timer.daemon = True
+        timer.start()
+
+    s3_notifications._invoke_awslambda = notify_later
 
     original_run_task = EC2ContainerServiceBackend.run_task
 
@@ -386,8 +405,10 @@ class CloudEnv:
             record.result = module.handler(event, context)
         except Exception as exc:  # noqa: BLE001 - the Lambda runtime's boundary: report, never raise
             record.error = type(exc).__name__
+            record.finished = True
             body = {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": []}
             return json.dumps(body), True, ""
+        record.finished = True
         return json.dumps(record.result), False, ""
 
     def run_gpu_task(self, backend: Any, task: Any) -> None:
@@ -411,6 +432,32 @@ class CloudEnv:
         backend.stop_task(task.cluster_arn, task.task_arn, "Essential container in task exited")
 
     # -- actions -----------------------------------------------------------------------------
+
+    def wait_invocation(
+        self,
+        prefix: str,
+        where: Callable[[Invocation], bool] = lambda _: True,
+        timeout_s: float = 30.0,
+    ) -> Invocation:
+        """The first finished invocation matching ``where`` of the function whose logical id
+        starts with ``prefix``."""
+        name = self.function(prefix)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            done = [i for i in self.invocations if i.function == name and i.finished and where(i)]
+            if done:
+                return done[0]
+            assert time.monotonic() < deadline, f"{name} was never invoked"
+            time.sleep(0.05)
+
+    def wait_ingest(self, key: str, timeout_s: float = 30.0) -> Invocation:
+        """The ingest invocation for the S3 event of object ``key`` (as S3 encodes it)."""
+
+        def names_key(invocation: Invocation) -> bool:
+            records = invocation.event.get("Records") or [{}]
+            return bool(records[0].get("s3", {}).get("object", {}).get("key") == quote_plus(key))
+
+        return self.wait_invocation("IngestFunction", names_key, timeout_s)
 
     def execution_arn(self, job_id: str) -> str:
         return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{job_id}"
@@ -521,7 +568,9 @@ class CloudEnv:
 
         # The state machine's ARN is known before it exists (functions' environment names it).
         resources = service["Resources"]
-        (machine_id,) = [k for k, v in resources.items() if v["Type"] == "AWS::StepFunctions::StateMachine"]  # fmt: skip
+        (machine_id,) = [
+            k for k, v in resources.items() if v["Type"] == "AWS::StepFunctions::StateMachine"
+        ]
         machine_name = f"{machine_id}-{suffix}"
         state_machine_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{machine_name}"
         refs[machine_id] = state_machine_arn
@@ -579,14 +628,11 @@ class CloudEnv:
                 refs[logical], refs[f"{logical}.Arn"] = logical, arn
                 instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)
                 instance_id = instance["Instances"][0]["InstanceId"]
-                ecs.register_container_instance(
+                registered = ecs.register_container_instance(
                     cluster=logical,
                     instanceIdentityDocument=json.dumps({"instanceId": instance_id}),
-                    totalResources=[
-                        {"name": "CPU", "type": "INTEGER", "integerValue": 8192},
-                        {"name": "MEMORY", "type": "INTEGER", "integerValue": 65536},
-                    ],
-                )
+                )["containerInstance"]["containerInstanceArn"]
+                _size_like_a_gpu_instance(logical, registered)
             elif resource["Type"] == "AWS::ECS::CapacityProvider":
                 refs[logical] = logical
                 ecs.create_capacity_provider(
@@ -596,13 +642,15 @@ class CloudEnv:
                         f"autoScalingGroup:{suffix}:autoScalingGroupName/gpu"
                     },
                 )
-        for logical, resource in resources.items():
+        for resource in resources.values():
             if resource["Type"] != "AWS::ECS::TaskDefinition":
                 continue
             props = resource["Properties"]
             containers = []
             for definition in props["ContainerDefinitions"]:
-                env = {e["Name"]: resolve(e["Value"], refs) for e in definition.get("Environment", [])}  # fmt: skip
+                env = {
+                    e["Name"]: resolve(e["Value"], refs) for e in definition.get("Environment", [])
+                }
                 task_environment.update(env)
                 containers.append(
                     {
@@ -612,7 +660,9 @@ class CloudEnv:
                         "cpu": definition.get("Cpu", 0),
                         "memoryReservation": definition.get("MemoryReservation", 512),
                         "environment": [{"name": k, "value": v} for k, v in env.items()],
-                        "resourceRequirements": camel_keys(definition.get("ResourceRequirements", [])),  # fmt: skip
+                        "resourceRequirements": camel_keys(
+                            definition.get("ResourceRequirements", [])
+                        ),
                     }
                 )
             # moto insists on a hard memory limit for EC2 tasks where AWS accepts a container's
@@ -658,6 +708,21 @@ class CloudEnv:
         reset_handler_caches()
 
 
+def _size_like_a_gpu_instance(cluster: str, instance_arn: str) -> None:
+    """Give moto's container instance a g4dn.xlarge's CPU and memory (moto registers every
+    instance with 4 vCPU and 7.5 GiB and ignores ``totalResources``, so the GPU task's 12 GiB
+    reservation would never be placed)."""
+    from moto.ecs.models import ecs_backends
+
+    instance = ecs_backends[ACCOUNT][REGION].container_instances[cluster][
+        instance_arn.split("/")[-1]
+    ]
+    for resources in (instance.registered_resources, instance.remaining_resources):
+        for resource in resources:
+            if resource["name"] == "MEMORY":
+                resource["integerValue"] = GPU_INSTANCE_MEMORY_MIB
+
+
 def _check_wiring(what: str, env: dict[str, str], process: Any) -> None:
     """The resource's environment names the same storage the in-process handlers use."""
     for key in WIRED_SETTINGS:
@@ -666,6 +731,20 @@ def _check_wiring(what: str, env: dict[str, str], process: Any) -> None:
     missing = [k for k in WIRED_SETTINGS if k not in env]
     if missing:
         raise AssertionError(f"{what}: environment lacks {missing}")
+
+
+TENANT = "acme"
+
+
+@pytest.fixture
+def cloud(synth: Synth, monkeypatch: pytest.MonkeyPatch) -> Iterator[CloudEnv]:
+    """The stacks deployed on moto, with tenant ``acme`` (pro plan) and a clean cold start.
+
+    Test modules import it with ``synth`` (``tests/infra/conftest.py``'s session synthesis).
+    """
+    with deployed(synth, monkeypatch.setenv) as env:
+        env.services().keys.create(TENANT, plan="pro")
+        yield env
 
 
 def apigw_event(
