@@ -278,9 +278,12 @@ def _job_error(error: dict[str, Any]) -> JobError:
 
 
 def _running(services: Services, job_id: str) -> Any:
+    """The job, if it is still running and within its deadline (checked on entry of a stage)."""
     job = services.stores.jobs.get(job_id)
     if job.state != JobState.running:
         raise JobStateError(f"job {job_id} is {job.state.value}; stopping its pipeline")
+    if job.deadline is not None and utcnow() > job.deadline:
+        raise DeadlineExceededError("the job ran past its Max-Processing-Time and was stopped")
     return job
 
 
