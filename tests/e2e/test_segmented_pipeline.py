@@ -145,3 +145,17 @@ def test_segmented_raw_scenes_equal_the_single_pass(runs: tuple[Run, Run]) -> No
     assert {s["start_frame"] for s in one_scenes} >= set(HARD_CUTS)
     # AND the merged scenes equal the single pass exactly
     assert seg_scenes == one_scenes
+
+
+def test_segmented_best_frames_equal_the_single_pass(runs: tuple[Run, Run]) -> None:
+    # GIVEN the same clip analyzed in four segments and in one
+    segmented, single = runs
+
+    def picks(run: Run) -> list[tuple[int, float]]:
+        return [
+            (f["frame_index"], f["scores"]["score"]) for f in run.result("best_frames")["frames"]
+        ]
+
+    # THEN the same frames win with the same scores: a segment's last sample is rescored with
+    # its next neighbour from the following segment
+    assert picks(segmented) == picks(single)

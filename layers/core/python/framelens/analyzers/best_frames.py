@@ -25,6 +25,7 @@ Options: ``k`` (3), ``format`` (``jpeg``|``png``), ``sample_fps`` (4), ``max_sid
 from __future__ import annotations
 
 import heapq
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +57,11 @@ def frame_scores(gray: npt.NDArray[np.uint8], motion: float = 0.0) -> BestFrameS
     mean = float(gray.mean())
     clipped = float(np.count_nonzero((gray <= 5) | (gray >= 250))) / gray.size
     exposure = 1.0 - min(1.0, (abs(mean - 127.5) / 127.5 + clipped) / 2.0)
-    motion = min(1.0, motion * 10.0)
+    return _combine(sharp, motion, noise, exposure)
+
+
+def _combine(sharp: float, raw_motion: float, noise: float, exposure: float) -> BestFrameScores:
+    motion = min(1.0, raw_motion * 10.0)
     score = 0.45 * sharp + 0.2 * (1 - motion) + 0.2 * (1 - noise) + 0.15 * exposure
     return BestFrameScores(
         sharpness=round(sharp, 6),
@@ -65,6 +70,13 @@ def frame_scores(gray: npt.NDArray[np.uint8], motion: float = 0.0) -> BestFrameS
         exposure=round(exposure, 6),
         score=round(score, 6),
     )
+
+
+def _with_motion(frame: BestFrame, raw_motion: float) -> BestFrame:
+    """``frame`` rescored with another motion measure (the other parts do not change)."""
+    s = frame.scores
+    scores = _combine(s.sharpness, raw_motion, s.noise, s.exposure)
+    return frame.model_copy(update={"scores": scores})
 
 
 def _mean(*values: float | None) -> float:
@@ -94,6 +106,9 @@ class BestFramesAnalyzer(Analyzer):
         self._heap: list[tuple[float, int, BestFrame]] = []
         self._pending: tuple[Frame, float | None] | None = None
         self._prev: npt.NDArray[np.uint8] | None = None
+        self._lookback_index: int | None = None
+        self._head: tuple[int, float] | None = None
+        self._tail: tuple[BestFrame, float | None] | None = None
 
     def needs(self) -> FrameNeeds:
         """Grey at ``max_side`` (480), ``sample_fps`` (4) frames per second; one lookback."""
@@ -109,6 +124,7 @@ class BestFramesAnalyzer(Analyzer):
         """Reset state for a new run."""
         self._ctx = ctx
         self._heap, self._pending, self._prev = [], None, None
+        self._lookback_index, self._head, self._tail = None, None, None
 
     def _motion(self, img: npt.NDArray[np.uint8]) -> float | None:
         import cv2
@@ -117,7 +133,7 @@ class BestFramesAnalyzer(Analyzer):
             return None
         return float(cv2.absdiff(img, self._prev).mean()) / 255.0
 
-    def _push(self, frame: Frame, motion: float) -> None:
+    def _push(self, frame: Frame, motion: float) -> BestFrame:
         scores = frame_scores(frame.image, motion)
         cand = BestFrame(frame_index=frame.index, timestamp=float(frame.pts), scores=scores)
         item = (scores.score, -frame.index, cand)
@@ -126,10 +142,15 @@ class BestFramesAnalyzer(Analyzer):
             heapq.heappush(self._heap, item)
         elif item[:2] > self._heap[0][:2]:
             heapq.heapreplace(self._heap, item)
+        return cand
 
     def process(self, frame: Frame) -> None:
         """Score the previous sample once its next neighbour is known (motion uses both)."""
         back = self._motion(frame.image)
+        if frame.is_lookback:
+            self._lookback_index = frame.index
+        elif self._lookback_index is not None and self._head is None and back is not None:
+            self._head = (self._lookback_index, back)
         if self._pending is not None:
             pending, before = self._pending
             self._push(pending, _mean(before, back))
@@ -140,13 +161,17 @@ class BestFramesAnalyzer(Analyzer):
         """Score the last sample, pick the winners and store their images."""
         if self._pending is not None:
             pending, before = self._pending
-            self._push(pending, _mean(before, None))
+            self._tail = (self._push(pending, _mean(before, None)), before)
             self._pending = None
         candidates = sorted((c for _, _, c in self._heap), key=lambda c: c.frame_index)
         result = BestFramesResult(
             frames=_select(candidates, self._k, self._gap),
             candidates=candidates,
             options=self._public_options(),
+            tail=self._tail[0] if self._tail else None,
+            tail_before=self._tail[1] if self._tail else None,
+            head_lookback_index=self._head[0] if self._head else None,
+            head_lookback_diff=self._head[1] if self._head else None,
         )
         if self._ctx is not None:
             result = self.materialize(result, self._ctx)
@@ -195,9 +220,30 @@ class BestFramesAnalyzer(Analyzer):
             return BestFramesResult()
         options = typed[0].options
         keys = {f.frame_index: f for p in typed for f in p.frames if f.artifact_key}
-        candidates = sorted((c for p in typed for c in p.candidates), key=lambda c: c.frame_index)
+        by_index = {c.frame_index: c for p in typed for c in p.candidates}
+        for part, following in pairwise(typed):
+            # The last sample of a segment gets the motion it has in one pass: the mean of its
+            # differences to the previous sample and to the next segment's first sample.
+            tail = part.tail
+            if tail is not None and following.head_lookback_index == tail.frame_index:
+                fixed = _with_motion(tail, _mean(part.tail_before, following.head_lookback_diff))
+                by_index[tail.frame_index] = fixed
+                if tail.frame_index in keys:
+                    keys[tail.frame_index] = keys[tail.frame_index].model_copy(
+                        update={"scores": fixed.scores}
+                    )
+        candidates = sorted(by_index.values(), key=lambda c: c.frame_index)
         chosen = _select(
             candidates, int(options.get("k", 3)), float(options.get("min_gap_seconds", 1.0))
         )
         frames = [keys.get(c.frame_index, c) for c in chosen]
-        return BestFramesResult(frames=frames, candidates=candidates, options=options)
+        last, first = typed[-1], typed[0]
+        return BestFramesResult(
+            frames=frames,
+            candidates=candidates,
+            options=options,
+            tail=last.tail,
+            tail_before=last.tail_before,
+            head_lookback_index=first.head_lookback_index,
+            head_lookback_diff=first.head_lookback_diff,
+        )

@@ -131,6 +131,16 @@ class BestFramesResult(AnalyzerResult):
         default_factory=list, description="The segment's best candidates, kept for merging."
     )
     options: dict[str, Any] = Field(default_factory=dict)
+    # Segment edges, so merge can give the last sample of a segment the motion score it gets in
+    # one pass (its next neighbour is the first sample of the following segment).
+    tail: BestFrame | None = Field(default=None, description="The segment's last sample.")
+    tail_before: float | None = Field(default=None, description="Its difference to the previous.")
+    head_lookback_index: int | None = Field(
+        default=None, description="Frame index of the sample before this segment (lookback)."
+    )
+    head_lookback_diff: float | None = Field(
+        default=None, description="Difference between that sample and this segment's first."
+    )
 
     def summary(self) -> list[dict[str, Any]]:
         """Index and time of each selected frame."""
