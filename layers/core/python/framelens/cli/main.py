@@ -183,6 +183,18 @@ def models_pull(
         _fail(exc)
 
 
+@app.command("webhook-listen")
+def webhook_listen(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 9000,
+    secret: Annotated[str | None, typer.Option(help="The job's webhook secret.")] = None,
+    count: Annotated[int, typer.Option(help="Stop after this many deliveries (0: never).")] = 1,
+) -> None:
+    """Receive webhooks locally and check their X-Webhook-Signature."""
+    from framelens.cli.webhook_listen import listen
+
+    listen(port, secret, count)
+
+
 def main() -> None:
     """Entry point of the ``framelens`` script."""
     app(prog_name="framelens")
