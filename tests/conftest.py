@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.media"]
+pytest_plugins = ["tests.media", "tests.cdk_synth"]

@@ -4,7 +4,8 @@
 ``Env.key()`` issues a key (optionally on a custom ``Plan``) and ``Env.api(key)`` wraps the client
 with that key and the polling helpers every test needs. A local webhook ``receiver`` records what
 it is sent. An autouse check fails a test that logs an unexpected ERROR; mark a test
-``expected_errors`` when the error log is the point.
+``expected_errors`` when the error log is the point. ``cloud`` deploys the session's one CDK
+synthesis (``tests/cdk_synth.py``) on moto (``tests/e2e/cloud``).
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ from framelens.api import create_app
 from framelens.config import Settings
 from framelens.runtime import Services, build_services
 from framelens.schemas.auth import Plan, Tenant
+from tests.e2e.cloud import TENANT, CloudEnv, deployed
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
     import httpx
+
+    from tests.cdk_synth import Synth
 
 TERMINAL = ("finished", "failed", "cancelled")
 PRO = Plan(name="pro", get_per_minute=600, post_per_minute=100, concurrent_jobs=16)
@@ -233,3 +237,11 @@ def gate(env: Env) -> Iterator[threading.Event]:
     env.services.runner.stage_hook = hook
     yield released
     released.set()
+
+
+@pytest.fixture
+def cloud(synth: Synth, monkeypatch: pytest.MonkeyPatch) -> Iterator[CloudEnv]:
+    """The stacks deployed on moto, with tenant ``acme`` (pro plan) and a clean cold start."""
+    with deployed(synth, monkeypatch.setenv) as env:
+        env.services().keys.create(TENANT, plan="pro")
+        yield env

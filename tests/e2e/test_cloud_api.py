@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from urllib3 import encode_multipart_formdata
 
-from tests.e2e import cloud_harness
-from tests.e2e.cloud_harness import (
+from tests.e2e.cloud import (
     TENANT,
     CloudEnv,
     LambdaContext,
@@ -18,14 +17,11 @@ from tests.e2e.cloud_harness import (
     authorizer_event,
     handler_module,
 )
-from tests.infra import conftest as infra_conftest
 
 if TYPE_CHECKING:
     from tests.media import Generated
 
 pytestmark = pytest.mark.slow
-synth = infra_conftest.synth  # the session's one synthesis
-cloud = cloud_harness.cloud
 
 
 class Gateway:

@@ -12,17 +12,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from framelens.errors import ModelError, StoreError
-from tests.e2e import cloud_harness
-from tests.e2e.cloud_harness import TENANT, CloudEnv
-from tests.infra import conftest as infra_conftest
+from tests.e2e.cloud import TENANT, CloudEnv, reset_handler_caches
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import Receiver
     from tests.media import Generated
 
 pytestmark = pytest.mark.slow
-synth = infra_conftest.synth  # the session's one synthesis
-cloud = cloud_harness.cloud
 
 
 def drop_job(cloud: CloudEnv, clip: Generated, key: str, sidecar: dict[str, object]) -> str:
@@ -65,7 +61,7 @@ def test_stage_that_keeps_failing_fails_the_job_and_fires_the_webhook(
     # GIVEN a job with a webhook on a local receiver, whose analysis always fails with a
     # non-retryable error
     monkeypatch.setenv("FRAMELENS_ALLOW_PRIVATE_NETWORK", "true")  # the receiver is loopback
-    cloud_harness.reset_handler_caches()
+    reset_handler_caches()
     cloud.faults.fail("analyze", ModelError("the detector's session crashed"))
     sidecar = {"tenant": TENANT, "modules": "scenes", "webhook": receiver.url}
 

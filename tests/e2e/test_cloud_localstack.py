@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.cloud_harness import LambdaContext, handler_module, reset_handler_caches
+from tests.e2e.cloud import LambdaContext, handler_module, reset_handler_caches
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -1,7 +1,7 @@
 """The synthesized cloud executed on moto: S3 drop → ingest → Step Functions → every stage.
 
-The state machine is the one ``cdk synth`` produced (``tests/infra/conftest.py``'s session
-fixture), its intrinsics resolved to moto resources by ``cloud_harness``; Lambda invocations and
+The state machine is the one ``cdk synth`` produced (``tests/cdk_synth.py``'s session fixture),
+its intrinsics resolved to moto resources by ``tests/e2e/cloud``; Lambda invocations and
 the GPU branch's ECS task run our handlers and worker in-process.
 """
 
@@ -13,16 +13,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e import cloud_harness
-from tests.e2e.cloud_harness import TENANT, CloudEnv
-from tests.infra import conftest as infra_conftest
+from tests.e2e.cloud import TENANT, CloudEnv
 
 if TYPE_CHECKING:
     from tests.media import Generated
 
 pytestmark = pytest.mark.slow
-synth = infra_conftest.synth  # the session's one synthesis
-cloud = cloud_harness.cloud
 
 
 def drop(cloud: CloudEnv, clip: Generated, key: str, **metadata: str) -> None:
@@ -168,7 +164,7 @@ def test_a_redelivered_s3_event_makes_one_job(cloud: CloudEnv, cuts_clip: Genera
     cloud.wait_execution(job_id)
 
     # WHEN S3 delivers the same event again (at-least-once delivery)
-    from tests.e2e.cloud_harness import LambdaContext, handler_module
+    from tests.e2e.cloud import LambdaContext, handler_module
 
     name = cloud.function("IngestFunction")
     again = handler_module("ingest").handler(first.event, LambdaContext(name, name))
