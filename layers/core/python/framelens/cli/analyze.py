@@ -12,6 +12,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import typer
+
 from framelens.schemas import JobCreate, JobState
 
 if TYPE_CHECKING:
@@ -80,7 +82,7 @@ def run_analysis(file: Path, modules: list[str], out: Path, settings: Settings) 
         services.close()
     if job.state != JobState.finished:
         message = job.error.message if job.error else job.state.value
-        print(f"analysis {job.state.value}: {message}")  # noqa: T201 - CLI output
+        typer.echo(f"analysis {job.state.value}: {message}", err=True)
         return 1
-    print(f"wrote {out / 'result.json'}")  # noqa: T201 - CLI output
+    typer.echo(f"wrote {out / 'result.json'}")
     return 0
