@@ -80,15 +80,18 @@ def letterbox(
         dx, dy = 0, 0
     canvas[dy : dy + new_h, dx : dx + new_w] = resized
     box = Letterbox(ratio=r, dx=float(dx), dy=float(dy))
-    # blobFromImage does HWC->NCHW, optional BGR->RGB swap, mean and scale in one C++ pass.
-    blob = cv2.dnn.blobFromImage(
-        canvas,
-        scalefactor=spec.scale / spec.std[0],
-        # With swapRB, OpenCV expects the mean in the swapped (network) order: spec.mean as is.
-        mean=spec.mean,
-        swapRB=spec.colour == "rgb",
-    )
-    return blob.astype(np.float32, copy=False), box
+    # HWC -> CHW in the network's channel order, then (x - mean) * scale / std like OpenCV's
+    # blobFromImage; numpy does it several times faster for these small fixed-size inputs.
+    chw = canvas.transpose(2, 0, 1)
+    if spec.colour == "rgb":
+        chw = chw[::-1]
+    blob = chw.astype(np.float32)
+    if any(spec.mean):
+        blob -= np.asarray(spec.mean, dtype=np.float32)[:, None, None]
+    factor = spec.scale / spec.std[0]
+    if factor != 1.0:
+        blob *= np.float32(factor)
+    return blob[None], box
 
 
 @lru_cache(maxsize=8)
@@ -202,14 +205,17 @@ def from_yolox(
     grids, strides = yolox_grid(spec.size[0], spec.size[1])
     if len(grids) != len(rows):
         raise ValueError(f"YOLOX output has {len(rows)} rows, grid expects {len(grids)}")
-    scores = rows[:, 5:] * rows[:, 4:5]
-    # Decode only rows that can pass the threshold: exp() over 3549x2 is most of the cost.
-    cand = scores.max(axis=1) >= confidence
+    # Class probabilities are <= 1, so obj * class < confidence wherever obj < confidence:
+    # filtering on objectness first skips the 80-class product for almost every row.
+    rows_idx = np.flatnonzero(rows[:, 4] >= confidence)
+    scores = rows[rows_idx, 5:] * rows[rows_idx, 4:5]
+    passing = scores.max(axis=1) >= confidence if len(rows_idx) else np.zeros(0, dtype=bool)
+    cand, scores = rows_idx[passing], scores[passing]
     xy = (rows[cand, :2] + grids[cand]) * strides[cand]
     wh = np.exp(rows[cand, 2:4]) * strides[cand]
     return _finish(
         np.concatenate((xy, wh), axis=1),
-        scores[cand],
+        scores,
         box,
         confidence=confidence,
         class_names=class_names,
