@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
+from framelens.media.info import MediaInfo
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
@@ -66,20 +68,6 @@ class Segment:
     def contains(self, pts: Fraction) -> bool:
         """Whether a frame at ``pts`` belongs to this segment."""
         return pts >= self.start and (self.end is None or pts < self.end)
-
-
-@dataclass(frozen=True, slots=True)
-class MediaInfo:
-    """What the engine knows about the media before the first frame (from the probe)."""
-
-    media_type: Literal["image", "video"]
-    width: int  # display width, after rotation
-    height: int
-    fps: Fraction | None = None
-    frames: int | None = None
-    duration: Fraction | None = None
-    rotation: int = 0
-    name: str = ""
 
 
 @dataclass(slots=True)

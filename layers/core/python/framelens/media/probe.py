@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from framelens.errors import UnprocessableMediaError, UnsupportedMediaError
 from framelens.media._sniff import HEAD_BYTES, image_header_size, sniff
+from framelens.media.info import MediaInfo
 from framelens.schemas.media import MediaProbe
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from framelens.engine.base import MediaInfo
 
 __all__ = ["media_info", "probe_image", "probe_video"]
 
@@ -282,14 +281,12 @@ def media_info(path: Path) -> MediaInfo:
         path: an image or video file.
 
     Returns:
-        ``engine.base.MediaInfo`` (display size after rotation; ``fps``/``duration`` exact).
+        ``MediaInfo`` (display size after rotation; ``fps``/``duration`` exact).
 
     Raises:
         UnsupportedMediaError: neither an image nor a video.
         UnprocessableMediaError: it cannot be decoded.
     """
-    from framelens.engine.base import MediaInfo
-
     path = Path(path)
     with path.open("rb") as fh:
         sniffed = sniff(fh.read(HEAD_BYTES))
