@@ -134,3 +134,21 @@ def test_cancelled_job_webhook_carries_the_cancelled_state(
     (sent,) = receiver.bodies()
     assert sent["state"] == "cancelled"
     assert job["webhook_delivery"]["status"] == "delivered"
+
+
+def test_cancelling_a_job_no_worker_will_reach_still_fires_its_webhook_once(
+    make_env: Callable[..., Env], receiver: Receiver, cuts_clip: Generated
+) -> None:
+    # GIVEN a queued job that no worker will pick up (the runner is stopped, as in a restart)
+    env = make_env(allow_private_network=True)
+    api = env.api()
+    source = api.upload(cuts_clip.path)["url"]
+    env.services.runner.stop()  # type: ignore[union-attr]
+    job_id = api.create_job([source], webhook={"url": receiver.url, "secret": "k"}).json()["id"]
+    # WHEN the client cancels it
+    assert api.delete(f"/v1/jobs/{job_id}").status_code == 200
+    # THEN the webhook is delivered anyway, exactly once, with the cancelled state
+    job = api.wait(job_id, until=lambda j: (j["webhook_delivery"] or {}).get("attempts"))
+    (sent,) = receiver.bodies()
+    assert sent["state"] == "cancelled"
+    assert job["webhook_delivery"]["status"] == "delivered"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mimetypes
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Response
 
 from framelens.api.deps import CurrentPrincipal, ServicesDep
 from framelens.errors import NotFoundError, ValidationError
@@ -79,9 +79,19 @@ def get_job(job_id: str, principal: CurrentPrincipal, services: ServicesDep) -> 
 
 
 @router.delete("/{job_id}", response_model=JobPublic, summary="Cancel a job")
-def cancel_job(job_id: str, principal: CurrentPrincipal, services: ServicesDep) -> JobPublic:
-    """Cancel a queued or running job (409 if it already ended)."""
-    return public(services.jobs.cancel(principal.tenant_id, job_id))
+def cancel_job(
+    job_id: str, principal: CurrentPrincipal, services: ServicesDep, background: BackgroundTasks
+) -> JobPublic:
+    """Cancel a queued or running job (409 if it already ended); its webhook fires once."""
+    job = services.jobs.cancel(principal.tenant_id, job_id)
+    if job.webhook is not None and services.runner is not None:
+        # Locally, a queued job may never reach a worker again (a restart empties the queue), so
+        # notify now; the pipeline's own notify finds the delivery claimed and sends nothing.
+        # In AWS the execution's failure path notifies.
+        from framelens.orchestration.steps import notify
+
+        background.add_task(notify, services, {"job_id": job.id})
+    return public(job)
 
 
 @router.get("/{job_id}/results", response_model=ResultPage, summary="Page detailed results")
