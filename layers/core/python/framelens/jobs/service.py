@@ -23,6 +23,7 @@ from framelens.errors import (
     QuotaExceededError,
     ValidationError,
 )
+from framelens.jobs.results import page_results
 from framelens.schemas import (
     TERMINAL_STATES,
     JobCreate,
@@ -225,34 +226,7 @@ class JobService:
         self, tenant_id: str, job_id: str, module: str | None, cursor: str | None, limit: int
     ) -> ResultPage:
         """One page of a module's detailed results (all modules' items when ``module`` is unset)."""
-        job = self.get(tenant_id, job_id)
-        if job.state != JobState.finished:
-            raise JobStateError(
-                f"job {job_id} is {job.state.value}; results exist once it is finished",
-                details={"state": job.state.value},
-            )
-        modules = [module] if module else sorted(job.result_keys)
-        for name in modules:
-            if name not in job.result_keys:
-                raise NotFoundError(
-                    f"job {job_id} has no results for module {name!r}; "
-                    f"it has: {', '.join(sorted(job.result_keys)) or 'none'}"
-                )
-        items: list[Any] = []
-        for name in modules:
-            doc = json.loads(self._stores.blobs.get(job.result_keys[name]))
-            items.extend({"module": name, **item} for item in doc.get("items", []))
-        try:
-            start = int(cursor) if cursor else 0
-        except ValueError as exc:
-            raise ValidationError("cursor is not one this API returned") from exc
-        if not 1 <= limit <= 1000:
-            raise ValidationError("limit must be between 1 and 1000")
-        page = items[start : start + limit]
-        nxt = str(start + limit) if start + limit < len(items) else None
-        return ResultPage(
-            job_id=job_id, module=module or "*", items=page, total=len(items), next_cursor=nxt
-        )
+        return page_results(self._stores.blobs, self.get(tenant_id, job_id), module, cursor, limit)
 
     # ---- transitions ----------------------------------------------------------------------
 
