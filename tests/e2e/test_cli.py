@@ -80,6 +80,27 @@ def test_analyze_writes_result_json_with_the_probe(tmp_path: Path, cuts_clip: Ge
     assert (item["width"], item["height"], item["frames"]) == (160, 120, cuts_clip.frames)
 
 
+def test_analyze_writes_scenes_and_the_best_frame_images(
+    tmp_path: Path, cuts_clip: Generated
+) -> None:
+    # GIVEN a clip with hard cuts at frames 25, 50 and 75
+    out = tmp_path / "out"
+    # WHEN it is analyzed for scenes and best frames
+    result = cli(
+        "analyze", str(cuts_clip.path), "--modules", "scenes,best_frames", "--out", str(out)
+    )  # fmt: skip
+    # THEN the scenes start at the cuts and every best frame's image is written beside the JSON
+    assert result.returncode == 0, result.stderr
+    doc = json.loads((out / "result.json").read_text())
+    scenes = doc["results"]["scenes"]["items"]
+    assert [s["start_frame"] for s in scenes] == [0, *cuts_clip.truth["cuts"]]
+    frames = doc["results"]["best_frames"]["items"]
+    assert len(frames) == 3
+    for frame in frames:
+        image = out / "artifacts" / frame["artifact_key"].split("/", 2)[2]
+        assert image.read_bytes()[:3] == b"\xff\xd8\xff"
+
+
 def test_analyze_with_an_unknown_module_fails_clearly(tmp_path: Path, cuts_clip: Generated) -> None:
     result = cli(
         "analyze", str(cuts_clip.path), "--modules", "telepathy", "--out", str(tmp_path),
