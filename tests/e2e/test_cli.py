@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,9 +24,16 @@ FRAMELENS = str(Path(sys.executable).with_name("framelens"))
 pytestmark = pytest.mark.slow
 
 
-def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [FRAMELENS, *args], capture_output=True, text=True, check=check, timeout=120
+        [FRAMELENS, *args],
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=120,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -113,3 +121,30 @@ def test_analyze_with_an_unknown_module_fails_clearly(tmp_path: Path, cuts_clip:
 
 def test_version_prints_the_package_version() -> None:
     assert cli("version").stdout.strip() == __version__
+
+
+def test_models_register_adds_an_operator_detector_that_models_list_shows(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a YOLOX-format ONNX detector with two classes of the operator's own
+    from tests.unit.test_objects_decode import constant_model, yolox_rows
+
+    onnx_path = constant_model(tmp_path / "helmets.onnx", yolox_rows())
+    names = tmp_path / "names.txt"
+    names.write_text("helmet\nbike\n")
+    env = {"FRAMELENS_MODEL_CACHE_DIR": str(tmp_path / "cache")}
+    # WHEN it is registered through the CLI
+    registered = cli(
+        "models", "register", "helmets", "--onnx", str(onnx_path), "--classes", str(names),
+        "--format", "yolox", "--input-size", "64", env=env,
+    )  # fmt: skip
+    # THEN `models list` shows it installed and verified, and a second register is refused
+    assert "model=helmets" in registered.stdout
+    listing = cli("models", "list", env=env).stdout
+    assert any(line.startswith("helmets\t") and "verified" in line for line in listing.splitlines())
+    again = cli(
+        "models", "register", "helmets", "--onnx", str(onnx_path), "--classes", str(names),
+        env=env, check=False,
+    )  # fmt: skip
+    assert again.returncode == 2
+    assert "helmets" in again.stderr

@@ -195,6 +195,29 @@ def webhook_listen(
     listen(port, secret, count)
 
 
+@models_app.command("register")
+def models_register(
+    name: str,
+    onnx: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="The ONNX file.")],
+    classes: Annotated[
+        Path, typer.Option(exists=True, dir_okay=False, help="Class names, one per line.")
+    ],
+    format: Annotated[str, typer.Option(help="Output layout: yolox or yolov8.")] = "yolox",
+    input_size: Annotated[int, typer.Option(help="Square network input side.")] = 640,
+    licence: Annotated[str, typer.Option(help="Shown by `models list`.")] = "operator-supplied",
+    replace: Annotated[bool, typer.Option(help="Replace a detector of that name.")] = False,
+) -> None:
+    """Register your own YOLOX/YOLOv8 detector; jobs select it with the option `model`."""
+    from framelens.cli.models import register_model
+
+    try:
+        register_model(
+            _settings(), name, onnx, classes, format, input_size, licence=licence, replace=replace
+        )
+    except FramelensError as exc:
+        _fail(exc)
+
+
 def main() -> None:
     """Entry point of the ``framelens`` script."""
     app(prog_name="framelens")
