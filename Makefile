@@ -36,6 +36,7 @@ run: install
 
 test: install-test
 	$(BIN)/ruff check layers functions infra tests benchmarks
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest
 
 lint: install-test

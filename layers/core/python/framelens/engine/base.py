@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from pydantic import BaseModel
-
 from framelens.media.info import MediaInfo
+from framelens.schemas.results_base import AnalyzerResult
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -113,21 +112,6 @@ class RunContext:
     critical_tags: tuple[str, ...] = ()
     on_progress: Callable[[float], None] | None = None
     source_path: str | None = None  # only for analyzers that must re-read a frame (best_frames)
-
-
-class AnalyzerResult(BaseModel):
-    """Base of every analyzer's typed result (each analyzer subclasses it in ``schemas``)."""
-
-    analyzer: str
-    model: str | None = None
-
-    def summary(self) -> list[dict[str, Any]]:
-        """Short items for the job summary (seed 003 ``summary[].items``)."""
-        return []
-
-    def items(self) -> list[Any]:
-        """The detailed items, paged by ``GET /v1/jobs/{id}/results``."""
-        return []
 
 
 def _result_class(name: str) -> type[AnalyzerResult]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from framelens.engine.base import AnalyzerResult
+from framelens.schemas.results_base import AnalyzerResult
 
 __all__ = [
     "Detection",

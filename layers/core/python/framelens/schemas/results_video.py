@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from framelens.engine.base import AnalyzerResult
 from framelens.schemas.common import TimeSegment
+from framelens.schemas.results_base import AnalyzerResult
 
 __all__ = [
     "BestFrame",

@@ -1,0 +1,28 @@
+"""The base of every analyzer's typed result; each analyzer's result model subclasses it.
+
+It lives in ``schemas`` (the single source of result models) and is re-exported by
+``engine.base``, so the engine depends on schemas and never the other way round.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+__all__ = ["AnalyzerResult"]
+
+
+class AnalyzerResult(BaseModel):
+    """Base of every analyzer's typed result (each analyzer subclasses it in ``schemas``)."""
+
+    analyzer: str
+    model: str | None = None
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Short items for the job summary (seed 003 ``summary[].items``)."""
+        return []
+
+    def items(self) -> list[Any]:
+        """The detailed items, paged by ``GET /v1/jobs/{id}/results``."""
+        return []
