@@ -37,6 +37,7 @@ run: install
 test: install-test
 	$(BIN)/ruff check layers functions infra tests benchmarks
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: install-test

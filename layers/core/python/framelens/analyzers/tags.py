@@ -67,6 +67,8 @@ class TagsAnalyzer(Analyzer):
         found = self._detector.detect_frame(
             frame, confidence=self.confidence or 0.0, class_ids=self._class_ids
         )
+        if found.confidence is None:
+            raise RuntimeError("the detector returned boxes without confidences")
         for name, conf in zip(found.data["class_name"], found.confidence, strict=True):
             self._best[str(name)] = max(self._best.get(str(name), 0.0), float(conf))
 

@@ -30,7 +30,7 @@ import math
 import tempfile
 from collections import Counter
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 
@@ -42,6 +42,7 @@ from framelens.analyzers.detections import (
     working_side,
 )
 from framelens.engine.base import Analyzer, FrameNeeds
+from framelens.errors import ValidationError
 from framelens.schemas.results_objects import Track, TrackBox, TrackingResult
 
 if TYPE_CHECKING:
@@ -112,6 +113,8 @@ class TrackingAnalyzer(Analyzer):
         self._class_ids = self._detector.class_ids(self.classes)
         self._media_fps = media.fps or Fraction(25)
         rate = float(self.fps or self._media_fps)
+        if self.confidence is None:
+            raise ValidationError("option 'confidence' must be a number between 0.1 and 1.0")
         self._tracker = ByteTrackTracker(
             # lost_track_buffer counts 30 fps frames; with timestamps it becomes seconds / 30.
             lost_track_buffer=round(LOST_SECONDS * 30),
@@ -150,6 +153,10 @@ class TrackingAnalyzer(Analyzer):
             self._draw(frame)
 
     def _record(self, frame: Frame, tracked: sv.Detections) -> None:
+        if not len(tracked):
+            return
+        if tracked.tracker_id is None:
+            raise RuntimeError("the tracker returned detections without track ids")
         names = tracked.data.get("class_name", [])
         conf = tracked.confidence if tracked.confidence is not None else np.ones(len(tracked))
         for i in range(len(tracked)):
@@ -173,7 +180,10 @@ class TrackingAnalyzer(Analyzer):
             self._writer = AnnotatedVideoWriter(self._file, width=w, height=h, fps=self._media_fps)
         image = frame.image
         if self._last is not None and len(self._last):
-            shown = self._last[:]  # boxes are in source pixels; draw at working size
+            # boxes are in source pixels; draw at working size
+            shown = cast("sv.Detections", self._last[:])
+            if shown.tracker_id is None:
+                raise RuntimeError("the tracker returned detections without track ids")
             shown.xyxy = shown.xyxy * frame.scale
             shown.data["class_name"] = np.array(
                 [self._class_of(int(t)) for t in shown.tracker_id], dtype=object
@@ -227,14 +237,16 @@ class TrackingAnalyzer(Analyzer):
 
 
 def _track(track_id: int, class_name: str, boxes: list[TrackBox]) -> Track:
-    return Track(
-        id=track_id,
-        class_=class_name,
-        first_frame=boxes[0].frame,
-        last_frame=boxes[-1].frame,
-        first_timestamp=boxes[0].timestamp,
-        last_timestamp=boxes[-1].timestamp,
-        frames=boxes,
+    return Track.model_validate(
+        {
+            "id": track_id,
+            "class": class_name,
+            "first_frame": boxes[0].frame,
+            "last_frame": boxes[-1].frame,
+            "first_timestamp": boxes[0].timestamp,
+            "last_timestamp": boxes[-1].timestamp,
+            "frames": boxes,
+        }
     )
 
 

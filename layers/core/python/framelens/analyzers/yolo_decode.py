@@ -141,10 +141,10 @@ def _finish(
     # Batched NMS suppresses only within a class (YOLOX's multiclass_nms class-aware mode);
     # agnostic NMS (one box per object whatever its class) suits trackers, which ignore classes.
     groups = np.zeros_like(cls) if agnostic else cls
-    idx = cv2.dnn.NMSBoxesBatched(
+    picked = cv2.dnn.NMSBoxesBatched(
         xywh.tolist(), conf.tolist(), groups.tolist(), float(confidence), NMS_IOU
     )
-    idx = np.asarray(idx, dtype=np.int64).reshape(-1)
+    idx = np.asarray(picked, dtype=np.int64).reshape(-1)
     # Sorted by confidence, then box, so output order never depends on NMS internals.
     idx = idx[np.lexsort((xywh[idx, 0], -conf[idx]))]
     xyxy = np.concatenate((xywh[idx, :2], xywh[idx, :2] + xywh[idx, 2:]), axis=1)

@@ -17,6 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from framelens.errors import FramelensError, QuotaExceededError, RateLimitedError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from fastapi import FastAPI, Request
 
 __all__ = ["error_response", "install_error_handlers"]
@@ -41,7 +43,7 @@ def error_response(
     code: str,
     message: str,
     details: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     """The one error body: ``{"error": {"code", "message", "details"}, "detail": message}``."""
     error: dict[str, Any] = {"code": code, "message": message}

@@ -62,7 +62,7 @@ def register_model(
         name,
         onnx,
         names,
-        format,  # type: ignore[arg-type]
+        format,
         input_size,
         licence=licence,
         replace_existing=replace,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from framelens.errors import UnprocessableMediaError
 
@@ -90,9 +90,13 @@ def _shrink(image: npt.NDArray[np.uint8], tw: int, th: int) -> npt.NDArray[np.ui
     h, w = image.shape[:2]
     while w // 2 >= tw and h // 2 >= th:
         w, h = w // 2, h // 2
-        image = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+        image = cast(
+            "npt.NDArray[np.uint8]", cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+        )
     if (w, h) != (tw, th):
-        image = cv2.resize(image, (tw, th), interpolation=cv2.INTER_AREA)
+        image = cast(
+            "npt.NDArray[np.uint8]", cv2.resize(image, (tw, th), interpolation=cv2.INTER_AREA)
+        )
     return image
 
 
@@ -115,7 +119,10 @@ def _derive(
     if isinstance(raw, np.ndarray):  # an image: already BGR in display orientation
         h, w = raw.shape[:2]
         tw, th, scale = _target_size(w, h, max_side)
-        img = raw if colour == "bgr" else cv2.cvtColor(raw, cv2.COLOR_BGR2GRAY)
+        img = cast(
+            "npt.NDArray[np.uint8]",
+            raw if colour == "bgr" else cv2.cvtColor(raw, cv2.COLOR_BGR2GRAY),
+        )
         if scale != 1.0:
             img = _shrink(img, tw, th)
         return np.ascontiguousarray(img), scale
@@ -211,6 +218,10 @@ def decode_video(
                 raise UnprocessableMediaError("The file has no video stream to analyze.")
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
+            if stream.time_base is None:
+                raise UnprocessableMediaError(
+                    "The video stream has no time base; the file may be corrupt."
+                )
             tb = Fraction(stream.time_base)
             frames: Iterator[Any] = container.decode(stream)
             first = next(iter(frames), None)

@@ -151,10 +151,10 @@ def vet_url(
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     addresses = _resolve(host, port, resolver)
     if not allow_private:
-        for ip in addresses:
-            reason = address_refusal(ip)
+        for addr in addresses:
+            reason = address_refusal(addr)
             if reason is not None:
-                verb = "is" if str(ip) == host else "resolves to"
+                verb = "is" if str(addr) == host else "resolves to"
                 raise FetchRefusedError(f"refused: host {host} {verb} {reason}")
     ip = str(addresses[0])
     extensions: dict[str, Any] = {}
@@ -278,7 +278,7 @@ def _get_once(
         follow_redirects=False,
     ) as resp:
         if resp.status_code in _REDIRECTS:
-            location = resp.headers.get("location")
+            location: str | None = resp.headers.get("location")
             if not location:
                 raise FetchRefusedError(f"refused: HTTP {resp.status_code} without a Location")
             return location

@@ -173,7 +173,9 @@ def create_job_from_upload(
             details={"key": key, "tenant": tenant_id},
         )
     try:
-        request = JobCreate(sources=["storage://pending"], modules=modules, webhook=webhook)
+        request = JobCreate.model_validate(
+            {"sources": ["storage://pending"], "modules": modules, "webhook": webhook}
+        )
     except ValueError as exc:  # pydantic: a webhook that is not a URL
         raise ValidationError(f"upload {key!r}: {exc}") from exc
 

@@ -36,6 +36,7 @@ from framelens.schemas import (
 )
 
 if TYPE_CHECKING:
+    import builtins
     from collections.abc import Callable
 
     from framelens.auth import Principal, Quotas
@@ -49,8 +50,11 @@ _MAX_TRANSITION_RETRIES = 20
 class Dispatcher(Protocol):
     """Starts the pipeline for a job: the local runner, or a Step Functions execution."""
 
-    def submit(self, job_id: str, deadline_s: int | None) -> None:
-        """Queue ``job_id`` for processing; ``deadline_s`` is its remaining time budget."""
+    def submit(self, job_id: str, deadline_s: int | None) -> object:
+        """Queue ``job_id`` for processing; ``deadline_s`` is its remaining time budget.
+
+        Whatever it returns (an execution ARN, say) is ignored.
+        """
         ...
 
 
@@ -287,7 +291,7 @@ class JobService:
         self,
         job_id: str,
         *,
-        summary: list[dict[str, Any]],
+        summary: builtins.list[dict[str, Any]],
         result_keys: dict[str, str],
         media_seconds: float,
         media_units: int,

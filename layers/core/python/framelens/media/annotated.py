@@ -11,7 +11,7 @@ There is no ffmpeg binary: PyAV's bundled libx264 encodes. Frames keep their sou
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -60,7 +60,7 @@ def annotate(image: npt.NDArray[np.uint8], detections: sv.Detections) -> npt.NDA
         for tid, name in zip(ids, names, strict=True)
     ]
     scene = box.annotate(scene, detections)
-    return label.annotate(scene, detections, labels=labels)
+    return cast("npt.NDArray[np.uint8]", label.annotate(scene, detections, labels=labels))
 
 
 class AnnotatedVideoWriter:

@@ -13,7 +13,7 @@ decodes forward until that PTS. This stays correct for variable frame rate and B
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from framelens.errors import UnprocessableMediaError, ValidationError
 
@@ -125,11 +125,13 @@ def _out_of_range(index: int, frames: int) -> ValidationError:
 def _to_display_bgr(frame: Any) -> npt.NDArray[np.uint8]:
     import cv2
 
-    image = frame.to_ndarray(format="bgr24")
+    image: npt.NDArray[np.uint8] = frame.to_ndarray(format="bgr24")
     # frame.rotation is counter-clockwise; players turn the picture clockwise by its negation.
     clockwise = round(-frame.rotation / 90.0) * 90 % 360 if frame.rotation else 0
     turns = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
-    return cv2.rotate(image, turns[clockwise]) if clockwise else image
+    return (
+        cast("npt.NDArray[np.uint8]", cv2.rotate(image, turns[clockwise])) if clockwise else image
+    )
 
 
 def _crop(image: npt.NDArray[np.uint8], crop: tuple[int, int, int, int]) -> npt.NDArray[np.uint8]:

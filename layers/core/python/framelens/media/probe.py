@@ -131,7 +131,7 @@ def read_video(
         raise _unprocessable(path, f"the container could not be opened: {exc.strerror}") from exc
     with container:
         if not container.streams.video:
-            kinds = sorted({s.type for s in container.streams}) or ["no streams"]
+            kinds: list[str] = sorted({str(s.type) for s in container.streams}) or ["no streams"]
             raise UnsupportedMediaError(
                 f"The file contains no video stream (found: {', '.join(kinds)}). "
                 "Upload a video with a picture track, or an image.",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 if TYPE_CHECKING:
+    import builtins
     from collections.abc import Iterator
     from contextlib import AbstractContextManager
     from pathlib import Path
@@ -135,7 +136,7 @@ class JobStore(Protocol):
         """
         ...
 
-    def list_active(self) -> list[JobRecord]:
+    def list_active(self) -> builtins.list[JobRecord]:
         """Every queued or running job of every tenant (restart recovery, deadline sweeps)."""
         ...
 

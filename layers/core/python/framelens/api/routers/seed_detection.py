@@ -24,7 +24,7 @@ from framelens.api.seed_support import (
 )
 from framelens.api.uploads import multipart_doc
 from framelens.errors import UnsupportedMediaError, ValidationError
-from framelens.schemas import ErrorEnvelope, JobCreate, JobState
+from framelens.schemas import ErrorEnvelope, JobCreate, JobState, MediaType
 
 router = APIRouter(
     prefix="/detection",
@@ -95,7 +95,8 @@ async def detect_media(
         raise job_failure(job)
     result = module_result(services, job, "objects") or {}
     data = [{"frame": f["frame"], "detections": f["detections"]} for f in result.get("frames", [])]
-    return DetectionResponse(type=record.media_type.value, frames=len(data), data=data)
+    kind: Literal["image", "video"] = "image" if record.media_type == MediaType.image else "video"
+    return DetectionResponse(type=kind, frames=len(data), data=data)
 
 
 def _options(request: Request) -> dict[str, Any]:

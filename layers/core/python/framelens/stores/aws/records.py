@@ -23,6 +23,7 @@ from framelens.stores.aws._client import decode_cursor, encode_cursor, error_cod
 from framelens.stores.aws.tables import BY_TENANT
 
 if TYPE_CHECKING:
+    import builtins
     from datetime import datetime
 
     from framelens.stores.aws._client import AwsClients
@@ -258,7 +259,7 @@ class DynamoJobStore:
         except _AWS_ERRORS:
             return
 
-    def list_active(self) -> list[JobRecord]:
+    def list_active(self) -> builtins.list[JobRecord]:
         """Every queued or running job of every tenant, oldest first (a filtered scan)."""
         kwargs: dict[str, Any] = {
             "TableName": self.table,

@@ -15,6 +15,8 @@ from framelens.schemas import FileRecord, JobRecord, JobState
 from framelens.stores.embedded._db import decode_cursor, encode_cursor, iso
 
 if TYPE_CHECKING:
+    import builtins
+
     from framelens.stores.embedded._db import Database
 
 __all__ = ["SqliteFileStore", "SqliteJobStore"]
@@ -134,7 +136,7 @@ class SqliteJobStore:
             raise NotFoundError(f"Job {job.id} not found.")
         raise ConflictError(f"Job {job.id} changed since it was read; re-read and retry.")
 
-    def list_active(self) -> list[JobRecord]:
+    def list_active(self) -> builtins.list[JobRecord]:
         """Every queued or running job of every tenant, oldest first."""
         with self.db.read() as conn:
             rows = conn.execute(
