@@ -20,7 +20,7 @@ from framelens.errors import ConflictError, NotFoundError, StoreError, Validatio
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["AwsClients", "decode_cursor", "encode_cursor", "num", "translate"]
+__all__ = ["AwsClients", "decode_cursor", "encode_cursor", "num", "scan_all", "translate"]
 
 _CONFLICT = {"ConditionalCheckFailedException", "TransactionCanceledException"}
 _MISSING = {"NoSuchKey", "404", "NotFound", "NoSuchBucket"}
@@ -104,6 +104,24 @@ def translate(exc: ClientError | BotoCoreError, what: str) -> NoReturn:
             raise ValidationError(f"The byte range is not satisfiable for {what}.") from exc
         raise StoreError(f"Storage failed for {what} ({code}).") from exc
     raise StoreError(f"Storage is unreachable for {what}.") from exc
+
+
+def scan_all(dynamodb: Any, what: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """Every item a ``Scan`` with ``kwargs`` returns, following ``LastEvaluatedKey`` pages.
+
+    Raises:
+        StoreError (or another translated error) naming ``what``.
+    """
+    items: list[dict[str, Any]] = []
+    try:
+        while True:
+            out = dynamodb.scan(**kwargs)
+            items += out.get("Items", [])
+            if "LastEvaluatedKey" not in out:
+                return items
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+    except (ClientError, BotoCoreError) as exc:
+        translate(exc, what)
 
 
 def num(value: float) -> str:

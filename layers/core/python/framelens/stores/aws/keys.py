@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from framelens.errors import NotFoundError, StoreError
 from framelens.schemas import KeyRecord, Tenant
-from framelens.stores.aws._client import error_code, num, translate
+from framelens.stores.aws._client import error_code, num, scan_all, translate
 from framelens.stores.aws.records import iso
 
 if TYPE_CHECKING:
@@ -108,16 +108,7 @@ class DynamoKeyStore(_KeysTable):
         if tenant_id is not None:
             kwargs["FilterExpression"] += " AND tenant_id = :t"
             kwargs["ExpressionAttributeValues"][":t"] = _s(tenant_id)
-        items: list[dict[str, Any]] = []
-        try:
-            while True:
-                out = self.clients.dynamodb.scan(**kwargs)
-                items += out.get("Items", [])
-                if "LastEvaluatedKey" not in out:
-                    break
-                kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
-        except _AWS_ERRORS as exc:
-            translate(exc, "keys")
+        items = scan_all(self.clients.dynamodb, "keys", **kwargs)
         items.sort(key=lambda i: (i["time_created"]["S"], i["key_id"]["S"]))
         return [KeyRecord.model_validate_json(i["body"]["S"]) for i in items]
 

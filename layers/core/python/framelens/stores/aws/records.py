@@ -19,7 +19,13 @@ from framelens.errors import (
     ValidationError,
 )
 from framelens.schemas import FileRecord, JobRecord, JobState
-from framelens.stores.aws._client import decode_cursor, encode_cursor, error_code, translate
+from framelens.stores.aws._client import (
+    decode_cursor,
+    encode_cursor,
+    error_code,
+    scan_all,
+    translate,
+)
 from framelens.stores.aws.tables import BY_TENANT
 
 if TYPE_CHECKING:
@@ -270,16 +276,7 @@ class DynamoJobStore:
                 ":r": _s(JobState.running.value),
             },
         }
-        items: list[dict[str, Any]] = []
-        try:
-            while True:
-                out = self.clients.dynamodb.scan(**kwargs)
-                items += out.get("Items", [])
-                if "LastEvaluatedKey" not in out:
-                    break
-                kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
-        except _AWS_ERRORS as exc:
-            translate(exc, "active jobs")
+        items = scan_all(self.clients.dynamodb, "active jobs", **kwargs)
         items.sort(key=lambda i: i["time_created"]["S"])
         return [self._record(i) for i in items]
 
