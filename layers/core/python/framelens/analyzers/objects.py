@@ -19,15 +19,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from framelens.analyzers.detections import (
-    Detector,
-    detection_dicts,
-    load_detector,
-    option_float,
-    parse_classes,
-    working_side,
-)
-from framelens.engine.base import Analyzer, FrameNeeds
+from framelens.analyzers._detecting import DetectingAnalyzer
+from framelens.analyzers.detections import detection_dicts
 from framelens.schemas.results_objects import Detection, FrameDetections, ObjectsResult
 
 if TYPE_CHECKING:
@@ -37,11 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ObjectsAnalyzer"]
 
-DEFAULT_FPS = 5.0
-DEFAULT_CONFIDENCE = 0.3
 
-
-class ObjectsAnalyzer(Analyzer):
+class ObjectsAnalyzer(DetectingAnalyzer):
     """Detect objects on sampled frames; result ``{frame, timestamp, detections:[...]}``.
 
     Examples:
@@ -50,33 +40,20 @@ class ObjectsAnalyzer(Analyzer):
 
     name: ClassVar[str] = "objects"
     runtime = "gpu"  # ARCHITECTURE: detection+tracking run on the GPU worker in the cloud
+    default_fps = 5.0
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__(options)
-        self.fps = option_float(self.options, "fps", DEFAULT_FPS, 0.01, 240.0)
-        self.confidence = option_float(self.options, "confidence", DEFAULT_CONFIDENCE, 0.0, 1.0)
-        self.classes = parse_classes(self.options.get("classes"))
-        self.model: str | None = self.options.get("model")
-        self._detector: Detector | None = None
-        self._class_ids: set[int] | None = None
         self._frames: list[FrameDetections] = []
-
-    def needs(self) -> FrameNeeds:
-        """BGR frames at ``fps``, no bigger than the network input."""
-        return FrameNeeds(sample_fps=self.fps, max_side=working_side(self.model), colour="bgr")
 
     def start(self, media: MediaInfo, ctx: RunContext) -> None:
         """Load the detector from ``ctx.models`` and validate ``classes`` against it."""
-        self._detector = load_detector(ctx.models, self.model)
-        self._class_ids = self._detector.class_ids(self.classes)
+        self.load(ctx)
         self._frames = []
 
     def process(self, frame: Frame) -> None:
         """Detect on one frame; boxes are stored in source pixels."""
-        assert self._detector is not None, "start() must run first"
-        found = self._detector.detect_frame(
-            frame, confidence=self.confidence or 0.0, class_ids=self._class_ids
-        )
+        found = self.detect(frame)
         self._frames.append(
             FrameDetections(
                 frame=frame.index,
@@ -88,7 +65,7 @@ class ObjectsAnalyzer(Analyzer):
     def finish(self) -> ObjectsResult:
         """Every sampled frame's detections, in time order."""
         return ObjectsResult(
-            model=self._detector.name if self._detector else self.model,
+            model=self.model_name,
             sample_fps=self.fps,
             frames=list(self._frames),
         )

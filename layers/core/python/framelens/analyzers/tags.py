@@ -13,14 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from framelens.analyzers.detections import (
-    Detector,
-    load_detector,
-    option_float,
-    parse_classes,
-    working_side,
-)
-from framelens.engine.base import Analyzer, FrameNeeds
+from framelens.analyzers._detecting import DetectingAnalyzer
 from framelens.schemas.results_objects import Tag, TagsResult
 
 if TYPE_CHECKING:
@@ -30,43 +23,27 @@ if TYPE_CHECKING:
 
 __all__ = ["TagsAnalyzer"]
 
-DEFAULT_FPS = 1.0
-DEFAULT_CONFIDENCE = 0.3
 
-
-class TagsAnalyzer(Analyzer):
+class TagsAnalyzer(DetectingAnalyzer):
     """One tag per detected class with its best confidence, most probable first."""
 
     name: ClassVar[str] = "tags"
+    default_fps = 1.0
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__(options)
-        self.fps = option_float(self.options, "fps", DEFAULT_FPS, 0.01, 240.0)
-        self.confidence = option_float(self.options, "confidence", DEFAULT_CONFIDENCE, 0.0, 1.0)
-        self.classes = parse_classes(self.options.get("classes"))
-        self.model: str | None = self.options.get("model")
-        self._detector: Detector | None = None
-        self._class_ids: set[int] | None = None
         self._critical: frozenset[str] = frozenset()
         self._best: dict[str, float] = {}
 
-    def needs(self) -> FrameNeeds:
-        """BGR frames at ``fps``, no bigger than the network input."""
-        return FrameNeeds(sample_fps=self.fps, max_side=working_side(self.model), colour="bgr")
-
     def start(self, media: MediaInfo, ctx: RunContext) -> None:
         """Load the detector; remember the tenant's critical tags (case-insensitive)."""
-        self._detector = load_detector(ctx.models, self.model)
-        self._class_ids = self._detector.class_ids(self.classes)
+        self.load(ctx)
         self._critical = frozenset(t.strip().lower() for t in ctx.critical_tags)
         self._best = {}
 
     def process(self, frame: Frame) -> None:
         """Keep the best confidence of every class seen so far."""
-        assert self._detector is not None, "start() must run first"
-        found = self._detector.detect_frame(
-            frame, confidence=self.confidence or 0.0, class_ids=self._class_ids
-        )
+        found = self.detect(frame)
         if found.confidence is None:
             raise RuntimeError("the detector returned boxes without confidences")
         for name, conf in zip(found.data["class_name"], found.confidence, strict=True):
@@ -74,9 +51,7 @@ class TagsAnalyzer(Analyzer):
 
     def finish(self) -> TagsResult:
         """Tags sorted by probability (then name)."""
-        return _result(
-            self._detector.name if self._detector else self.model, self._best, self._critical
-        )
+        return _result(self.model_name, self._best, self._critical)
 
     @classmethod
     def merge(cls, parts: Sequence[AnalyzerResult]) -> TagsResult:
