@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import av
@@ -12,11 +11,12 @@ import pytest
 
 from framelens.errors import ValidationError
 from framelens.media import encode_image, extract_frame
+from tests.shared import MEDIA
 
 if TYPE_CHECKING:
     from tests.media import Generated
 
-SHARED = Path("/work/shared/media")
+SHARED = MEDIA
 
 
 def _decode(data: bytes) -> np.ndarray:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from fractions import Fraction
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import av
@@ -15,11 +14,14 @@ import pytest
 from framelens.errors import UnsupportedMediaError
 from framelens.media import media_info, probe_image, probe_video
 from tests.media import write_video
+from tests.shared import MEDIA
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tests.media import Generated
 
-SHARED = Path("/work/shared/media")
+SHARED = MEDIA
 
 
 def test_cuts_clip_probe_matches_generator(cuts_clip: Generated) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,8 +14,12 @@ from framelens.engine.base import RunContext, Segment
 from framelens.engine.run import run_analyzers
 from framelens.schemas.results_video import ScenesResult
 from tests.media_scenes import SceneClip, make_scene_clip
+from tests.shared import media
 
-VIOLINIST = Path("/work/shared/media/violinist_faces_cuts_640x360.mp4").resolve()
+if TYPE_CHECKING:
+    from pathlib import Path
+
+VIOLINIST = media("violinist_faces_cuts_640x360.mp4")
 PLAN = [
     (None, 40),
     ("cut", 30),
