@@ -1,17 +1,9 @@
-"""The GPU worker's entry point: one ECS task runs one work item of the analyze stage.
-
-Owns: reading the task input (``FRAMELENS_TASK_INPUT``, set by the state machine's container
-override), calling the library's ``analyze`` step and leaving the part's result at the key the
-state machine chose (``gpu.result_key``): ``RunTask.sync`` cannot return a value, so the state
-machine picks the key and reads it back. Does not own any analysis (``framelens``).
-
-Exit status: 0 on success, 1 on a failed item (the task stops non-zero, Step Functions sees
-``States.TaskFailed`` and applies the analyze stage's Retry, then its Catch).
-"""
+"""The GPU worker's entry point (a doorway): one ECS task runs one ``analyze`` work item, given as
+JSON in ``FRAMELENS_TASK_INPUT`` with the manifest key the state machine chose (``result_key``:
+``RunTask.sync`` cannot return a value). Exit 1 on a failed item (``States.TaskFailed``)."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -19,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 
 from framelens.errors import FramelensError
+from framelens.orchestration.contract import gpu_task_item
 from framelens.orchestration.stages import stage
 from framelens.runtime import build_services
 
@@ -29,50 +22,16 @@ TASK_INPUT_ENV = "FRAMELENS_TASK_INPUT"  # infra/constructs/pipeline.py sets it
 logger = Logger(service="framelens-gpu-worker")
 
 
-def read_task_input(environ: Mapping[str, str]) -> dict[str, Any]:
-    """The work item from the environment.
-
-    Raises:
-        ValueError: The variable is missing, not JSON, or lacks ``gpu.result_key``.
-    """
-    raw = environ.get(TASK_INPUT_ENV)
-    if not raw:
-        raise ValueError(f"{TASK_INPUT_ENV} is not set: the state machine passes the work item")
-    item = json.loads(raw)
-    if not isinstance(item, dict) or not item.get("gpu", {}).get("result_key"):
-        raise ValueError(f"{TASK_INPUT_ENV} must be a work item with gpu.result_key")
-    return item
-
-
-def run(item: dict[str, Any], services: Any) -> str:
-    """Analyze one item and return the key its result now lives at (``gpu.result_key``)."""
-    module_name, _, function_name = stage("analyze").handler.partition(":")
-    module = __import__(module_name, fromlist=[function_name])
-    result_key: str = item["gpu"]["result_key"]
-    payload = {k: v for k, v in item.items() if k != "gpu"}
-    payload["result_key"] = result_key  # steps.analyze may write there directly
-    written = getattr(module, function_name)(services, payload)["key"]
-    if written != result_key:
-        blobs = services.stores.blobs
-        blobs.put(result_key, blobs.get(written), "application/json")
-    return result_key
-
-
 def main(environ: Mapping[str, str] | None = None, services: Any = None) -> int:
-    """Entry point of the container (``ENTRYPOINT``); tests pass the task's environment and
-    services (the moto harness runs many tasks in one process)."""
+    """Run the item (tests pass the task's environment and services: many tasks, one process)."""
     try:
-        item = read_task_input(os.environ if environ is None else environ)
-    except ValueError as exc:
-        logger.error("bad task input", extra={"error": str(exc)})
+        item = gpu_task_item((os.environ if environ is None else environ).get(TASK_INPUT_ENV))
+        logger.append_keys(job_id=item.job_id, stage="analyze", runtime="gpu")
+        out = stage("analyze").run(services or build_services(), item.model_dump(mode="json"))
+    except (ValueError, FramelensError) as exc:
+        logger.exception("work item failed", extra={"code": getattr(exc, "code", "bad_input")})
         return 1
-    logger.append_keys(job_id=item.get("job_id"), stage="analyze", runtime="gpu")
-    try:
-        key = run(item, services or build_services())
-    except FramelensError as exc:
-        logger.exception("work item failed", extra={"code": exc.code})
-        return 1
-    logger.info("work item done", extra={"result_key": key})
+    logger.info("work item done", extra={"result_key": out["key"]})
     return 0
 
 

@@ -18,12 +18,11 @@ from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from framelens.stores.layout import UPLOADS_PREFIX
 from infra.constructs.common import FramelensProps, Layers, python_function
 
 if TYPE_CHECKING:
     from infra.constructs.storage import Storage
-
-UPLOADS_PREFIX = "uploads/"
 
 
 class Ingest(Construct):

@@ -33,7 +33,9 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from framelens.orchestration.contract import FAN_IN_PARTS, FAN_OUT_ITEMS, Gathered, WorkItem
 from framelens.orchestration.stages import FAILURE_STAGES, STAGES, RetryPolicy, Stage
+from framelens.stores.layout import gpu_part_key_format
 from infra.constructs.common import REPO_ROOT, FramelensProps, powertools_env
 from infra.constructs.gpu import WORKER_CONTAINER, image_excludes
 
@@ -193,12 +195,13 @@ class Pipeline(Construct):
 
     @staticmethod
     def _payload(previous: Stage | None) -> dict[str, object]:
-        """What a stage receives: the previous state, except after a fan-out, where it gets
-        ``{"job_id", "parts"}`` (not the work-item list)."""
+        """What a stage receives: the previous state, except after a fan-out, where it gets a
+        ``contract.Gathered`` (the job and the parts, not the work-item list)."""
         if previous is not None and previous.fan_out:
+            assert set(Gathered.model_fields) == {"job_id", FAN_IN_PARTS}
             return {
                 "job_id": sfn.JsonPath.string_at("$.job_id"),
-                "parts": sfn.JsonPath.list_at("$.parts"),
+                FAN_IN_PARTS: sfn.JsonPath.list_at(f"$.{FAN_IN_PARTS}"),
             }
         return sfn.JsonPath.object_at("$")  # type: ignore[return-value]
 
@@ -232,19 +235,17 @@ class Pipeline(Construct):
             stage, self.inference_function, sfn.JsonPath.object_at("$"), name=CPU_TASK_STATE
         )
         # A GPU task cannot return a value through RunTask.sync, so the state machine picks the
-        # result key up front and hands it to the worker, which writes its part there.
-        prepare = sfn.Pass(
-            self,
-            GPU_PREPARE_STATE,
-            parameters={
-                "result_key": sfn.JsonPath.format(
-                    "work/{}/gpu/{}.json",
-                    sfn.JsonPath.string_at("$.job_id"),
-                    sfn.JsonPath.uuid(),
-                )
-            },
-            result_path="$.gpu",
+        # manifest key up front (``WorkItem.result_key``) and the worker writes its part there.
+        template, job_field = gpu_part_key_format()
+        item = {
+            name: sfn.JsonPath.object_at(f"$.{name}")
+            for name in WorkItem.model_fields
+            if name != "result_key"
+        }
+        item["result_key"] = sfn.JsonPath.format(
+            template, sfn.JsonPath.string_at(f"$.{job_field}"), sfn.JsonPath.uuid()
         )
+        prepare = sfn.Pass(self, GPU_PREPARE_STATE, parameters=item)
         container = self._gpu.task_definition.find_container(WORKER_CONTAINER)
         assert container is not None
         gpu = tasks.EcsRunTask(
@@ -281,7 +282,7 @@ class Pipeline(Construct):
         result = sfn.Pass(
             self,
             GPU_RESULT_STATE,
-            parameters={"key": sfn.JsonPath.string_at("$.gpu.result_key")},
+            parameters={"key": sfn.JsonPath.string_at("$.result_key")},
         )
         route = (
             sfn.Choice(self, ROUTE_STATE)
@@ -291,8 +292,8 @@ class Pipeline(Construct):
         fan_out = sfn.Map(
             self,
             state_name(stage),
-            items_path="$.items",
-            result_path="$.parts",
+            items_path=f"$.{FAN_OUT_ITEMS}",
+            result_path=f"$.{FAN_IN_PARTS}",
             max_concurrency=self._props.map_max_concurrency,
         )
         fan_out.item_processor(route)

@@ -19,6 +19,7 @@ from constructs import Construct
 
 from framelens.config import Settings
 from framelens.stores.aws.tables import table_specs
+from framelens.stores.layout import EXPIRIES, MEDIA_PREFIX
 
 # Pinned CloudFormation logical IDs. Never change these: a new ID means a new, empty resource.
 MEDIA_BUCKET_ID = "FramelensMediaBucket"
@@ -28,11 +29,6 @@ TABLE_IDS = {
     "keys": "FramelensKeysTable",
 }
 
-# Prefix → days until expiry, matching the job TTL (Settings.job_ttl_days = 30): uploads/ are
-# S3-drop sources, results/ and artifacts/ belong to a job, work/ holds pipeline parts (only
-# needed until aggregate), records/ holds oversized job bodies (outlive their item a little).
-# media/ (files the API stores on request) and models/ never expire.
-_EXPIRY_DAYS = {"uploads/": 30, "results/": 30, "artifacts/": 30, "work/": 7, "records/": 35}
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,
     "N": dynamodb.AttributeType.NUMBER,
@@ -87,17 +83,18 @@ class Storage(Construct):
                     id="abort-incomplete-multipart",
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 ),
+                # One rule per prefix of the library's blob layout (media/ and models/ are kept).
                 *(
                     s3.LifecycleRule(
-                        id=f"expire-{prefix.rstrip('/')}",
-                        prefix=prefix,
-                        expiration=Duration.days(days),
+                        id=f"expire-{e.prefix.rstrip('/')}",
+                        prefix=e.prefix,
+                        expiration=Duration.days(e.days),
                     )
-                    for prefix, days in _EXPIRY_DAYS.items()
+                    for e in EXPIRIES
                 ),
                 s3.LifecycleRule(
                     id="media-infrequent-access",
-                    prefix="media/",
+                    prefix=MEDIA_PREFIX,
                     transitions=[
                         s3.Transition(
                             storage_class=s3.StorageClass.INFREQUENT_ACCESS,

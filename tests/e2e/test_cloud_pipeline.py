@@ -102,7 +102,7 @@ def test_gpu_work_item_runs_the_worker_through_ecs_run_task_sync(
     assert task["exit_code"] == 0
     item = json.loads(task["environment"]["FRAMELENS_TASK_INPUT"])
     assert item["job_id"] == job_id
-    assert item["gpu"]["result_key"].startswith(f"work/{job_id}/gpu/")
+    assert item["result_key"].startswith(f"work/{job_id}/gpu/")
     job = cloud.job_item(job_id)
     assert job.state.value == "finished"
     assert transitions(cloud, job.result_keys["scenes"]) == cuts_clip.truth["cuts"]

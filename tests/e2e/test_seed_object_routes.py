@@ -178,3 +178,37 @@ def test_long_tracking_video_answers_202_then_serves_the_mp4(
         assert len(video.content) > 1000
     finally:
         services.close()  # type: ignore[attr-defined]
+
+
+def test_long_detection_video_answers_202_with_the_job_and_its_status_url(
+    tmp_path: Path, walking_astronaut: Path
+) -> None:
+    # GIVEN a server whose synchronous detection limit is shorter than the clip (a regression:
+    # this answered 500 internal_error while the job it had created ran on unseen)
+    client, key, services = _client(tmp_path, sync_detect_max_seconds=0.5)
+    try:
+        with walking_astronaut.open("rb") as fh:
+            resp = client.post(
+                "/detection/detect/media?fps=2",
+                headers={"X-API-Key": key},
+                files={"file": ("w.mp4", fh, "video/mp4")},
+            )
+        # THEN 202 with the job id, its status URL and Location
+        assert resp.status_code == 202, resp.text
+        body = resp.json()
+        assert body["status"] == "accepted"
+        assert body["status_url"] == f"/v1/jobs/{body['job_id']}" == resp.headers["location"]
+        # AND the job finishes with the objects the synchronous answer would have listed
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            job = client.get(body["status_url"], headers={"X-API-Key": key}).json()
+            if job["state"] in ("finished", "failed"):
+                break
+            time.sleep(0.2)
+        assert job["state"] == "finished", job
+        items = client.get(
+            f"{body['status_url']}/results?module=objects", headers={"X-API-Key": key}
+        ).json()["items"]
+        assert len(items) >= 3 and any(i["detections"] for i in items)
+    finally:
+        services.close()  # type: ignore[attr-defined]

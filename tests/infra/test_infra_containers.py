@@ -116,17 +116,31 @@ def test_gpu_worker_entry_imports_in_process():
     ids=["missing", "not-json", "no-result-key"],
 )
 def test_gpu_worker_refuses_bad_task_input(environ):
+    # The worker reads its item with the pipeline contract's parser and exits 1 on a bad one
+    from framelens.orchestration.contract import gpu_task_item
+
     worker = _load_worker()
     with pytest.raises(ValueError):
-        worker.read_task_input(environ)
+        gpu_task_item(environ.get(worker.TASK_INPUT_ENV))
+    assert worker.main(environ, services=object()) == 1
 
 
 def test_gpu_worker_reads_the_state_machine_override():
     # GIVEN the env the state machine's container override sets (States.JsonToString($))
     from infra.constructs.pipeline import TASK_INPUT_ENV
 
+    from framelens.orchestration.contract import gpu_task_item
+
     worker = _load_worker()
-    item = {"job_id": "job_1", "runtime": "gpu", "gpu": {"result_key": "work/job_1/gpu/x.json"}}
+    item = {
+        "job_id": "job_1",
+        "source_index": 0,
+        "segment": [0.0, None],
+        "modules": ["objects"],
+        "runtime": "gpu",
+        "result_key": "work/job_1/gpu/x.json",
+    }
     # WHEN the worker reads it THEN it gets the work item back
     assert worker.TASK_INPUT_ENV == TASK_INPUT_ENV
-    assert worker.read_task_input({TASK_INPUT_ENV: json.dumps(item)}) == item
+    parsed = gpu_task_item(json.dumps(item)).model_dump(mode="json")
+    assert parsed == item

@@ -109,7 +109,7 @@ def test_gpu_items_run_as_ecs_tasks_synchronously(definition):
     (override,) = gpu["Parameters"]["Overrides"]["ContainerOverrides"]
     (env,) = override["Environment"]
     assert env == {"Name": pipeline.TASK_INPUT_ENV, "Value.$": "States.JsonToString($)"}
-    assert states[pipeline.GPU_RESULT_STATE]["Parameters"] == {"key.$": "$.gpu.result_key"}
+    assert states[pipeline.GPU_RESULT_STATE]["Parameters"] == {"key.$": "$.result_key"}
 
 
 def test_cpu_items_invoke_the_inference_function(definition):

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from framelens.analyzers.sections import SectionsAnalyzer, sections_from
 from framelens.engine.base import RunContext, Segment
 from framelens.engine.run import run_analyzers
-from framelens.schemas.results_video import RawScene, ScenesResult, SharpnessSample
+from framelens.schemas.parts_video import SharpnessSample
+from framelens.schemas.results_video import RawScene, ScenesResult
 from tests.media_scenes import make_scene_clip
 
 if TYPE_CHECKING:

@@ -46,16 +46,20 @@ class Settings(BaseSettings):
     usage_plan_id: str | None = None  # API Gateway usage plan that new keys join (aws)
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
 
-    # API limits (seed 000: 10 MB uploads, 60 GET / 10 POST per minute per key)
+    # Absolute links in results and webhooks (``detailed_link``), e.g. https://api.example.com;
+    # empty: links are paths relative to the API's root.
     public_base_url: str = ""
+
+    # API limits (seed 000: 10 MB uploads, 60 GET / 10 POST per minute per key)
     max_upload_bytes: int = 10 * 1024 * 1024
     max_presigned_upload_bytes: int = 5 * 1024 * 1024 * 1024
     max_image_pixels: int = 50_000_000
     max_video_seconds: float = 6 * 3600.0
-    rate_limit_get_per_minute: int = 60
-    rate_limit_post_per_minute: int = 10
-    quota_concurrent_jobs: int = 4
-    quota_media_seconds_per_month: float = 36_000.0
+    # The "default" plan's limits (every tenant on it, old or new); "pro" is built in.
+    rate_limit_get_per_minute: int = Field(default=60, ge=1)
+    rate_limit_post_per_minute: int = Field(default=10, ge=1)
+    quota_concurrent_jobs: int = Field(default=4, ge=1)
+    quota_media_seconds_per_month: float = Field(default=36_000.0, gt=0)
     presign_expiry_s: int = 3600
 
     # seed routes answer synchronously up to these durations, else 202 + job (seed 000)
@@ -80,9 +84,6 @@ class Settings(BaseSettings):
     segment_seconds: float = 300.0  # the cloud fans a long video out in segments this long
     sweep_interval_s: float = 2.0  # how often the local runner checks deadlines
     job_ttl_days: int = 30
-
-    # auth: when true, the local server requires keys (it always does unless explicitly disabled)
-    require_api_key: bool = True
 
 
 @lru_cache(maxsize=1)

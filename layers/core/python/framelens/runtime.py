@@ -1,14 +1,17 @@
 """The composition root: reads Settings once, picks the adapters, builds every service.
 
 Handlers, the CLI, the local server and tests all call ``build_services``; nothing else imports
-an adapter. Heavy parts (models, the local runner's worker pool) are created lazily.
+an adapter. It sits above the pipeline it builds (``orchestration``) and the app it serves
+(``api``): ``Services`` satisfies both ``orchestration.contract.PipelineDeps`` and the API's
+``api.deps.AppServices``, and neither imports this module. Heavy parts (models, the local
+runner's worker pool) are created lazily.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from functools import cached_property, partial
+from typing import TYPE_CHECKING
 
 from framelens.analyzers.registry import known_modules
 from framelens.auth import KeyService, Quotas, RateLimiter
@@ -16,15 +19,20 @@ from framelens.config import Settings, get_settings
 from framelens.jobs.fetch import vet_url
 from framelens.jobs.latency import LatencyStats
 from framelens.jobs.service import JobService
+from framelens.orchestration.contract import PipelineConfig
+from framelens.schemas.auth import Plan
 
 if TYPE_CHECKING:
+    from framelens.jobs.drops import DropIngest
+    from framelens.models.provider import ModelProvider
     from framelens.orchestration.runner import LocalRunner
+    from framelens.schemas import KeyRecord
     from framelens.stores import Stores
 
-__all__ = ["Services", "build_services"]
+__all__ = ["Services", "build_services", "default_plan"]
 
 
-@dataclass(slots=True)
+@dataclass
 class Services:
     """Everything a request, a stage or a CLI command needs, built once per process."""
 
@@ -36,10 +44,15 @@ class Services:
     latency: LatencyStats
     jobs: JobService
     runner: LocalRunner | None = None
-    _models: Any = field(default=None, repr=False)
+    _models: ModelProvider | None = field(default=None, repr=False)
+
+    @cached_property
+    def pipeline_config(self) -> PipelineConfig:
+        """The settings the pipeline's stages read."""
+        return PipelineConfig.from_settings(self.settings)
 
     @property
-    def models(self) -> Any:
+    def models(self) -> ModelProvider:
         """The model registry, created on first use (keeps onnxruntime off cold paths)."""
         if self._models is None:
             from framelens.models import ModelRegistry
@@ -56,10 +69,37 @@ class Services:
             )
         return self._models
 
+    @cached_property
+    def drops(self) -> DropIngest:
+        """Turns S3 drops into jobs (the ingest function)."""
+        from framelens.jobs.drops import DropIngest
+
+        limits = (self.settings.max_image_pixels, self.settings.max_video_seconds)
+        return DropIngest(self.stores, self.jobs, limits)
+
+    def create_key(self, tenant_id: str, plan: str | None = None) -> tuple[str, KeyRecord]:
+        """A new API key; in AWS with a usage plan, its API Gateway key joins the plan too."""
+        secret, record = self.keys.create(tenant_id, plan)
+        if self.settings.backend == "aws" and self.settings.usage_plan_id:
+            from framelens.stores.aws.platform import register_usage_plan_key
+
+            register_usage_plan_key(self.settings, record.key_id, record.key_hash, tenant_id)
+        return secret, record
+
     def close(self) -> None:
         """Stop background work (the local runner) so a process can exit cleanly."""
         if self.runner is not None:
             self.runner.stop()
+
+
+def default_plan(settings: Settings) -> Plan:
+    """The ``default`` plan with the limits the environment sets."""
+    return Plan(
+        get_per_minute=settings.rate_limit_get_per_minute,
+        post_per_minute=settings.rate_limit_post_per_minute,
+        concurrent_jobs=settings.quota_concurrent_jobs,
+        media_seconds_per_month=settings.quota_media_seconds_per_month,
+    )
 
 
 def build_services(settings: Settings | None = None, *, start_runner: bool = True) -> Services:
@@ -87,7 +127,7 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
     services = Services(
         settings=settings,
         stores=stores,
-        keys=KeyService(stores.keys),
+        keys=KeyService(stores.keys, default_plan=default_plan(settings)),
         limiter=RateLimiter(stores.counters),
         quotas=quotas,
         latency=LatencyStats(stores.counters),
@@ -107,7 +147,9 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
     else:
         from framelens.orchestration.runner import LocalRunner
 
-        runner = LocalRunner(services, workers=settings.workers)
+        runner = LocalRunner(
+            services, workers=settings.workers, sweep_interval_s=settings.sweep_interval_s
+        )
         services.runner = runner
         services.jobs.dispatcher = runner
         if start_runner:

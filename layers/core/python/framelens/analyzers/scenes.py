@@ -28,7 +28,8 @@ from framelens.analyzers._scene_detect import (
     step_diff,
 )
 from framelens.engine.base import Analyzer, FrameNeeds
-from framelens.schemas.results_video import RawScene, ScenesResult, Transition
+from framelens.schemas.parts_video import ScenesPart
+from framelens.schemas.results_video import RawScene, Transition
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -43,7 +44,7 @@ __all__ = ["ScenesAnalyzer", "scenes_from_series"]
 _DEFAULT_MAX_SIDE = 96
 
 
-def scenes_from_series(series: ScenesResult) -> ScenesResult:
+def scenes_from_series(series: ScenesPart) -> ScenesPart:
     """Fill ``transitions``/``raw_scenes`` of a result from its sample series (pure)."""
     opts = DetectOptions.from_options(series.options)
     found = detect(
@@ -79,6 +80,7 @@ class ScenesAnalyzer(Analyzer):
 
     name = "scenes"
     media_types = frozenset({"video"})
+    result_type = ScenesPart
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__(options)
@@ -137,12 +139,12 @@ class ScenesAnalyzer(Analyzer):
         self._luma.append(round(float(img.mean()) / 255.0, 6))
         self._long.append(round(long_diff, 6))
 
-    def finish(self) -> ScenesResult:
+    def finish(self) -> ScenesPart:
         """Detect boundaries on this segment's series and build the scenes."""
         start_frame, start_s = self._start or (0, Fraction(0))
         last_frame, last_s = self._last or (start_frame - 1, start_s)
         end = self._end if self._end is not None else last_s + self._frame_time
-        series = ScenesResult(
+        series = ScenesPart(
             frame_activity_diffs=self._diffs,
             sample_frames=self._frames,
             sample_seconds=self._seconds,
@@ -157,12 +159,12 @@ class ScenesAnalyzer(Analyzer):
         return scenes_from_series(series)
 
     @classmethod
-    def merge(cls, parts: Sequence[AnalyzerResult]) -> ScenesResult:
+    def merge(cls, parts: Sequence[AnalyzerResult]) -> ScenesPart:
         """Join the segments' series (time order) and detect again: equals the single pass."""
-        typed = [p for p in parts if isinstance(p, ScenesResult) and p.sample_frames]
+        typed = [p for p in parts if isinstance(p, ScenesPart) and p.sample_frames]
         if not typed:
-            return ScenesResult()
-        joined = ScenesResult(
+            return ScenesPart()
+        joined = ScenesPart(
             frame_activity_diffs=[d for p in typed for d in p.frame_activity_diffs],
             sample_frames=[d for p in typed for d in p.sample_frames],
             sample_seconds=[d for p in typed for d in p.sample_seconds],

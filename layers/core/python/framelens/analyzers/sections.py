@@ -25,12 +25,8 @@ from typing import TYPE_CHECKING, Any
 from framelens.analyzers.scenes import ScenesAnalyzer
 from framelens.engine.base import Analyzer
 from framelens.schemas.common import TimeSegment
-from framelens.schemas.results_video import (
-    ScenesResult,
-    Section,
-    SectionsResult,
-    SharpnessSample,
-)
+from framelens.schemas.parts_video import ScenesPart, SectionsPart, SharpnessSample
+from framelens.schemas.results_video import ScenesResult, Section
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -104,6 +100,7 @@ class SectionsAnalyzer(Analyzer):
 
     name = "sections"
     media_types = frozenset({"video"})
+    result_type = SectionsPart
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__(options)
@@ -137,11 +134,11 @@ class SectionsAnalyzer(Analyzer):
             SharpnessSample(frame=frame.index, seconds=float(frame.pts), sharpness=round(sharp, 3))
         )
 
-    def finish(self) -> SectionsResult:
+    def finish(self) -> SectionsPart:
         """Build the sections of this segment."""
         scenes = self._scenes.finish()
         opts = self._public_options()
-        return SectionsResult(
+        return SectionsPart(
             sections=sections_from(scenes, self._sharp, opts, self._critical),
             scenes=scenes,
             sharpness_samples=self._sharp,
@@ -155,16 +152,16 @@ class SectionsAnalyzer(Analyzer):
         }
 
     @classmethod
-    def merge(cls, parts: Sequence[AnalyzerResult]) -> SectionsResult:
+    def merge(cls, parts: Sequence[AnalyzerResult]) -> SectionsPart:
         """Merge the scene splits, then group again: equals the single pass."""
-        typed = [p for p in parts if isinstance(p, SectionsResult)]
+        typed = [p for p in parts if isinstance(p, SectionsPart)]
         if not typed:
-            return SectionsResult()
+            return SectionsPart()
         scenes = ScenesAnalyzer.merge([p.scenes for p in typed])
         sharp = [s for p in typed for s in p.sharpness_samples]
         options = typed[0].options
         critical = options.get("critical_tags", [])
-        return SectionsResult(
+        return SectionsPart(
             sections=sections_from(scenes, sharp, options, critical),
             scenes=scenes,
             sharpness_samples=sharp,

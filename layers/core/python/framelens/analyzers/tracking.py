@@ -34,13 +34,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 
-from framelens.analyzers.detections import (
-    Detector,
-    load_detector,
-    option_float,
-    parse_classes,
-    working_side,
-)
+from framelens.analyzers.detections import option_float, parse_classes, working_side
+from framelens.analyzers.shared_detection import DetectionWork, keep
+from framelens.analyzers.yolo_decode import NMS_IOU
 from framelens.engine.base import Analyzer, FrameNeeds
 from framelens.errors import ValidationError
 from framelens.schemas.results_objects import Track, TrackBox, TrackingResult
@@ -80,7 +76,8 @@ class TrackingAnalyzer(Analyzer):
         self.model: str | None = self.options.get("model")
         self.video = bool(self.options.get("video", True))
         self.max_side = int(option_float(self.options, "max_side", 640, 64, 4096) or 640)
-        self._detector: Detector | None = None
+        self._work = DetectionWork(self.model, MIN_CONFIDENCE)
+        self._model_name: str | None = None
         self._ctx: RunContext | None = None
         self._media_fps = Fraction(25)
         self._reset()
@@ -99,9 +96,13 @@ class TrackingAnalyzer(Analyzer):
     def needs(self) -> FrameNeeds:
         """Every frame when drawing the video, else only the detection samples."""
         if self.video:
-            return FrameNeeds(sample_fps=None, max_side=self.max_side, colour="bgr")
+            return FrameNeeds(
+                sample_fps=None, max_side=self.max_side, colour="bgr", shared=(self._work,)
+            )
         fps = float(self.fps) if self.fps else None
-        return FrameNeeds(sample_fps=fps, max_side=working_side(self.model), colour="bgr")
+        return FrameNeeds(
+            sample_fps=fps, max_side=working_side(self.model), colour="bgr", shared=(self._work,)
+        )
 
     def start(self, media: MediaInfo, ctx: RunContext) -> None:
         """Load the detector and a fresh ByteTrack for this segment."""
@@ -109,8 +110,9 @@ class TrackingAnalyzer(Analyzer):
 
         self._reset()
         self._ctx = ctx
-        self._detector = load_detector(ctx.models, self.model)
-        self._class_ids = self._detector.class_ids(self.classes)
+        detector = self._work.load(ctx.models)
+        self._class_ids = detector.class_ids(self.classes)
+        self._model_name = detector.name
         self._media_fps = media.fps or Fraction(25)
         rate = float(self.fps or self._media_fps)
         if self.confidence is None:
@@ -133,11 +135,11 @@ class TrackingAnalyzer(Analyzer):
 
     def process(self, frame: Frame) -> None:
         """Detect and track on sampled frames; draw the current tracks on every frame."""
-        assert self._detector is not None and self._tracker is not None, "start() must run first"
+        assert self._tracker is not None, "start() must run first"
         if self._due(frame.pts):
-            found = self._detector.detect_frame(
-                frame, confidence=MIN_CONFIDENCE, class_ids=self._class_ids, agnostic=True
-            )
+            found = keep(frame.shared(self._work), MIN_CONFIDENCE, self._class_ids)
+            # Trackers want one box per object: class-agnostic NMS on the shared detections.
+            found = found.with_nms(threshold=NMS_IOU, class_agnostic=True) if len(found) else found
             # ByteTrack skips non-increasing timestamps; keep its clock moving if a container
             # reports PTS out of order (seen on AVI with B-frames) instead of losing the update.
             ts = float(frame.pts)
@@ -214,7 +216,7 @@ class TrackingAnalyzer(Analyzer):
             for new_id, old in enumerate(order, start=1)
         ]
         return TrackingResult(
-            model=self._detector.name if self._detector else self.model,
+            model=self._model_name or self.model,
             detect_fps=float(self.fps) if self.fps else None,
             tracks=tracks,
             videos=videos,

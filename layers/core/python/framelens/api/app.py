@@ -13,19 +13,11 @@ from fastapi import FastAPI
 
 from framelens import __version__
 from framelens.api.errors import install_error_handlers
-from framelens.api.routers import (
-    health,
-    jobs,
-    latency,
-    media,
-    seed_best_frame,
-    seed_detection,
-    seed_tracking,
-    seed_videos,
-)
+from framelens.api.routers import health, jobs, latency, media
+from framelens.api.seeds import best_frame, detection, tracking, videos
 
 if TYPE_CHECKING:
-    from framelens.runtime import Services
+    from framelens.api.deps import AppServices
 
 __all__ = ["create_app"]
 
@@ -36,7 +28,7 @@ Framelens sees what is in images and videos. Authenticate with `X-API-Key: <key>
 """
 
 
-def create_app(services: Services) -> FastAPI:
+def create_app(services: AppServices) -> FastAPI:
     """The FastAPI app over ``services`` (the local server and the API Lambda share it)."""
     app = FastAPI(
         title="Framelens",
@@ -52,11 +44,15 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(media.router)
     app.include_router(jobs.router)
     app.include_router(latency.router)
-    app.include_router(seed_best_frame.health_router)
-    app.include_router(seed_best_frame.router)
-    app.include_router(seed_videos.router)
-    app.include_router(seed_detection.health_router)
-    app.include_router(seed_detection.router)
-    app.include_router(seed_tracking.health_router)
-    app.include_router(seed_tracking.router)
+    seed_routers = (
+        best_frame.health_router,
+        best_frame.router,
+        videos.router,
+        detection.health_router,
+        detection.router,
+        tracking.health_router,
+        tracking.router,
+    )
+    for router in seed_routers:
+        app.include_router(router)
     return app

@@ -2,28 +2,50 @@
 
 Auth is a dependency attached to routers, never code inside a route. Keys arrive as
 ``X-API-Key: k`` (seed 000), ``Authorization: Bearer k`` (seed 002) or ``Authorization: Key k``
-(seed 003).
+(seed 003). ``AppServices`` is what the app may use; the composition root's ``Services``
+satisfies it (the API never imports ``runtime``).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request, Response
 
-from framelens.auth import Principal, extract_key
-from framelens.runtime import Services
+from framelens.auth import KeyService, Principal, Quotas, RateLimiter, extract_key
+from framelens.config import Settings
+from framelens.jobs.latency import LatencyStats
+from framelens.jobs.service import JobService
+from framelens.models.provider import ModelProvider
+from framelens.stores import Stores
 
-__all__ = ["CurrentPrincipal", "ServicesDep", "authenticate", "get_services"]
+__all__ = ["AppServices", "CurrentPrincipal", "ServicesDep", "authenticate", "get_services"]
 
 
-def get_services(request: Request) -> Services:
+class AppServices(Protocol):
+    """What routes may use, built once per process by the composition root."""
+
+    settings: Settings
+    stores: Stores
+    keys: KeyService
+    limiter: RateLimiter
+    quotas: Quotas
+    latency: LatencyStats
+    jobs: JobService
+
+    @property
+    def models(self) -> ModelProvider:
+        """Models (opened on first use)."""
+        ...
+
+
+def get_services(request: Request) -> AppServices:
     """The process's services (set on the app by ``create_app``)."""
-    services: Services = request.app.state.services
+    services: AppServices = request.app.state.services
     return services
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+ServicesDep = Annotated[AppServices, Depends(get_services)]
 
 
 def authenticate(request: Request, response: Response, services: ServicesDep) -> Principal:

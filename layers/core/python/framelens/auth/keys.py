@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from framelens.auth.principal import Principal, resolve_plan
 from framelens.errors import AuthError, ValidationError
-from framelens.schemas.auth import KeyRecord, Tenant
+from framelens.schemas.auth import KeyRecord, Plan, Tenant
 
 if TYPE_CHECKING:
     import builtins
@@ -92,11 +92,19 @@ class KeyService:
         'acme'
     """
 
-    def __init__(self, keys: KeyStore) -> None:
+    def __init__(self, keys: KeyStore, default_plan: Plan | None = None) -> None:
         """Args:
         keys: Where key records and tenants are stored.
+        default_plan: The limits of the ``default`` plan (``FRAMELENS_RATE_LIMIT_*`` and
+            ``FRAMELENS_QUOTA_*``); they apply to every tenant on that plan, old or new.
         """
         self._keys = keys
+        self._default = default_plan or resolve_plan("default")
+
+    def _plan(self, name: str | None) -> Plan:
+        return (
+            self._default.model_copy() if (name or "default") == "default" else resolve_plan(name)
+        )
 
     def create(self, tenant_id: str, plan: str | None = None) -> tuple[str, KeyRecord]:
         """Create a key for ``tenant_id``, creating the tenant if it does not exist yet.
@@ -118,9 +126,9 @@ class KeyService:
             )
         tenant = self._keys.get_tenant(tenant_id)
         if tenant is None:
-            self._keys.put_tenant(Tenant(tenant_id=tenant_id, plan=resolve_plan(plan)))
+            self._keys.put_tenant(Tenant(tenant_id=tenant_id, plan=self._plan(plan)))
         elif plan is not None and plan != tenant.plan.name:
-            self._keys.put_tenant(tenant.model_copy(update={"plan": resolve_plan(plan)}))
+            self._keys.put_tenant(tenant.model_copy(update={"plan": self._plan(plan)}))
         secret = generate_key()
         record = KeyRecord(
             key_id="key_" + secrets.token_hex(8),
@@ -174,7 +182,7 @@ class KeyService:
         return Principal(
             key_id=record.key_id,
             tenant_id=tenant.tenant_id,
-            plan=tenant.plan,
+            plan=self._default if tenant.plan.name == "default" else tenant.plan,
             critical_tags=tuple(tenant.critical_tags),
         )
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from framelens.schemas import JobCreate, JobState
+from framelens.stores import layout
 
 if TYPE_CHECKING:
     from framelens.config import Settings
@@ -52,10 +53,11 @@ def run_analysis(file: Path, modules: list[str], out: Path, settings: Settings) 
             principal.tenant_id, file, name=file.name
         )
         job, _ = services.jobs.create(
-            principal, JobCreate(sources=[record.url], modules={m: {} for m in modules})
+            principal,
+            JobCreate(sources=[record.url], modules={m: {} for m in modules}),
+            dispatch=False,
         )
-        assert services.runner is not None
-        worker = threading.Thread(target=services.runner.run_job, args=(job.id,), daemon=True)
+        worker = threading.Thread(target=services.jobs.run_inline, args=(job.id,), daemon=True)
         worker.start()
         with Progress(transient=True) as progress:
             task = progress.add_task(f"analyzing {file.name}", total=1.0)
@@ -67,7 +69,7 @@ def run_analysis(file: Path, modules: list[str], out: Path, settings: Settings) 
         results: dict[str, Any] = {}
         for module, key in job.result_keys.items():
             results[module] = json.loads(services.stores.blobs.get(key))
-        prefix = f"artifacts/{job.id}/"
+        prefix = layout.artifact_prefix(job.id)
         for key in sorted(artifact_keys(results, prefix)):
             target = out / "artifacts" / key.removeprefix(prefix)
             target.parent.mkdir(parents=True, exist_ok=True)

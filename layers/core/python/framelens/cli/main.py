@@ -100,11 +100,7 @@ def keys_create(
     settings = _settings(data_dir)
     services = build_services(settings, start_runner=False)
     try:
-        secret, record = services.keys.create(tenant, plan)
-        if settings.backend == "aws" and settings.usage_plan_id:
-            from framelens.stores.aws.platform import register_usage_plan_key
-
-            register_usage_plan_key(settings, record.key_id, record.key_hash, tenant)
+        secret, record = services.create_key(tenant, plan)
     except FramelensError as exc:
         _fail(exc)
         return

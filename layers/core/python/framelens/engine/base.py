@@ -1,11 +1,16 @@
 """The analyzer interface: what every analyzer declares, receives and returns.
 
-Owns: ``FrameNeeds``, ``Frame``, ``MediaInfo``, ``Segment``, ``RunContext``, ``AnalyzerResult``
-and the ``Analyzer`` base class. Does not own: decoding (``engine.decode``/``engine.run``),
-model loading (``framelens.models``) or storing results (the orchestration stages).
+Owns: ``FrameNeeds``, ``SharedWork``, ``Frame``, ``FrameExport``, ``MediaInfo``, ``Segment``,
+``RunContext``, ``AnalyzerResult`` and the ``Analyzer`` base class. Does not own: decoding
+(``engine.decode``/``engine.run``), frame export (``engine.exports`` through ``media``), model
+loading (``framelens.models``) or storing results (the orchestration stages).
 
 Modelled on PySceneDetect's detector/manager split: analyzers never open, decode, seek, call AWS
 or write results. Frames arrive in PTS order, already resized to what ``needs()`` declared.
+What an analyzer needs beyond its frames it declares: per-frame work it shares with others
+(``FrameNeeds.shared``: one detector call per sampled frame however many detection modules run)
+and frames of the source to store as images once its result is final (``exports``), which the
+engine fulfils with a targeted seek owned by ``media``.
 """
 
 from __future__ import annotations
@@ -19,21 +24,50 @@ from framelens.media.info import MediaInfo
 from framelens.schemas.results_base import AnalyzerResult
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     import numpy as np
     import numpy.typing as npt
+
+    from framelens.models.provider import ModelProvider
 
 __all__ = [
     "Analyzer",
     "AnalyzerResult",
     "ArtifactSink",
     "Frame",
+    "FrameExport",
     "FrameNeeds",
     "MediaInfo",
     "RunContext",
     "Segment",
+    "SharedWork",
 ]
+
+
+class SharedWork(ABC):
+    """Per-frame work that several analyzers of one run need (e.g. one detector call).
+
+    Analyzers declare it in ``FrameNeeds.shared``; works with equal ``key`` are combined (see
+    ``combine``) and computed at most once per decoded frame, on the first ``Frame.shared`` call
+    for that frame, at the work's own size and colour. Analyzers declare the work in ``needs``
+    and read it with ``frame.shared(work)``.
+    """
+
+    key: str
+    max_side: int | None = None
+    colour: Literal["gray", "bgr"] = "bgr"
+
+    @abstractmethod
+    def compute(self, frame: Frame) -> Any:
+        """The work's value for one frame (given at ``max_side`` in ``colour``)."""
+
+    def combine(self, other: SharedWork) -> SharedWork:
+        """One work serving both ``self``'s and ``other``'s requesters (same key).
+
+        The default keeps ``self``: override when requesters differ, e.g. a lower score floor.
+        """
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +82,7 @@ class FrameNeeds:
             (HxWx3 uint8, converted only for frames that are delivered).
         lookback: how many sampled frames before a segment's start to deliver first, flagged
             ``Frame.is_lookback``, so per-step measures at the boundary equal the single pass.
+        shared: per-frame work this analyzer reads through ``Frame.shared(work)``.
     """
 
     sample_fps: float | None = None
@@ -55,6 +90,7 @@ class FrameNeeds:
     max_side: int | None = None
     colour: Literal["gray", "bgr"] = "gray"
     lookback: int = 0
+    shared: tuple[SharedWork, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +117,7 @@ class Frame:
         is_keyframe: whether the decoder marked the frame as a keyframe.
         is_lookback: context before the segment start (see ``FrameNeeds.lookback``): use it to
             prime state, never report it.
+        works: the run's shared per-frame work for this frame (``shared``), set by the engine.
     """
 
     index: int
@@ -89,6 +126,41 @@ class Frame:
     scale: float = 1.0
     is_keyframe: bool = False
     is_lookback: bool = False
+    works: Callable[[str], Any] | None = None
+
+    def shared(self, work: SharedWork) -> Any:
+        """The value of ``work`` for this frame, computed once per frame for the whole run.
+
+        Outside an engine run (frames fed by hand) the work is computed on this frame directly.
+        """
+        if self.works is None:
+            return work.compute(self)
+        return self.works(work.key)
+
+
+@dataclass(frozen=True, slots=True)
+class FrameExport:
+    """A frame of the source an analyzer wants stored as an image once its result is final.
+
+    Attributes:
+        name: artifact name, a relative path unique within the job's source
+            (``best_frames/frame_0000042.jpg``).
+        frame_index: zero-based display-order index (0 for an image).
+        fmt: ``"jpeg"`` or ``"png"``.
+        crop: ``(x1, y1, x2, y2)`` in source pixels, clamped to the frame (face thumbnails).
+        size: ``(width, height)`` to resize the (cropped) image to, or ``None``.
+    """
+
+    name: str
+    frame_index: int
+    fmt: Literal["jpeg", "png"] = "jpeg"
+    crop: tuple[int, int, int, int] | None = None
+    size: tuple[int, int] | None = None
+
+    @property
+    def content_type(self) -> str:
+        """The MIME type of the stored image."""
+        return "image/png" if self.fmt == "png" else "image/jpeg"
 
 
 class ArtifactSink(ABC):
@@ -108,10 +180,9 @@ class RunContext:
     options: dict[str, Any] = field(default_factory=dict)
     segment: Segment = field(default_factory=Segment)
     artifacts: ArtifactSink | None = None
-    models: Any = None  # framelens.models registry; typed loosely to keep this module light
+    models: ModelProvider | None = None
     critical_tags: tuple[str, ...] = ()
     on_progress: Callable[[float], None] | None = None
-    source_path: str | None = None  # only for analyzers that must re-read a frame (best_frames)
 
 
 def _result_class(name: str) -> type[AnalyzerResult]:
@@ -137,11 +208,13 @@ class Analyzer(ABC):
     name: ClassVar[str]
     media_types: ClassVar[frozenset[str]] = frozenset({"video", "image"})
     runtime: ClassVar[Literal["cpu", "gpu"]] = "cpu"  # where the cloud pipeline runs it
-    result_type: ClassVar[type[AnalyzerResult]] = AnalyzerResult  # what finish() returns
+    # What finish() and merge() return: the public result, or a part model that subclasses it
+    # and adds the state merging needs (``AnalyzerResult.public`` drops that state).
+    result_type: ClassVar[type[AnalyzerResult]] = AnalyzerResult
 
     @classmethod
     def load_result(cls, data: dict[str, Any]) -> AnalyzerResult:
-        """Parse a stored result (a segment's part) back into the typed result.
+        """Parse a stored part back into the typed model ``finish`` returned.
 
         Without an explicit ``result_type``, the result class is the ``AnalyzerResult``
         subclass whose ``analyzer`` field defaults to the stored ``analyzer`` name.
@@ -150,6 +223,16 @@ class Analyzer(ABC):
         if result_type is AnalyzerResult:
             result_type = _result_class(str(data.get("analyzer", cls.name)))
         return result_type.model_validate(data)
+
+    @classmethod
+    def exports(cls, result: AnalyzerResult) -> Sequence[FrameExport]:
+        """Frames of the source to store as images for a final (merged) result; none by default."""
+        return ()
+
+    @classmethod
+    def with_exports(cls, result: AnalyzerResult, stored: Mapping[str, str]) -> AnalyzerResult:
+        """``result`` naming the stored images (``FrameExport.name`` → blob key)."""
+        return result
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         self.options: dict[str, Any] = dict(options or {})

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from framelens.engine.base import Frame
 from framelens.engine.decode import DecodedFrame, decode_video, read_image
 from framelens.engine.exceptions import AnalyzerFailedError
+from framelens.engine.shared import SharedWorks
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -74,11 +75,19 @@ def _fail(slot: _Slot, stage: str) -> None:
     slot.pending.clear()
 
 
-def _deliver(slot: _Slot, frame: DecodedFrame, lookback: bool) -> None:
+def _deliver(slot: _Slot, frame: DecodedFrame, lookback: bool, works: SharedWorks) -> None:
     image, scale = frame.image(slot.needs.max_side, slot.needs.colour)
     try:
         slot.analyzer.process(
-            Frame(frame.index, frame.pts, image, scale, frame.is_keyframe, is_lookback=lookback)
+            Frame(
+                frame.index,
+                frame.pts,
+                image,
+                scale,
+                frame.is_keyframe,
+                is_lookback=lookback,
+                works=works.bind(frame),
+            )
         )
     except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
         _fail(slot, "process")
@@ -142,8 +151,6 @@ def run_analyzers(
         from framelens.media.probe import media_info
 
         media = media_info(path)
-    if ctx.source_path is None:
-        ctx.source_path = str(path)
     slots: list[_Slot] = []
     for analyzer in analyzers:
         needs = analyzer.needs()
@@ -154,7 +161,8 @@ def run_analyzers(
             analyzer.start(media, ctx)
         except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
             _fail(slot, "start")
-    _pass(path, media, ctx, slots)
+    works = SharedWorks([w for slot in slots if not slot.failed for w in slot.needs.shared])
+    _pass(path, media, ctx, slots, works)
     results: dict[str, AnalyzerResult] = {}
     failed: list[str] = []
     for slot in slots:
@@ -172,7 +180,9 @@ def run_analyzers(
     return results
 
 
-def _pass(path: Path, media: MediaInfo, ctx: RunContext, slots: list[_Slot]) -> None:
+def _pass(
+    path: Path, media: MediaInfo, ctx: RunContext, slots: list[_Slot], works: SharedWorks
+) -> None:
     start = ctx.segment.start
     end = ctx.segment.end if ctx.segment.end is not None else media.duration
     span = (end - start) if end is not None and end > start else None
@@ -191,9 +201,9 @@ def _pass(path: Path, media: MediaInfo, ctx: RunContext, slots: list[_Slot]) -> 
                         slot.pending.popleft()
                 continue
             while slot.pending and not slot.failed:
-                _deliver(slot, slot.pending.popleft(), lookback=True)
+                _deliver(slot, slot.pending.popleft(), lookback=True, works=works)
             if not slot.failed:
-                _deliver(slot, frame, lookback=False)
+                _deliver(slot, frame, lookback=False, works=works)
         prev = frame.pts
         if ctx.on_progress is not None and span and in_segment:
             done = min(1.0, float((frame.pts - start) / span))

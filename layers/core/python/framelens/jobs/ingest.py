@@ -21,38 +21,18 @@ from typing import TYPE_CHECKING, Any
 from framelens.auth import Principal
 from framelens.errors import AuthError, NotFoundError, ValidationError
 from framelens.schemas import FileRecord, JobCreate
+from framelens.stores.layout import UPLOADS_PREFIX
 
 if TYPE_CHECKING:
-    from framelens.runtime import Services
+    from framelens.jobs.service import JobService
     from framelens.schemas import JobRecord
-    from framelens.stores import BlobStore
+    from framelens.stores import BlobStore, Stores
 
-__all__ = ["UPLOADS_PREFIX", "create_job_from_upload", "object_metadata", "upload_request"]
+__all__ = ["UPLOADS_PREFIX", "create_job_from_upload", "upload_request"]
 
-UPLOADS_PREFIX = "uploads/"
 SIDECAR_SUFFIX = ".json"
 _META_PREFIX = "x-amz-meta-"
 _PRINCIPAL_KEY_ID = "s3-upload"  # jobs from drops are not made with an API key
-
-
-def object_metadata(blobs: BlobStore, key: str) -> dict[str, str]:
-    """The user metadata of the object at ``key`` (names without ``x-amz-meta-``, lower case).
-
-    Uses the blob store's ``metadata(key)`` when it has one; a store without object metadata
-    (embedded) yields ``{}``, so only a sidecar can name the tenant there.
-    """
-    reader = getattr(blobs, "metadata", None)
-    if reader is not None:
-        return dict(reader(key))
-    clients = getattr(blobs, "clients", None)
-    if clients is None:
-        return {}
-    # TODO(#4): move into S3BlobStore.metadata (a BlobStore port method); until then the S3
-    # adapter's client answers HeadObject here, after the port has turned a missing object
-    # into NotFoundError.
-    blobs.size(key)
-    head = clients.s3.head_object(Bucket=blobs.bucket, Key=key)  # type: ignore[attr-defined]
-    return {str(k).lower(): str(v) for k, v in (head.get("Metadata") or {}).items()}
 
 
 def _parse_modules(raw: Any, source: str) -> dict[str, dict[str, Any]]:
@@ -130,21 +110,23 @@ def upload_request(
 
 
 def create_job_from_upload(
-    services: Services,
+    stores: Stores,
+    jobs: JobService,
     key: str,
     *,
     size: int,
     etag: str | None,
-    metadata: dict[str, str],
+    limits: tuple[int, float],
 ) -> JobRecord:
     """Turn the object at ``key`` (already URL-decoded) into a ``storage://`` file and a job.
 
     Args:
-        services: The composition root's services.
+        stores: The store adapters.
+        jobs: The job service that creates (and dispatches) the job.
         key: The object key, under ``uploads/``.
         size: The object size from the event (the stored size wins when it differs).
         etag: The object ETag from the event; with the key it makes a replayed event a no-op.
-        metadata: The object's user metadata (``object_metadata``).
+        limits: ``(max image pixels, max video seconds)`` of media the pipeline accepts.
 
     Returns:
         The job (the existing one when this drop was already turned into a job).
@@ -156,16 +138,16 @@ def create_job_from_upload(
         QuotaExceededError: the tenant is at its job or media limits.
 
     Examples:
-        >>> job = create_job_from_upload(services, "uploads/cam1.mp4", size=1234,
-        ...     etag="9b2c", metadata={"tenant": "acme", "modules": "scenes"})  # doctest: +SKIP
+        >>> job = create_job_from_upload(stores, jobs, "uploads/cam1.mp4", size=1234,
+        ...     etag="9b2c", limits=(50_000_000, 21600.0))  # doctest: +SKIP
     """
     from framelens.media.validate import inspect_media
 
     if not key.startswith(UPLOADS_PREFIX) or key.endswith(SIDECAR_SUFFIX):
         raise ValidationError(f"{key!r} is not a media upload under {UPLOADS_PREFIX!r}")
-    blobs = services.stores.blobs
-    tenant_id, modules, webhook = upload_request(blobs, key, metadata)
-    tenant = services.stores.keys.get_tenant(tenant_id)
+    blobs = stores.blobs
+    tenant_id, modules, webhook = upload_request(blobs, key, blobs.metadata(key))
+    tenant = stores.keys.get_tenant(tenant_id)
     if tenant is None:
         raise AuthError(
             f"upload {key!r} names tenant {tenant_id!r}, which does not exist; "
@@ -181,14 +163,9 @@ def create_job_from_upload(
 
     digest = hashlib.sha256(f"{key}\n{etag or ''}".encode()).hexdigest()
     file_id = f"f_s3{digest[:20]}"
-    settings = services.settings
     with blobs.local_path(key) as path:
         stored_size = path.stat().st_size
-        info = inspect_media(
-            path,
-            max_image_pixels=settings.max_image_pixels,
-            max_video_seconds=settings.max_video_seconds,
-        )
+        info = inspect_media(path, max_image_pixels=limits[0], max_video_seconds=limits[1])
     record = FileRecord(
         file_id=file_id,
         tenant_id=tenant_id,
@@ -200,7 +177,7 @@ def create_job_from_upload(
         probe=info.probe,
         blob_key=key,  # the drop stays where it landed; no copy
     )
-    services.stores.files.put(record)
+    stores.files.put(record)
     request = request.model_copy(update={"sources": [record.url]})
     principal = Principal(
         key_id=_PRINCIPAL_KEY_ID,
@@ -208,7 +185,7 @@ def create_job_from_upload(
         plan=tenant.plan,
         critical_tags=tuple(tenant.critical_tags),
     )
-    job, _ = services.jobs.create(
+    job, _ = jobs.create(
         principal,
         request,
         idempotency_key=f"s3:{digest[:40]}",

@@ -1,13 +1,17 @@
 """Paging a finished job's detailed results out of its result documents.
 
-Owns: the cursor format (an offset into the concatenated items of the requested modules) and the
-errors of a results request. Does not own: writing result documents (``orchestration.merge``).
+Owns: the cursor format (an offset into the concatenated items of the requested modules), the
+errors of a results request, the link to a job's results, and reading one module's result of one
+source as its typed model (what seed routes answer from). Does not own: writing result documents
+(``orchestration.merge``).
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
 
 from framelens.errors import JobStateError, NotFoundError, ValidationError
 from framelens.schemas import JobState, ResultPage
@@ -16,7 +20,34 @@ if TYPE_CHECKING:
     from framelens.schemas import JobRecord
     from framelens.stores import BlobStore
 
-__all__ = ["page_results"]
+__all__ = ["module_result", "page_results", "results_link"]
+
+ResultT = TypeVar("ResultT", bound=BaseModel)
+
+
+def results_link(job_id: str, public_base_url: str = "") -> str:
+    """The detailed-results URL of a job: absolute when a public base URL is configured."""
+    return f"{public_base_url.rstrip('/')}/v1/jobs/{job_id}/results"
+
+
+def module_result(
+    blobs: BlobStore, job: JobRecord, module: str, model: type[ResultT], source_index: int = 0
+) -> ResultT | None:
+    """The final result of ``module`` for one source of a finished job, as ``model``.
+
+    Returns ``None`` when the job has no such result (module not run, or skipped for the source).
+    """
+    key = job.result_keys.get(module)
+    if key is None:
+        return None
+    try:
+        doc = json.loads(blobs.get(key))
+    except NotFoundError:
+        return None
+    for entry in doc.get("sources", []):
+        if entry.get("index") == source_index and "result" in entry:
+            return model.model_validate(entry["result"])
+    return None
 
 
 def page_results(

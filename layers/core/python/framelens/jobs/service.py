@@ -2,8 +2,9 @@
 
 Owns: the rules of ``queued → running → finished | failed | cancelled``, deadlines from
 ``Max-Processing-Time``, releasing a tenant's concurrent-job slot exactly once (by whoever makes
-the transition to a terminal state), and paging detailed results. Does not own: running the
-stages (``framelens.orchestration``) or storage (store ports only).
+the transition to a terminal state), whether a request is answered inline or as a job (from the
+dispatcher's capability and the media's length), and paging detailed results. Does not own:
+running the stages (``framelens.orchestration``) or storage (store ports only).
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ import hashlib
 import json
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from framelens.errors import (
-    ConflictError,
-    FramelensError,
     IdempotencyConflictError,
     JobStateError,
     NotFoundError,
@@ -24,19 +23,16 @@ from framelens.errors import (
     ValidationError,
 )
 from framelens.jobs.results import page_results
+from framelens.jobs.transitions import Dispatcher, JobTransitions
 from framelens.schemas import (
-    TERMINAL_STATES,
     JobCreate,
-    JobError,
     JobRecord,
-    JobState,
     ResultPage,
     WebhookDelivery,
     utcnow,
 )
 
 if TYPE_CHECKING:
-    import builtins
     from collections.abc import Callable
 
     from framelens.auth import Principal, Quotas
@@ -47,24 +43,13 @@ __all__ = ["Dispatcher", "JobService", "request_hash"]
 _MAX_TRANSITION_RETRIES = 20
 
 
-class Dispatcher(Protocol):
-    """Starts the pipeline for a job: the local runner, or a Step Functions execution."""
-
-    def submit(self, job_id: str, deadline_s: int | None) -> object:
-        """Queue ``job_id`` for processing; ``deadline_s`` is its remaining time budget.
-
-        Whatever it returns (an execution ARN, say) is ignored.
-        """
-        ...
-
-
 def request_hash(body: dict[str, Any]) -> str:
     """A stable hash of a request body, to tell an Idempotency-Key's replays from its misuse."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class JobService:
+class JobService(JobTransitions):
     """Creates jobs and moves them through their states with conditional writes.
 
     Examples:
@@ -212,6 +197,40 @@ class JobService:
             seconds += record.probe.duration_s or 0.0
         return seconds
 
+    def create_answer(
+        self,
+        principal: Principal,
+        request: JobCreate,
+        *,
+        kind: str,
+        inline_max_seconds: float,
+        media_seconds: float,
+        idempotency_key: str | None = None,
+    ) -> tuple[JobRecord, bool]:
+        """Create a job for a request that wants an answer now if it can have one.
+
+        Returns ``(job, inline)``: with ``inline`` the caller runs it (``run_inline``) and
+        answers with its result; otherwise it was dispatched and the caller answers 202. Inline
+        needs a dispatcher that runs jobs in-process and media no longer than
+        ``inline_max_seconds``.
+        """
+        inline = (
+            self.dispatcher is not None
+            and self.dispatcher.runs_inline
+            and media_seconds <= inline_max_seconds
+        )
+        job, _ = self.create(
+            principal, request, kind=kind, dispatch=not inline, idempotency_key=idempotency_key
+        )
+        return job, inline
+
+    def run_inline(self, job_id: str) -> JobRecord:
+        """Run a job created by ``create_answer`` with ``inline`` and return it, ended."""
+        if self.dispatcher is None or not self.dispatcher.runs_inline:
+            raise JobStateError(f"job {job_id} cannot run inline on this backend")
+        self.dispatcher.run_job(job_id)
+        return self._stores.jobs.get(job_id)
+
     # ---- reads ----------------------------------------------------------------------------
 
     def get(self, tenant_id: str, job_id: str) -> JobRecord:
@@ -231,154 +250,3 @@ class JobService:
     ) -> ResultPage:
         """One page of a module's detailed results (all modules' items when ``module`` is unset)."""
         return page_results(self._stores.blobs, self.get(tenant_id, job_id), module, cursor, limit)
-
-    # ---- transitions ----------------------------------------------------------------------
-
-    def transition(
-        self,
-        job_id: str,
-        mutate: Callable[[JobRecord], None],
-        allowed_from: frozenset[JobState] | None = None,
-    ) -> JobRecord:
-        """Apply ``mutate`` to the stored job with a conditional write, re-reading on conflicts.
-
-        Raises:
-            JobStateError: the job is not in one of ``allowed_from``.
-        """
-        for _ in range(_MAX_TRANSITION_RETRIES):
-            job = self._stores.jobs.get(job_id)
-            if allowed_from is not None and job.state not in allowed_from:
-                raise JobStateError(
-                    f"job {job_id} is {job.state.value}", details={"state": job.state.value}
-                )
-            mutate(job)
-            try:
-                return self._stores.jobs.update(job)
-            except ConflictError:
-                continue
-        raise ConflictError(f"job {job_id} is being changed by too many writers; try again")
-
-    def start(self, job_id: str) -> JobRecord:
-        """queued → running. Raises ``JobStateError`` if it was cancelled or already ended."""
-
-        def mutate(job: JobRecord) -> None:
-            job.state = JobState.running
-            job.time_started = job.time_started or self._now()
-            job.progress = 0.0
-
-        return self.transition(job_id, mutate, frozenset({JobState.queued}))
-
-    def requeue(self, job_id: str, reason: str) -> JobRecord:
-        """running → queued after an interruption (server restart), counting the restarts."""
-
-        def mutate(job: JobRecord) -> None:
-            job.state = JobState.queued
-            job.progress = 0.0
-            job.extra["restarts"] = int(job.extra.get("restarts", 0)) + 1
-            job.extra["last_interruption"] = reason
-
-        return self.transition(job_id, mutate, frozenset({JobState.running}))
-
-    def set_progress(self, job_id: str, progress: float) -> JobRecord:
-        """Record progress (0..1, never backwards) of a running job."""
-
-        def mutate(job: JobRecord) -> None:
-            job.progress = round(max(job.progress, min(1.0, max(0.0, progress))), 4)
-
-        return self.transition(job_id, mutate, frozenset({JobState.running}))
-
-    def complete(
-        self,
-        job_id: str,
-        *,
-        summary: builtins.list[dict[str, Any]],
-        result_keys: dict[str, str],
-        media_seconds: float,
-        media_units: int,
-    ) -> JobRecord:
-        """running → finished with its results; releases the tenant's job slot."""
-
-        def mutate(job: JobRecord) -> None:
-            job.state = JobState.finished
-            job.progress = 1.0
-            job.time_completed = self._now()
-            job.summary = summary
-            job.result_keys = result_keys
-            job.media_seconds = media_seconds
-            job.media_units = media_units
-
-        job = self.transition(job_id, mutate, frozenset({JobState.running}))
-        self._quotas.release_job_slot(job.tenant_id)
-        return job
-
-    def fail(self, job_id: str, error: FramelensError | JobError) -> JobRecord | None:
-        """queued/running → failed with ``error``; releases the slot.
-
-        Returns ``None`` (and changes nothing) when the job already ended, e.g. was cancelled.
-        """
-        body = error if isinstance(error, JobError) else JobError(**error.to_dict())
-
-        def mutate(job: JobRecord) -> None:
-            job.state = JobState.failed
-            job.time_completed = self._now()
-            job.error = body
-
-        try:
-            job = self.transition(job_id, mutate, frozenset({JobState.queued, JobState.running}))
-        except JobStateError:
-            return None
-        self._quotas.release_job_slot(job.tenant_id)
-        return job
-
-    def cancel(self, tenant_id: str, job_id: str) -> JobRecord:
-        """queued/running → cancelled (``DELETE /v1/jobs/{id}``); releases the slot.
-
-        Raises:
-            NotFoundError: unknown or foreign job.
-            JobStateError: the job already ended.
-        """
-        self.get(tenant_id, job_id)
-
-        def mutate(job: JobRecord) -> None:
-            job.state = JobState.cancelled
-            job.time_completed = self._now()
-            job.error = JobError(code="cancelled", message="the job was cancelled by the client")
-
-        job = self.transition(job_id, mutate, frozenset({JobState.queued, JobState.running}))
-        self._quotas.release_job_slot(job.tenant_id)
-        return job
-
-    def claim_webhook(self, job_id: str) -> JobRecord:
-        """Mark the webhook as being sent, so exactly one caller delivers it.
-
-        Raises:
-            JobStateError: it was already claimed or there is no webhook.
-        """
-
-        def mutate(job: JobRecord) -> None:
-            delivery = job.webhook_delivery
-            if job.webhook is None or (delivery is not None and delivery.status != "pending"):
-                raise JobStateError(f"the webhook of job {job_id} is already handled")
-            job.webhook_delivery = WebhookDelivery(status="sending")
-
-        return self.transition(job_id, mutate, TERMINAL_STATES)
-
-    def record_webhook(self, job_id: str, delivery: WebhookDelivery) -> JobRecord:
-        """Store the webhook delivery outcome on the (terminal) job."""
-
-        def mutate(job: JobRecord) -> None:
-            job.webhook_delivery = delivery
-
-        return self.transition(job_id, mutate)
-
-    def set_extra(self, job_id: str, **values: Any) -> JobRecord:
-        """Merge ``values`` into the job's ``extra`` (pipeline bookkeeping)."""
-
-        def mutate(job: JobRecord) -> None:
-            job.extra.update(values)
-
-        return self.transition(job_id, mutate)
-
-    def is_terminal(self, job_id: str) -> bool:
-        """Whether the job has ended (finished, failed or cancelled)."""
-        return self._stores.jobs.get(job_id).state in TERMINAL_STATES

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["encode_image", "extract_frame"]
+__all__ = ["crop_image", "encode_image", "extract_frame", "read_frame"]
 
 ImageFormat = Literal["jpeg", "png"]
 # B-frame reordering never spans more than this many packets, so once this many packets past the
@@ -134,7 +134,14 @@ def _to_display_bgr(frame: Any) -> npt.NDArray[np.uint8]:
     )
 
 
-def _crop(image: npt.NDArray[np.uint8], crop: tuple[int, int, int, int]) -> npt.NDArray[np.uint8]:
+def crop_image(
+    image: npt.NDArray[np.uint8], crop: tuple[int, int, int, int]
+) -> npt.NDArray[np.uint8]:
+    """``image[y1:y2, x1:x2]`` for ``crop = (x1, y1, x2, y2)``, clamped to the image.
+
+    Raises:
+        ValidationError: the clamped crop is empty.
+    """
     height, width = image.shape[:2]
     x1, y1, x2, y2 = (int(v) for v in crop)
     x1, x2 = max(0, min(x1, width)), max(0, min(x2, width))
@@ -213,5 +220,5 @@ def extract_frame(
     """
     image = read_frame(Path(path), index)
     if crop is not None:
-        image = _crop(image, crop)
+        image = crop_image(image, crop)
     return encode_image(image, fmt, quality)

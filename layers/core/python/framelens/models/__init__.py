@@ -14,6 +14,7 @@ from framelens.models.manifests import (
     ModelManifest,
     load_labels,
 )
+from framelens.models.provider import ModelProvider
 from framelens.models.registry import BlobFetcher, ModelRegistry, ModelStatus
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "BlobFetcher",
     "InputSpec",
     "ModelManifest",
+    "ModelProvider",
     "ModelRegistry",
     "ModelStatus",
     "load_labels",

@@ -1,39 +1,39 @@
 """The local runner: executes the stage list in-process with a worker pool (the embedded default).
 
 Owns: the queue of submitted jobs, running ``STAGES`` then ``FAILURE_STAGES`` on error (with each
-stage's retry policy), the deadline sweeper, and recovery of jobs a previous process left queued or
-running. Does not own: what stages do (``steps``). Step Functions runs the same stage list in AWS.
+stage's retry policy), the deadline sweeper (which also applies the blob layout's expiries on the
+embedded backend), and recovery of jobs a previous process left queued or running. It is the
+local ``Dispatcher``: it can also run a job inline (synchronous seed routes) and notify at once
+when a queued job is cancelled. Does not own: what stages do (``steps``). Step Functions runs the
+same stage list in AWS.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from framelens.errors import DeadlineExceededError, FramelensError, JobStateError
+from framelens.orchestration.contract import FAN_IN_PARTS, FAN_OUT_ITEMS
 from framelens.orchestration.stages import FAILURE_STAGES, STAGES, Stage
 from framelens.orchestration.steps import error_from_exception
 from framelens.schemas import JobState, utcnow
+from framelens.stores.layout import EXPIRIES
 
 if TYPE_CHECKING:
-    from framelens.runtime import Services
+    from framelens.orchestration.contract import PipelineDeps
 
 __all__ = ["MAX_RESTARTS", "LocalRunner"]
 
 log = logging.getLogger(__name__)
 MAX_RESTARTS = 2
+EXPIRY_SWEEP_EVERY_S = 3600.0
 StageHook = Callable[[str], None]
-
-
-def _call(stage: Stage) -> Callable[..., dict[str, Any]]:
-    module_name, _, func = stage.handler.partition(":")
-    fn: Callable[..., dict[str, Any]] = getattr(importlib.import_module(module_name), func)
-    return fn
 
 
 class LocalRunner:
@@ -44,9 +44,11 @@ class LocalRunner:
         >>> runner.run_job(job_id)  # synchronous, used by ``framelens analyze``
     """
 
-    def __init__(self, services: Services, workers: int = 2) -> None:
-        self._services = services
+    def __init__(self, deps: PipelineDeps, workers: int = 2, sweep_interval_s: float = 2.0) -> None:
+        self._deps = deps
         self._workers = max(1, workers)
+        self._sweep_interval_s = sweep_interval_s
+        self._last_expiry = 0.0
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -57,6 +59,23 @@ class LocalRunner:
     def submit(self, job_id: str, deadline_s: int | None = None) -> None:
         """Queue a job; a worker thread picks it up."""
         self._queue.put(job_id)
+
+    @property
+    def runs_inline(self) -> bool:
+        """This dispatcher can run a job in the calling thread (``run_job``)."""
+        return True
+
+    def cancel(self, job_id: str) -> None:
+        """A job was cancelled: send its webhook now, on a thread of its own.
+
+        A queued job may never reach a worker again (a restart empties the queue), so the
+        webhook cannot wait for the pipeline; if the pipeline gets there too, it finds the
+        delivery claimed and sends nothing.
+        """
+        thread = threading.Thread(
+            target=self._notify, args=(job_id,), name="framelens-cancel-notify", daemon=True
+        )
+        thread.start()
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -88,8 +107,8 @@ class LocalRunner:
         A job interrupted more than ``MAX_RESTARTS`` times ends ``failed`` with a clear reason
         rather than restarting forever.
         """
-        jobs = self._services.jobs
-        for job in self._services.stores.jobs.list_active():
+        jobs = self._deps.jobs
+        for job in self._deps.stores.jobs.list_active():
             if job.state == JobState.running:
                 if int(job.extra.get("restarts", 0)) >= MAX_RESTARTS:
                     jobs.fail(
@@ -116,8 +135,8 @@ class LocalRunner:
             for stage in STAGES:
                 self._check_deadline(job_id)
                 if stage.fan_out:
-                    parts = [self._run_stage(stage, item) for item in payload["items"]]
-                    payload = {"job_id": job_id, "parts": parts}
+                    parts = [self._run_stage(stage, item) for item in payload[FAN_OUT_ITEMS]]
+                    payload = {"job_id": job_id, FAN_IN_PARTS: parts}
                 else:
                     payload = self._run_stage(stage, payload)
         except Exception as exc:  # noqa: BLE001 - the pipeline boundary: every error ends the job
@@ -131,13 +150,12 @@ class LocalRunner:
                     log.exception("failure stage %s of job %s raised", stage.name, job_id)
 
     def _run_stage(self, stage: Stage, payload: dict[str, Any]) -> dict[str, Any]:
-        fn = _call(stage)
         attempt = 0
         while True:
             try:
                 if self.stage_hook is not None:
                     self.stage_hook(stage.name)
-                return fn(self._services, payload)
+                return stage.run(self._deps, payload)
             except Exception as exc:
                 if (
                     type(exc).__name__ not in stage.retry.errors
@@ -150,7 +168,7 @@ class LocalRunner:
                 time.sleep(delay)
 
     def _check_deadline(self, job_id: str) -> None:
-        job = self._services.stores.jobs.get(job_id)
+        job = self._deps.stores.jobs.get(job_id)
         if job.deadline is not None and utcnow() > job.deadline:
             raise DeadlineExceededError("the job ran past its Max-Processing-Time and was stopped")
 
@@ -173,19 +191,35 @@ class LocalRunner:
                 log.exception("job %s crashed its worker", job_id)
 
     def _sweep(self) -> None:
-        """End jobs whose deadline passed even if their stage is stuck (e.g. a slow fetch)."""
-        interval = self._services.settings.sweep_interval_s
-        while not self._stop.wait(interval):
+        """End jobs whose deadline passed even if their stage is stuck (e.g. a slow fetch);
+        once an hour, delete blobs past the layout's expiry (what S3 lifecycle rules do)."""
+        while not self._stop.wait(self._sweep_interval_s):
+            self._sweep_deadlines()
+            if time.monotonic() - self._last_expiry >= EXPIRY_SWEEP_EVERY_S:
+                self._last_expiry = time.monotonic()
+                self.expire_blobs()
+
+    def expire_blobs(self) -> int:
+        """Delete blobs older than their prefix's expiry (``stores.layout.EXPIRIES``)."""
+        removed = 0
+        now = utcnow()
+        for expiry in EXPIRIES:
             try:
-                for job in self._services.stores.jobs.list_active():
-                    if job.deadline is not None and utcnow() > job.deadline:
-                        ended = self._services.jobs.fail(
-                            job.id,
-                            DeadlineExceededError(
-                                "the job ran past its Max-Processing-Time and was stopped"
-                            ),
-                        )
-                        if ended is not None:
-                            self._notify(job.id)
+                cutoff = now - timedelta(days=expiry.days)
+                removed += self._deps.stores.blobs.delete_older_than(expiry.prefix, cutoff)
             except Exception:
-                log.exception("deadline sweep failed")
+                log.exception("expiring %s failed", expiry.prefix)
+        return removed
+
+    def _sweep_deadlines(self) -> None:
+        try:
+            for job in self._deps.stores.jobs.list_active():
+                if job.deadline is None or utcnow() <= job.deadline:
+                    continue
+                past = DeadlineExceededError(
+                    "the job ran past its Max-Processing-Time and was stopped"
+                )
+                if self._deps.jobs.fail(job.id, past) is not None:
+                    self._notify(job.id)
+        except Exception:
+            log.exception("deadline sweep failed")

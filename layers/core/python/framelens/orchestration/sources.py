@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from framelens.engine.base import ArtifactSink
 from framelens.errors import ValidationError
+from framelens.orchestration.contract import SourceInfo
+from framelens.stores import layout
 
 if TYPE_CHECKING:
-    from framelens.runtime import Services
+    from framelens.orchestration.contract import PipelineConfig, PipelineDeps
     from framelens.schemas import JobRecord
     from framelens.stores import BlobStore
 
@@ -38,10 +40,8 @@ class BlobArtifactSink(ArtifactSink):
         return key
 
 
-def resolve_and_probe(services: Services, job: JobRecord, index: int, uri: str) -> dict[str, Any]:
+def resolve_and_probe(deps: PipelineDeps, job: JobRecord, index: int, uri: str) -> SourceInfo:
     """Make source ``index`` of ``job`` a blob, check it by content and probe it.
-
-    Returns ``{"index", "uri", "blob_key", "media_type", "probe"}``.
 
     Raises:
         ValidationError: unknown scheme or a source the backend cannot read.
@@ -50,64 +50,63 @@ def resolve_and_probe(services: Services, job: JobRecord, index: int, uri: str) 
     """
     from framelens.media.validate import inspect_media
 
-    settings = services.settings
-    blobs = services.stores.blobs
+    config = deps.pipeline_config
+    blobs = deps.stores.blobs
+    fetched = False
     if uri.startswith("storage://"):
-        record = services.stores.files.get(job.tenant_id, uri.removeprefix("storage://"))
+        record = deps.stores.files.get(job.tenant_id, uri.removeprefix("storage://"))
         blob_key = record.blob_key
-    elif uri.startswith("https://") or (
-        uri.startswith("http://") and settings.allow_private_network
-    ):
-        blob_key = _fetch(services, job, index, uri)
+    elif uri.startswith("https://") or (uri.startswith("http://") and config.allow_private_network):
+        blob_key, fetched = _fetch(deps, job, index, uri), True
     elif uri.startswith("s3://"):
-        blob_key = _s3_key(services, uri)
+        blob_key = _s3_key(config, uri)
     else:
         raise ValidationError(f"source {uri!r} has an unsupported scheme")
     with blobs.local_path(blob_key) as path:
         inspected = inspect_media(
             path,
-            max_image_pixels=settings.max_image_pixels,
-            max_video_seconds=settings.max_video_seconds,
+            max_image_pixels=config.max_image_pixels,
+            max_video_seconds=config.max_video_seconds,
         )
-    return {
-        "index": index,
-        "uri": uri,
-        "blob_key": blob_key,
-        "media_type": inspected.media_type.value,
-        "probe": inspected.probe.model_dump(mode="json"),
-    }
+    return SourceInfo(
+        index=index,
+        uri=uri,
+        blob_key=blob_key,
+        media_type=inspected.media_type.value,
+        probe=inspected.probe,
+        fetched=fetched,
+    )
 
 
-def _fetch(services: Services, job: JobRecord, index: int, uri: str) -> str:
+def _fetch(deps: PipelineDeps, job: JobRecord, index: int, uri: str) -> str:
     from framelens.jobs.fetch import fetch_to_file
 
-    settings = services.settings
-    key = f"fetched/{job.tenant_id}/{job.id}/{index}"
+    config = deps.pipeline_config
+    key = layout.fetched_key(job.tenant_id, job.id, index)
     with tempfile.TemporaryDirectory(prefix="framelens-fetch-") as tmp:
         dest = Path(tmp) / "source"
         fetched = fetch_to_file(
             uri,
             dest,
-            max_bytes=settings.fetch_max_bytes,
-            timeout_s=settings.fetch_timeout_s,
-            max_redirects=settings.fetch_max_redirects,
-            allow_private=settings.allow_private_network,
+            max_bytes=config.fetch_max_bytes,
+            timeout_s=config.fetch_timeout_s,
+            max_redirects=config.fetch_max_redirects,
+            allow_private=config.allow_private_network,
         )
         with dest.open("rb") as fh:
-            services.stores.blobs.put(key, fh, fetched.content_type or "application/octet-stream")
+            deps.stores.blobs.put(key, fh, fetched.content_type or "application/octet-stream")
     return key
 
 
-def _s3_key(services: Services, uri: str) -> str:
+def _s3_key(config: PipelineConfig, uri: str) -> str:
     bucket, _, key = uri.removeprefix("s3://").partition("/")
-    settings = services.settings
-    if settings.backend != "aws":
+    if config.backend != "aws":
         raise ValidationError(
             f"source {uri} needs the aws backend; on the local server upload it with "
             "POST /v1/media and use its storage:// url"
         )
-    if bucket != settings.media_bucket or not key:
+    if bucket != config.media_bucket or not key:
         raise ValidationError(
-            f"source {uri} must name an object in the media bucket s3://{settings.media_bucket}/"
+            f"source {uri} must name an object in the media bucket s3://{config.media_bucket}/"
         )
     return key

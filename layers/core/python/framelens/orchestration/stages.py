@@ -1,8 +1,11 @@
 """The pipeline's stages, defined once as data.
 
-Owns: the ordered stage list, each stage's handler, runtime, retry and timeout. The local runner
-(``orchestration.runner``) executes it in-process; ``infra/constructs/pipeline.py`` turns the very
-same list into Step Functions states. Does not own: what a stage does (``orchestration.steps``).
+Owns: the ordered stage list, each stage's handler, runtime, retry and timeout, and the one place
+a stage's function is resolved and called (``Stage.run``: validate the payload into the
+function's typed input, call it, dump its typed output). The local runner
+(``orchestration.runner``), the pipeline Lambda and the GPU worker all call ``Stage.run``;
+``infra/constructs/pipeline.py`` turns the very same list into Step Functions states. Does not
+own: what a stage does (``orchestration.steps``) or the payload models (``contract``).
 
 Flow: probe → plan → analyze (fanned out over sources × segments; Choice on runtime cpu/gpu) →
 aggregate → notify → finalize. Any failure: mark_failed → notify.
@@ -10,8 +13,17 @@ aggregate → notify → finalize. Any failure: mark_failed → notify.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
-from typing import Literal
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from pydantic import BaseModel
+
+    from framelens.orchestration.contract import PipelineDeps
 
 __all__ = ["FAILURE_STAGES", "STAGES", "RetryPolicy", "Stage", "stage"]
 
@@ -34,7 +46,7 @@ class Stage:
 
     Attributes:
         name: state name (also the Step Functions state name, in PascalCase there).
-        handler: ``module:function`` taking ``(services, payload) -> payload``.
+        handler: ``module:function`` taking ``(deps, <typed payload>) -> <typed payload>``.
         runtime: ``control`` (small Lambda), ``cpu`` (inference Lambda), ``gpu`` (ECS task);
             ``analyze`` picks cpu or gpu per work item.
         fan_out: the stage runs once per work item the previous stage listed (a Map state).
@@ -47,6 +59,39 @@ class Stage:
     retry: RetryPolicy = RetryPolicy()
     fan_out: bool = False
     timeout_s: int = 60
+
+    def function(self) -> Callable[..., BaseModel]:
+        """The stage's function (imported on first use: stages pull in heavy modules)."""
+        return _resolve(self.handler)
+
+    def run(self, deps: PipelineDeps, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Run the stage on a JSON payload; returns its JSON output.
+
+        Raises:
+            pydantic.ValidationError: the payload does not match the function's input model.
+        """
+        fn = self.function()
+        model: type[BaseModel] = _input_model(fn)
+        return fn(deps, model.model_validate(dict(payload))).model_dump(mode="json")
+
+
+@cache
+def _resolve(handler: str) -> Callable[..., BaseModel]:
+    module_name, _, function_name = handler.partition(":")
+    fn: Callable[..., BaseModel] = getattr(importlib.import_module(module_name), function_name)
+    return fn
+
+
+@cache
+def _input_model(fn: Callable[..., BaseModel]) -> type[BaseModel]:
+    """The model of a stage function's second parameter (a payload model of ``contract``)."""
+    from framelens.orchestration import contract
+
+    payload_param = fn.__code__.co_varnames[1]
+    annotation = fn.__annotations__[payload_param]
+    name = annotation if isinstance(annotation, str) else annotation.__name__
+    model: type[BaseModel] = getattr(contract, name)
+    return model
 
 
 STAGES: tuple[Stage, ...] = (

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["AnalyzerResult"]
+__all__ = ["AnalyzerResult", "public_view"]
 
 
 class AnalyzerResult(BaseModel):
@@ -26,3 +26,13 @@ class AnalyzerResult(BaseModel):
     def items(self) -> list[Any]:
         """The detailed items, paged by ``GET /v1/jobs/{id}/results``."""
         return []
+
+    def public(self) -> AnalyzerResult:
+        """The result as clients see it. Part models (which add merge state) return their
+        public base model without that state; a public model returns itself."""
+        return self
+
+
+def public_view(part: AnalyzerResult, public: type[AnalyzerResult]) -> AnalyzerResult:
+    """``part`` as an instance of ``public`` (one of its bases): only ``public``'s fields."""
+    return public.model_validate(part.model_dump(include=set(public.model_fields)))

@@ -5,9 +5,9 @@ Owns: the result models and their field names, taken from seed 001 (``raw_scenes
 computed (``framelens.analyzers``) or how the seed routes wrap them (``framelens.api``).
 
 Times are floats here and only here (STYLE 2.4): analyzers work in exact ``Fraction`` seconds.
-The ``sample_*`` and ``*_samples`` series are the per-frame measurements a result is computed from;
-they are kept so that merging segment results re-runs the same computation on the joined series
-and equals the single pass.
+What merging segments needs (the per-frame measurement series, best-frame candidates, segment
+edges) is not here: it lives in the part models of ``schemas.parts_video``, which subclass these
+and are stored only between the analyze and aggregate stages.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ __all__ = [
     "ScenesResult",
     "Section",
     "SectionsResult",
-    "SharpnessSample",
     "Transition",
 ]
 
@@ -65,14 +64,11 @@ class ScenesResult(AnalyzerResult):
         ),
     )
     transitions: list[Transition] = Field(default_factory=list)
-    sample_frames: list[int] = Field(default_factory=list)
-    sample_seconds: list[float] = Field(default_factory=list)
-    sample_luma: list[float] = Field(
-        default_factory=list, description="Mean grey level of each sampled frame / 255."
+    sample_frames: list[int] = Field(
+        default_factory=list, description="Frame index of each entry of frame_activity_diffs."
     )
-    sample_long_diffs: list[float] = Field(
-        default_factory=list,
-        description="Histogram distance to the sampled frame `window` steps back (dissolves).",
+    sample_seconds: list[float] = Field(
+        default_factory=list, description="Time of each entry of frame_activity_diffs."
     )
     start_frame: int = 0
     end_frame: int = 0
@@ -123,24 +119,11 @@ class BestFrame(BaseModel):
 
 
 class BestFramesResult(AnalyzerResult):
-    """The top-k frames by quality, at most one per ``min_gap_seconds`` (seed 000)."""
+    """The top-k frames by quality, diverse across shots and in time (seed 000)."""
 
     analyzer: str = "best_frames"
     frames: list[BestFrame] = Field(default_factory=list)
-    candidates: list[BestFrame] = Field(
-        default_factory=list, description="The segment's best candidates, kept for merging."
-    )
     options: dict[str, Any] = Field(default_factory=dict)
-    # Segment edges, so merge can give the last sample of a segment the motion score it gets in
-    # one pass (its next neighbour is the first sample of the following segment).
-    tail: BestFrame | None = Field(default=None, description="The segment's last sample.")
-    tail_before: float | None = Field(default=None, description="Its difference to the previous.")
-    head_lookback_index: int | None = Field(
-        default=None, description="Frame index of the sample before this segment (lookback)."
-    )
-    head_lookback_diff: float | None = Field(
-        default=None, description="Difference between that sample and this segment's first."
-    )
 
     def summary(self) -> list[dict[str, Any]]:
         """Index and time of each selected frame."""
@@ -162,21 +145,11 @@ class Section(BaseModel):
     relative_activity: float
 
 
-class SharpnessSample(BaseModel):
-    """Sharpness of one sampled frame, used to choose section thumbnails."""
-
-    frame: int
-    seconds: float
-    sharpness: float
-
-
 class SectionsResult(AnalyzerResult):
     """Sections built from the scene split (seed 001)."""
 
     analyzer: str = "sections"
     sections: list[Section] = Field(default_factory=list)
-    scenes: ScenesResult = Field(default_factory=ScenesResult)
-    sharpness_samples: list[SharpnessSample] = Field(default_factory=list)
     options: dict[str, Any] = Field(default_factory=dict)
 
     def summary(self) -> list[dict[str, Any]]:

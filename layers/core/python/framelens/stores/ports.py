@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import builtins
     from collections.abc import Iterator
     from contextlib import AbstractContextManager
+    from datetime import datetime
     from pathlib import Path
 
     from framelens.schemas import FileRecord, JobRecord, KeyRecord, Tenant
@@ -70,6 +71,20 @@ class BlobStore(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove ``key``; removing a missing key is not an error."""
+        ...
+
+    def metadata(self, key: str) -> dict[str, str]:
+        """The object's user metadata (names lower case, without ``x-amz-meta-``).
+
+        Embedded blobs have none: ``{}``. Raises ``NotFoundError`` for a missing key.
+        """
+        ...
+
+    def delete_older_than(self, prefix: str, cutoff: datetime) -> int:
+        """Remove blobs under ``prefix`` last written before ``cutoff``; returns how many.
+
+        Applies ``stores.layout.EXPIRIES`` where no lifecycle rules do (the embedded backend).
+        """
         ...
 
     def local_path(self, key: str) -> AbstractContextManager[Path]:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import mimetypes
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from framelens.api.deps import CurrentPrincipal, ServicesDep
-from framelens.errors import NotFoundError, ValidationError
-from framelens.schemas import ErrorEnvelope, JobCreate, JobList, JobPublic, ResultPage
+from framelens.api.params import parse_max_processing_time
+from framelens.errors import NotFoundError
+from framelens.jobs.results import results_link
+from framelens.schemas import ErrorEnvelope, JobCreate, JobList, JobPublic, JobRecord, ResultPage
+from framelens.stores import layout
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorEnvelope} for code in (400, 401, 404, 409, 422, 429)
@@ -17,21 +20,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=_ERRORS)
 
 
-def parse_max_processing_time(value: str | None) -> int:
-    """Seed 001's ``Max-Processing-Time`` header: an integer >= 0 (0 = unlimited)."""
-    if value is None or value == "":
-        return 0
-    if not value.strip().isdigit():
-        raise ValidationError(
-            "Max-Processing-Time must be an integer number of seconds >= 0 (0 = unlimited)",
-            details={"header": "Max-Processing-Time", "value": value[:50]},
-        )
-    return int(value)
-
-
-def public(job: Any) -> JobPublic:
-    """The public view with its detailed-results link."""
-    return JobPublic.from_record(job, detailed_link=f"/v1/jobs/{job.id}/results")
+def public(job: JobRecord, base_url: str = "") -> JobPublic:
+    """The public view with its detailed-results link (absolute with a public base URL)."""
+    return JobPublic.from_record(job, detailed_link=results_link(job.id, base_url))
 
 
 @router.post("", status_code=202, response_model=JobPublic, summary="Create a job")
@@ -57,7 +48,7 @@ def create_job(
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
-    return public(job)
+    return public(job, services.settings.public_base_url)
 
 
 @router.get("", response_model=JobList, summary="List jobs, newest first")
@@ -69,29 +60,21 @@ def list_jobs(
 ) -> JobList:
     """A page of the caller's jobs; pass ``next_cursor`` back as ``cursor`` for the next."""
     jobs, nxt = services.jobs.list(principal.tenant_id, limit=limit, cursor=cursor)
-    return JobList(data=[public(j) for j in jobs], next_cursor=nxt)
+    base = services.settings.public_base_url
+    return JobList(data=[public(j, base) for j in jobs], next_cursor=nxt)
 
 
 @router.get("/{job_id}", response_model=JobPublic, summary="A job's state, progress and result")
 def get_job(job_id: str, principal: CurrentPrincipal, services: ServicesDep) -> JobPublic:
     """The job; unknown and other tenants' ids are both 404."""
-    return public(services.jobs.get(principal.tenant_id, job_id))
+    return public(services.jobs.get(principal.tenant_id, job_id), services.settings.public_base_url)
 
 
 @router.delete("/{job_id}", response_model=JobPublic, summary="Cancel a job")
-def cancel_job(
-    job_id: str, principal: CurrentPrincipal, services: ServicesDep, background: BackgroundTasks
-) -> JobPublic:
+def cancel_job(job_id: str, principal: CurrentPrincipal, services: ServicesDep) -> JobPublic:
     """Cancel a queued or running job (409 if it already ended); its webhook fires once."""
     job = services.jobs.cancel(principal.tenant_id, job_id)
-    if job.webhook is not None and services.runner is not None:
-        # Locally, a queued job may never reach a worker again (a restart empties the queue), so
-        # notify now; the pipeline's own notify finds the delivery claimed and sends nothing.
-        # In AWS the execution's failure path notifies.
-        from framelens.orchestration.steps import notify
-
-        background.add_task(notify, services, {"job_id": job.id})
-    return public(job)
+    return public(job, services.settings.public_base_url)
 
 
 @router.get("/{job_id}/results", response_model=ResultPage, summary="Page detailed results")
@@ -120,7 +103,6 @@ def job_artifact(
     services.jobs.get(principal.tenant_id, job_id)  # 404 for foreign jobs
     if ".." in name.split("/"):
         raise NotFoundError("no such artifact")
-    key = f"artifacts/{job_id}/{name}"
-    data = services.stores.blobs.get(key)
+    data = services.stores.blobs.get(layout.artifact_key(job_id, name))
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return Response(content=data, media_type=media_type)

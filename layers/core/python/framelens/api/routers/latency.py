@@ -5,20 +5,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from framelens.api.deps import CurrentPrincipal, ServicesDep
 from framelens.schemas import ErrorEnvelope
+from framelens.schemas.seeds.videos import Latency
 
 router = APIRouter(prefix="/v1", tags=["latency"])
-
-
-class Latency(BaseModel):
-    """Seed 001: ``video`` is per second of video time, ``image`` per image."""
-
-    media_type: Literal["video", "image"]
-    unit: str
-    latency_ms_per_unit: float | None
 
 
 @router.get(

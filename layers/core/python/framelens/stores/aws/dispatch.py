@@ -12,10 +12,13 @@ moto's interpreter also needs the explicit ``name``.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
-from framelens.errors import StoreError, ValidationError
+from framelens.errors import JobStateError, StoreError, ValidationError
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["StepFunctionsDispatcher", "execution_name"]
 
@@ -95,6 +98,32 @@ class StepFunctionsDispatcher:
         except BotoCoreError as exc:
             raise StoreError(f"could not reach Step Functions for job {job_id}") from exc
         return str(response["executionArn"])
+
+    @property
+    def runs_inline(self) -> bool:
+        """Jobs run in Step Functions, never in the API's process."""
+        return False
+
+    def run_job(self, job_id: str) -> None:
+        """Not available here: API Gateway's 29 s limit leaves no room for inline runs."""
+        raise JobStateError(f"job {job_id} runs in the pipeline; poll it instead")
+
+    def cancel(self, job_id: str) -> None:
+        """Stop the job's execution (the job record is already ``cancelled``).
+
+        A failure to stop is logged, not raised: the cancellation is recorded and every stage
+        checks the job's state on entry, so the pipeline stops at the next stage anyway.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._sfn().stop_execution(
+                executionArn=self._execution_arn(execution_name(job_id)),
+                error="JobCancelled",
+                cause="the job was cancelled by the client",
+            )
+        except (ClientError, BotoCoreError, ValidationError):
+            _log.warning("could not stop the execution of job %s", job_id, exc_info=True)
 
     def _execution_arn(self, name: str) -> str:
         # arn:aws:states:<region>:<account>:stateMachine:<sm> → ...:execution:<sm>:<name>

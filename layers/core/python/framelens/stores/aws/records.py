@@ -19,6 +19,7 @@ from framelens.errors import (
     ValidationError,
 )
 from framelens.schemas import FileRecord, JobRecord, JobState
+from framelens.stores import layout
 from framelens.stores.aws._client import (
     decode_cursor,
     encode_cursor,
@@ -113,7 +114,7 @@ class DynamoJobStore:
             item["body"] = _s(body)
             return item
         # Versioned key: a write that loses its condition never clobbers the winner's body.
-        ref = f"records/jobs/{job.id}.v{job.version}.json"
+        ref = layout.record_key("jobs", f"{job.id}.v{job.version}")
         try:
             self.clients.s3.put_object(
                 Bucket=self.bucket, Key=ref, Body=body.encode(), ContentType="application/json"

@@ -19,6 +19,7 @@ from framelens.stores.ports import PresignedUpload
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from datetime import datetime
 
     from framelens.stores.aws._client import AwsClients
 
@@ -105,6 +106,35 @@ class S3BlobStore:
             self.clients.s3.delete_object(Bucket=self.bucket, Key=key)
         except _AWS_ERRORS as exc:
             translate(exc, f"blob {key!r}")
+
+    def metadata(self, key: str) -> dict[str, str]:
+        """The object's user metadata from ``HeadObject`` (names lower case)."""
+        try:
+            head = self.clients.s3.head_object(Bucket=self.bucket, Key=key)
+        except _AWS_ERRORS as exc:
+            translate(exc, f"blob {key!r}")
+        return {str(k).lower(): str(v) for k, v in (head.get("Metadata") or {}).items()}
+
+    def delete_older_than(self, prefix: str, cutoff: datetime) -> int:
+        """Remove objects under ``prefix`` last modified before ``cutoff``; returns how many.
+
+        The bucket's lifecycle rules (derived from ``stores.layout``) do this in AWS; this is for
+        a bucket without them (LocalStack, a bucket made by hand).
+        """
+        removed = 0
+        try:
+            pages = self.clients.s3.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            for page in pages:
+                old = [o["Key"] for o in page.get("Contents", []) if o["LastModified"] < cutoff]
+                for start in range(0, len(old), 1000):
+                    batch = [{"Key": k} for k in old[start : start + 1000]]
+                    self.clients.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch})
+                    removed += len(batch)
+        except _AWS_ERRORS as exc:
+            translate(exc, f"blobs under {prefix!r}")
+        return removed
 
     @contextmanager
     def local_path(self, key: str) -> Iterator[Path]:

@@ -18,6 +18,7 @@ from framelens.errors import NotFoundError, StoreError, ValidationError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from datetime import datetime
 
     from framelens.stores.ports import PresignedUpload
 
@@ -108,6 +109,24 @@ class FolderBlobStore:
     def delete(self, key: str) -> None:
         """Remove ``key``; a missing key is not an error."""
         self._path(key).unlink(missing_ok=True)
+
+    def metadata(self, key: str) -> dict[str, str]:
+        """Files carry no user metadata: ``{}`` (S3 drops name their tenant in a sidecar here)."""
+        self._existing(key)
+        return {}
+
+    def delete_older_than(self, prefix: str, cutoff: datetime) -> int:
+        """Remove blobs under ``prefix`` last written before ``cutoff``; returns how many."""
+        base = self._path(prefix.rstrip("/"))
+        if not base.is_dir():
+            return 0
+        limit = cutoff.timestamp()
+        removed = 0
+        for path in base.rglob("*"):
+            if path.is_file() and not path.name.startswith(".") and path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     @contextmanager
     def local_path(self, key: str) -> Iterator[Path]:

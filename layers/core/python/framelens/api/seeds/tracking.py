@@ -1,30 +1,24 @@
 """Seed 000 "Tracking API": ``POST /tracking/api/track-video/`` returns an annotated MP4.
 
 Videos up to ``FRAMELENS_SYNC_TRACK_MAX_SECONDS`` (30 s) answer with the ``video/mp4`` download
-itself; longer ones answer 202 with a job and the URL its annotated video will be served from.
-Error table as in seed 000's tracking section (400, 401, 403, 413, 422, 500).
+itself (where the backend can run jobs in-process); longer ones answer 202 with a job and the URL
+its annotated video will be served from. Error table as in seed 000's tracking section (400, 401,
+403, 413, 422, 500).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
 
-from framelens.api.deps import CurrentPrincipal, ServicesDep
-from framelens.api.seed_support import (
-    can_run_inline,
-    job_failure,
-    model_health,
-    module_result,
-    run_inline,
-    seed_statuses,
-    store_upload,
-)
+from framelens.api.deps import AppServices, CurrentPrincipal, ServicesDep
+from framelens.api.seeds._flow import SeedFlow, model_health, read_result, receive_and_answer
 from framelens.api.uploads import multipart_doc
-from framelens.errors import JobStateError, NotFoundError, UnsupportedMediaError
-from framelens.schemas import ErrorEnvelope, JobCreate, JobRecord, JobState
+from framelens.errors import JobStateError, NotFoundError
+from framelens.schemas import ErrorEnvelope, JobRecord, JobState
+from framelens.schemas.results_objects import TrackingResult
+from framelens.schemas.seeds.detection import TrackingAccepted
 
 router = APIRouter(
     prefix="/tracking",
@@ -33,18 +27,8 @@ router = APIRouter(
 )
 health_router = APIRouter(prefix="/tracking", tags=["seed 000: tracking"])
 
-_STATUS_MAP = {415: 400}
 TRACKER_MODEL = "yolox_nano_coco80"
 _MP4 = {"content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}}}
-
-
-class TrackingAccepted(BaseModel):
-    """A long video: the annotated MP4 appears at ``video_url`` once the job finishes."""
-
-    status: Literal["accepted"] = "accepted"
-    job_id: str
-    status_url: str
-    video_url: str
 
 
 @health_router.get("/health", summary="Liveness and whether the tracking model is loaded")
@@ -57,12 +41,11 @@ def _video_url(job_id: str) -> str:
     return f"/tracking/api/track-video/{job_id}/video"
 
 
-def _mp4(services: Any, job: JobRecord) -> Response:
-    result = module_result(services, job, "tracking") or {}
-    videos = result.get("videos") or []
-    if not videos:
+def _mp4(services: AppServices, job: JobRecord) -> Response:
+    result = read_result(services, job, "tracking", TrackingResult)
+    if result is None or not result.videos:
         raise NotFoundError(f"job {job.id} produced no annotated video")
-    data = services.stores.blobs.get(videos[0])
+    data = services.stores.blobs.get(result.videos[0])
     headers = {"Content-Disposition": f'attachment; filename="tracked_{job.id}.mp4"'}
     return Response(content=data, media_type="video/mp4", headers=headers)
 
@@ -78,33 +61,27 @@ async def track_video(
     request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
     """Boxes, class labels and persistent track ids drawn on every frame (H.264 MP4)."""
-    with seed_statuses(_STATUS_MAP):
-        record = await store_upload(request, principal, services, "file")
-        if record.media_type != "video":
-            raise UnsupportedMediaError(
-                f"the file is {record.media_type}, not a video; send MP4, AVI, MOV, MKV or WebM"
-            )
-        inline = can_run_inline(services, record, services.settings.sync_track_max_seconds)
-        job, _ = services.jobs.create(
-            principal,
-            JobCreate(sources=[record.url], modules={"tracking": {}}),
-            kind="tracking",
-            dispatch=not inline,
-        )
-    if not inline:
-        body = TrackingAccepted(
-            job_id=job.id, status_url=f"/v1/jobs/{job.id}", video_url=_video_url(job.id)
-        )
-        return Response(
-            content=body.model_dump_json(),
-            status_code=202,
-            media_type="application/json",
-            headers={"Location": f"/v1/jobs/{job.id}"},
-        )
-    job = await run_inline(services, job.id)
-    if job.state != JobState.finished:
-        raise job_failure(job)
-    return _mp4(services, job)
+    flow = SeedFlow(
+        form_field="file",
+        media_types=("video",),
+        modules={"tracking": {}},
+        kind="tracking",
+        inline_max_seconds=services.settings.sync_track_max_seconds,
+        status_map={415: 400},
+    )
+    answer = await receive_and_answer(request, principal, services, flow)
+    job = answer.job
+    if answer.inline:
+        return _mp4(services, job)
+    body = TrackingAccepted(
+        job_id=job.id, status_url=f"/v1/jobs/{job.id}", video_url=_video_url(job.id)
+    )
+    return Response(
+        content=body.model_dump_json(),
+        status_code=202,
+        media_type="application/json",
+        headers={"Location": f"/v1/jobs/{job.id}"},
+    )
 
 
 @router.get(

@@ -6,18 +6,15 @@ unsupported or oversize file; 422 for a missing field; 429 over 10 POST per minu
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from framelens.api.deps import CurrentPrincipal, ServicesDep
-from framelens.api.seed_support import artifact_url, module_result, seed_statuses
-from framelens.api.uploads import multipart_doc, read_upload
-from framelens.errors import UnsupportedMediaError
-from framelens.jobs.files import FileService
-from framelens.schemas import ErrorEnvelope, JobCreate, JobState
+from framelens.api.seeds._flow import SeedFlow, artifact_url, read_result, receive_and_answer
+from framelens.api.uploads import multipart_doc
+from framelens.schemas import ErrorEnvelope, JobState
+from framelens.schemas.results_video import BestFramesResult
+from framelens.schemas.seeds.accepted import Accepted
+from framelens.schemas.seeds.best_frame import BestFrameStatus, FrameOut
 
 PREFIX = "/best_frame_selection"
 router = APIRouter(
@@ -28,7 +25,13 @@ router = APIRouter(
 health_router = APIRouter(prefix=PREFIX, tags=["seed 000: best frame"])
 
 # Seed 000's table answers 400 for both "unsupported file type" and "file exceeds limit".
-_STATUS_MAP = {413: 400, 415: 400}
+FLOW = SeedFlow(
+    form_field="video",
+    media_types=("video",),
+    modules={"best_frames": {"k": 3}},
+    kind="best_frame",
+    status_map={413: 400, 415: 400},
+)
 _STATUS_NAMES = {
     JobState.queued: "queued",
     JobState.running: "processing",
@@ -36,34 +39,6 @@ _STATUS_NAMES = {
     JobState.failed: "failed",
     JobState.cancelled: "cancelled",
 }
-
-
-class Accepted(BaseModel):
-    """Seed 000's 202 body."""
-
-    status: Literal["accepted"] = "accepted"
-    job_id: str
-    status_url: str
-
-
-class FrameOut(BaseModel):
-    """One selected frame: where to download it and where it is in the video."""
-
-    rank: int
-    frame_position: int
-    timestamp: float
-    url: str | None
-    scores: dict[str, float]
-
-
-class BestFrameStatus(BaseModel):
-    """The status URL's body; ``frames`` is filled once ``status`` is ``completed``."""
-
-    job_id: str
-    status: str
-    progress: float
-    frames: list[FrameOut] = []
-    error: dict[str, Any] | None = None
 
 
 def status_path(job_id: str) -> str:
@@ -88,21 +63,7 @@ async def submit_best_frame(
     request: Request, principal: CurrentPrincipal, services: ServicesDep
 ) -> Accepted:
     """MP4, AVI, MOV, MKV or WebM; checked by content. Returns the job and its status URL."""
-    files = FileService(services.stores, services.settings)
-    with seed_statuses(_STATUS_MAP):
-        async with read_upload(request, "video", services.settings.max_upload_bytes) as upload:
-            record = await run_in_threadpool(
-                files.ingest, principal.tenant_id, upload.path, name=upload.name
-            )
-        if record.media_type != "video":
-            raise UnsupportedMediaError(
-                f"the file is {record.media_type}, not a video; send MP4, AVI, MOV, MKV or WebM"
-            )
-        job, _ = services.jobs.create(
-            principal,
-            JobCreate(sources=[record.url], modules={"best_frames": {"k": 3}}),
-            kind="best_frame",
-        )
+    job = (await receive_and_answer(request, principal, services, FLOW)).job
     return Accepted(job_id=job.id, status_url=status_path(job.id))
 
 
@@ -119,17 +80,16 @@ def best_frame_status(
     out = BestFrameStatus(job_id=job.id, status=_STATUS_NAMES[job.state], progress=job.progress)
     if job.error is not None:
         out.error = job.error.model_dump(exclude_none=True)
-    if job.state == JobState.finished:
-        result = module_result(services, job, "best_frames") or {}
-        for rank, frame in enumerate(result.get("frames", []), start=1):
-            scores = frame.get("scores", {})
-            out.frames.append(
-                FrameOut(
-                    rank=rank,
-                    frame_position=frame["frame_index"],
-                    timestamp=frame["timestamp"],
-                    url=artifact_url(job.id, frame.get("artifact_key")),
-                    scores={k: float(v) for k, v in scores.items()},
-                )
+    result = read_result(services, job, "best_frames", BestFramesResult)
+    if job.state == JobState.finished and result is not None:
+        out.frames = [
+            FrameOut(
+                rank=rank,
+                frame_position=frame.frame_index,
+                timestamp=frame.timestamp,
+                url=artifact_url(job.id, frame.artifact_key),
+                scores=frame.scores.model_dump(),
             )
+            for rank, frame in enumerate(result.frames, start=1)
+        ]
     return out

@@ -1,0 +1,188 @@
+"""What every seed router shares: upload → job → answer now or 202, and the seeds' error codes.
+
+Owns: ``SeedFlow`` (which form field, which media, which modules, how long may be answered
+inline) and ``receive_and_answer``, the one way a seed route turns an uploaded file into a
+finished job or an accepted one; status remapping per seed error table; reading a finished job's
+typed result; the seed health body. Whether a request is answered inline is the job service's
+decision (its dispatcher's capability and the media's length), never a route's.
+
+The seeds disagree with each other on some codes (seed 000 answers 400 for an unsupported or
+oversize file where the native API answers 415/413); each seed router states its own mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from framelens.errors import FramelensError, UnsupportedMediaError
+from framelens.jobs.results import module_result
+from framelens.schemas import JobCreate, JobState
+from framelens.stores import layout
+
+if TYPE_CHECKING:
+    from fastapi import Request
+
+    from framelens.api.deps import AppServices
+    from framelens.auth import Principal
+    from framelens.schemas import FileRecord, JobRecord
+
+__all__ = [
+    "Answer",
+    "JobFailedError",
+    "SeedFlow",
+    "artifact_url",
+    "job_failure",
+    "model_health",
+    "read_result",
+    "receive_and_answer",
+    "seed_statuses",
+]
+
+ResultT = TypeVar("ResultT", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class SeedFlow:
+    """How one seed route turns an upload into a job.
+
+    Attributes:
+        form_field: the multipart field holding the file (``None``: the raw request body).
+        media_types: what the file may be (checked by content).
+        modules: the job's modules and options.
+        kind: the job kind recorded on the job.
+        inline_max_seconds: answer inline up to this media length; ``None``: always a job.
+        status_map: the seed's error table (native status → seed status).
+        wrong_media: what to tell a client whose file is another kind of media.
+    """
+
+    form_field: str | None
+    media_types: tuple[str, ...]
+    modules: dict[str, dict[str, Any]]
+    kind: str
+    inline_max_seconds: float | None = None
+    status_map: dict[int, int] = field(default_factory=dict)
+    wrong_media: str = "send MP4, AVI, MOV, MKV or WebM"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A stored upload and its job: ``finished`` when it ran inline, else dispatched."""
+
+    record: FileRecord
+    job: JobRecord
+    inline: bool
+
+
+@contextmanager
+def seed_statuses(mapping: dict[int, int]) -> Iterator[None]:
+    """Re-map the HTTP status of library errors raised inside, per a seed's error table."""
+    try:
+        yield
+    except FramelensError as exc:
+        if exc.http_status in mapping:
+            exc.http_status = mapping[exc.http_status]  # type: ignore[misc]
+        raise
+
+
+async def _store(
+    request: Request, principal: Principal, services: AppServices, flow: SeedFlow
+) -> FileRecord:
+    from framelens.api.uploads import read_upload
+    from framelens.jobs.files import FileService
+
+    files = FileService(services.stores, services.settings)
+    limit = services.settings.max_upload_bytes
+    async with read_upload(request, flow.form_field or "file", limit) as up:
+        record: FileRecord = await run_in_threadpool(
+            files.ingest, principal.tenant_id, up.path, name=up.name
+        )
+    if record.media_type not in flow.media_types:
+        wanted = " or ".join(flow.media_types)
+        raise UnsupportedMediaError(
+            f"the file is {record.media_type}, not a {wanted}; {flow.wrong_media}"
+        )
+    return record
+
+
+async def receive_and_answer(
+    request: Request,
+    principal: Principal,
+    services: AppServices,
+    flow: SeedFlow,
+    *,
+    webhook: Any = None,
+    max_processing_time: int = 0,
+) -> Answer:
+    """Store the upload, create its job, and run it now when the job service says it may.
+
+    Raises:
+        JobFailedError: an inline job ended without results (its own code; 400 for media).
+        FramelensError: upload, validation and quota errors, re-mapped by ``flow.status_map``.
+    """
+    with seed_statuses(flow.status_map):
+        record = await _store(request, principal, services, flow)
+        request_body = JobCreate(sources=[record.url], modules=flow.modules, webhook=webhook)
+        if flow.inline_max_seconds is None:
+            job, _ = services.jobs.create(
+                principal, request_body, kind=flow.kind, max_processing_time=max_processing_time
+            )
+            return Answer(record, job, inline=False)
+        job, inline = services.jobs.create_answer(
+            principal,
+            request_body,
+            kind=flow.kind,
+            inline_max_seconds=flow.inline_max_seconds,
+            media_seconds=record.probe.duration_s or 0.0,
+        )
+    if inline:
+        job = await run_in_threadpool(services.jobs.run_inline, job.id)
+        if job.state != JobState.finished:
+            raise job_failure(job)
+    return Answer(record, job, inline)
+
+
+class JobFailedError(FramelensError):
+    """A synchronous seed request's job ended without results; carries the job's error code."""
+
+    def __init__(self, code: str, message: str, http_status: int) -> None:
+        super().__init__(message)
+        self.code = code  # type: ignore[misc]
+        self.http_status = http_status  # type: ignore[misc]
+
+
+def job_failure(job: JobRecord) -> JobFailedError:
+    """The error to answer when an inline job failed: its own code, 4xx for media problems."""
+    if job.error is None:
+        return JobFailedError("internal_error", "the analysis did not finish", 500)
+    status = 500
+    if job.error.code in ("unsupported_media_type", "unprocessable_media", "media_too_long"):
+        status = 400
+    return JobFailedError(job.error.code, job.error.message, status)
+
+
+def read_result(
+    services: AppServices, job: JobRecord, module: str, model: type[ResultT]
+) -> ResultT | None:
+    """The typed result of ``module`` for the job's first source (``None`` if absent)."""
+    return module_result(services.stores.blobs, job, module, model)
+
+
+def model_health(services: AppServices, model: str) -> dict[str, Any]:
+    """Seed health body ``{"status": "ok", "model_loaded": bool}``; loads the model if it can."""
+    try:
+        services.models.session(model)
+    except FramelensError as exc:
+        return {"status": "ok", "model_loaded": False, "model": model, "detail": exc.message}
+    return {"status": "ok", "model_loaded": True, "model": model}
+
+
+def artifact_url(job_id: str, key: str | None) -> str | None:
+    """The API path that serves an artifact blob key of ``job_id``."""
+    name = layout.artifact_name(job_id, key) if key else None
+    return f"/v1/jobs/{job_id}/artifacts/{name}" if name else None

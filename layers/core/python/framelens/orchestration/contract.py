@@ -1,0 +1,190 @@
+"""The pipeline contract: what a stage may use, and the typed payloads stages pass each other.
+
+Owns: ``PipelineDeps`` (the narrow protocol of services a stage function gets — the composition
+root's ``Services`` satisfies it, so nothing here imports ``runtime``), ``PipelineConfig`` (the
+settings stages read) and the payload models that cross Step Functions states: ``JobRef``,
+``Probed``, ``WorkItem``, ``Planned``, ``PartRef``, ``Gathered``, ``Failure``, ``PartManifest``.
+Does not own: the stage list (``stages``) or what stages do (``steps``).
+
+The same models are read by the local runner, the pipeline Lambda, the GPU worker and the CDK
+construct (``infra/constructs/pipeline.py`` names the fan-out fields through ``FAN_OUT_ITEMS``
+and ``FAN_IN_PARTS``), so the payload shape is written once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from framelens.schemas import MediaProbe
+
+if TYPE_CHECKING:
+    from framelens.auth import Quotas
+    from framelens.config import Settings
+    from framelens.jobs.latency import LatencyStats
+    from framelens.jobs.service import JobService
+    from framelens.models.provider import ModelProvider
+    from framelens.stores import Stores
+
+__all__ = [
+    "FAN_IN_PARTS",
+    "FAN_OUT_ITEMS",
+    "Failure",
+    "Gathered",
+    "JobRef",
+    "PartManifest",
+    "PartRef",
+    "PipelineConfig",
+    "PipelineDeps",
+    "Planned",
+    "Probed",
+    "SourceInfo",
+    "WorkItem",
+    "gpu_task_item",
+]
+
+FAN_OUT_ITEMS = "items"  # the field of ``Planned`` the fan-out stage maps over
+FAN_IN_PARTS = "parts"  # the field of ``Gathered`` the fan-out's results are collected in
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    """The settings stage functions read (a stage never sees the whole ``Settings``)."""
+
+    backend: str = "embedded"
+    media_bucket: str = ""
+    segment_seconds: float = 300.0
+    max_image_pixels: int = 50_000_000
+    max_video_seconds: float = 6 * 3600.0
+    fetch_max_bytes: int = 500 * 1024 * 1024
+    fetch_timeout_s: float = 60.0
+    fetch_max_redirects: int = 5
+    webhook_timeout_s: float = 10.0
+    webhook_max_attempts: int = 5
+    webhook_backoff_s: float = 1.0
+    allow_private_network: bool = False
+    public_base_url: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PipelineConfig:
+        """The pipeline's view of ``settings``."""
+        return cls(**{name: getattr(settings, name) for name in cls.__slots__})
+
+
+class PipelineDeps(Protocol):
+    """What a stage function may use (the composition root's services satisfy it)."""
+
+    @property
+    def pipeline_config(self) -> PipelineConfig:
+        """Settings of the pipeline."""
+        ...
+
+    @property
+    def stores(self) -> Stores:
+        """The store adapters."""
+        ...
+
+    @property
+    def jobs(self) -> JobService:
+        """Job lifecycle."""
+        ...
+
+    @property
+    def quotas(self) -> Quotas:
+        """Per-tenant usage."""
+        ...
+
+    @property
+    def latency(self) -> LatencyStats:
+        """Observed processing latency."""
+        ...
+
+    @property
+    def models(self) -> ModelProvider:
+        """Models for the analyzers (opened on first use)."""
+        ...
+
+
+class JobRef(BaseModel):
+    """A stage's input or output that only names the job."""
+
+    job_id: str
+
+
+class SourceInfo(BaseModel):
+    """One source of a job, resolved to a blob and probed."""
+
+    index: int
+    uri: str
+    blob_key: str
+    media_type: Literal["image", "video", "document"]
+    probe: MediaProbe
+    fetched: bool = Field(default=False, description="A copy made for this job (deleted at end).")
+
+
+class Probed(JobRef):
+    """The probe stage's output."""
+
+    sources: list[SourceInfo]
+
+
+class WorkItem(JobRef):
+    """One unit of the fan-out: some modules over one segment of one source."""
+
+    source_index: int
+    segment: tuple[float, float | None] = Field(description="[start, end) seconds; end None = open")
+    modules: list[str]
+    runtime: Literal["cpu", "gpu"]
+    result_key: str | None = Field(
+        default=None, description="Where to leave the manifest (GPU tasks cannot return one)."
+    )
+
+
+def gpu_task_item(raw: str | None) -> WorkItem:
+    """The work item a GPU task receives as JSON (``FRAMELENS_TASK_INPUT``).
+
+    Raises:
+        ValueError: missing, not a work item, or without the ``result_key`` it must write.
+    """
+    if not raw:
+        raise ValueError("no task input: the state machine passes the work item as JSON")
+    item = WorkItem.model_validate_json(raw)  # pydantic's ValidationError is a ValueError
+    if not item.result_key:
+        raise ValueError("the work item has no result_key to leave its manifest at")
+    return item
+
+
+class Planned(JobRef):
+    """The plan stage's output: the work items and the remaining time budget."""
+
+    items: list[WorkItem]
+    deadline_s: int | None = None
+
+
+class PartRef(BaseModel):
+    """A work item's output: the blob key of its part manifest."""
+
+    key: str
+
+
+class Gathered(JobRef):
+    """The fan-in: every work item's output (any order)."""
+
+    parts: list[PartRef]
+
+
+class Failure(JobRef):
+    """The failure path's input: a Step Functions error ``{"Error", "Cause"}`` or a job error."""
+
+    error: dict[str, Any] = Field(default_factory=dict)
+
+
+class PartManifest(BaseModel):
+    """What one work item wrote: each module's part key, and the modules it skipped and why."""
+
+    source_index: int
+    segment: tuple[float, float | None]
+    parts: dict[str, str] = Field(default_factory=dict)
+    skipped: dict[str, str] = Field(default_factory=dict)

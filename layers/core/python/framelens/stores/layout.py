@@ -1,0 +1,160 @@
+"""The blob layout: every key Framelens writes, and how long each kind lives.
+
+Owns: key names under the media bucket (and the embedded blob folder) and their expiry. The
+pipeline, the API, the CLI and the AWS adapter build keys only through these functions; the CDK
+construct derives the bucket's lifecycle rules from ``EXPIRIES`` and the embedded backend's
+sweeper applies the same table, so the two can never drift. Does not own reading or writing
+(``BlobStore`` adapters).
+
+Prefixes (``<job>`` is a job id, ``<tenant>`` a tenant id):
+
+- ``media/<tenant>/<file>``: files stored on request (``POST /v1/media``, uploads). Kept.
+- ``uploads/<any>``: S3 drops that start jobs (AWS only).
+- ``ingest-errors/<drop key>.json``: why a drop did not become a job.
+- ``fetched/<tenant>/<job>/<source>``: copies of ``https://`` sources; deleted when the job ends.
+- ``work/<job>/...``: pipeline parts (probe output, per-segment parts, manifests).
+- ``results/<job>/<module>.json``: result documents.
+- ``artifacts/<job>/<source>/...``: frame images, annotated videos named in results.
+- ``renders/<tenant>/<file>/<digest>``: cached media renders (clips, overlays, thumbnails).
+- ``records/...``: job bodies too large for a DynamoDB item (AWS adapter).
+- ``models/<file>``: model files for the models bucket fetcher. Kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "EXPIRIES",
+    "Expiry",
+    "artifact_key",
+    "artifact_name",
+    "artifact_prefix",
+    "fetched_key",
+    "gpu_part_key",
+    "ingest_error_key",
+    "manifest_key",
+    "media_key",
+    "part_key",
+    "probe_key",
+    "record_key",
+    "render_key",
+    "result_key",
+    "work_prefix",
+]
+
+JOB_TTL_DAYS = 30  # Settings.job_ttl_days: results and artifacts live as long as the job record
+
+
+@dataclass(frozen=True, slots=True)
+class Expiry:
+    """Objects under ``prefix`` are deleted ``days`` after they were written."""
+
+    prefix: str
+    days: int
+    why: str
+
+
+EXPIRIES: tuple[Expiry, ...] = (
+    Expiry("uploads/", JOB_TTL_DAYS, "an S3 drop is its file's bytes: kept as long as its job"),
+    Expiry("ingest-errors/", JOB_TTL_DAYS, "diagnostics of refused drops"),
+    Expiry("fetched/", 7, "copies of https:// sources; deleted at job end, this is a backstop"),
+    Expiry("work/", 7, "pipeline parts, needed only until aggregation"),
+    Expiry("results/", JOB_TTL_DAYS, "a job's results live as long as its record"),
+    Expiry("artifacts/", JOB_TTL_DAYS, "a job's images and videos live as long as its record"),
+    Expiry("renders/", 7, "a cache: a render asked for again is re-made"),
+    Expiry("records/", JOB_TTL_DAYS + 5, "oversized job bodies outlive their item a little"),
+)
+
+MEDIA_PREFIX = "media/"
+UPLOADS_PREFIX = "uploads/"
+INGEST_ERRORS_PREFIX = "ingest-errors/"
+MODELS_PREFIX = "models/"
+
+
+def media_key(tenant_id: str, file_id: str) -> str:
+    """Where a stored file's bytes live."""
+    return f"{MEDIA_PREFIX}{tenant_id}/{file_id}"
+
+
+def ingest_error_key(drop_key: str) -> str:
+    """Where the reason a dropped object did not become a job is written."""
+    return f"{INGEST_ERRORS_PREFIX}{drop_key}.json"
+
+
+def fetched_key(tenant_id: str, job_id: str, source_index: int) -> str:
+    """The copy of an ``https://`` source of a job."""
+    return f"fetched/{tenant_id}/{job_id}/{source_index}"
+
+
+def work_prefix(job_id: str) -> str:
+    """Everything the pipeline writes for a job before its results."""
+    return f"work/{job_id}/"
+
+
+def probe_key(job_id: str) -> str:
+    """The probe stage's output: the job's sources described."""
+    return f"{work_prefix(job_id)}probe.json"
+
+
+def _segment(job_id: str, source_index: int, start_s: float) -> str:
+    return f"{work_prefix(job_id)}{source_index}/{round(start_s * 1000)}"
+
+
+def part_key(job_id: str, source_index: int, start_s: float, module: str) -> str:
+    """One analyzer's part for one segment of one source."""
+    return f"{_segment(job_id, source_index, start_s)}/{module}.json"
+
+
+def manifest_key(job_id: str, source_index: int, start_s: float, runtime: str) -> str:
+    """The manifest of one work item (which parts it wrote, which modules it skipped)."""
+    return f"{_segment(job_id, source_index, start_s)}/{runtime}.manifest.json"
+
+
+def gpu_part_key(job_id: str, unique: str) -> str:
+    """Where a GPU task leaves its manifest (``RunTask.sync`` cannot return a value)."""
+    return f"{work_prefix(job_id)}gpu/{unique}.json"
+
+
+def gpu_part_key_format() -> tuple[str, str]:
+    """``gpu_part_key`` as a Step Functions ``States.Format`` template and its first argument
+    name: the state machine fills in the job id and a UUID."""
+    return "work/{}/gpu/{}.json", "job_id"
+
+
+def result_key(job_id: str, module: str) -> str:
+    """The result document of one module of a job."""
+    return f"results/{job_id}/{module}.json"
+
+
+def artifact_prefix(job_id: str, source_index: int | None = None, part: str | None = None) -> str:
+    """Artifacts of a job, optionally of one source and one segment (``part``)."""
+    prefix = f"artifacts/{job_id}/"
+    if source_index is not None:
+        prefix += f"{source_index}/"
+        if part is not None:
+            prefix += f"{part}/"
+    return prefix
+
+
+def artifact_key(job_id: str, name: str) -> str:
+    """The blob key of artifact ``name`` (a relative path) of a job."""
+    return f"{artifact_prefix(job_id)}{name}"
+
+
+def artifact_name(job_id: str, key: str) -> str | None:
+    """The artifact name of a blob key of ``job_id`` (``None`` if the key is not one)."""
+    prefix = artifact_prefix(job_id)
+    if not key.startswith(prefix) or key == prefix:
+        return None
+    return key.removeprefix(prefix)
+
+
+def render_key(tenant_id: str, file_id: str, digest: str) -> str:
+    """A cached render of a file (the digest covers its parameters and the analysis)."""
+    return f"renders/{tenant_id}/{file_id}/{digest}"
+
+
+def record_key(table: str, item_id: str) -> str:
+    """An oversized job body of the AWS records adapter."""
+    return f"records/{table}/{item_id}.json"
