@@ -31,9 +31,14 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# Stays in the foreground (Ctrl-C stops it): run `make test` in another terminal, or stop it first.
 run: install
 	FRAMELENS_DATA_DIR=$(FRAMELENS_DATA_DIR) $(BIN)/framelens serve --host 0.0.0.0 --port $(PORT)
 
+# make test runs, in order: ruff (lint), import-linter (the library's layer and "never" contracts),
+# mypy --strict (the library), and pytest: unit, contract (both store adapters; aws on moto),
+# infra (the synthesized CDK app) and e2e (HTTP, CLI, a restarted server, the state machine on
+# moto) tests. Models come from ../shared/models (FRAMELENS_MODEL_DIR).
 test: install-test
 	$(BIN)/ruff check layers functions infra tests benchmarks
 	$(BIN)/lint-imports --no-cache

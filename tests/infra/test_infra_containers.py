@@ -127,9 +127,8 @@ def test_gpu_worker_refuses_bad_task_input(environ):
 
 def test_gpu_worker_reads_the_state_machine_override():
     # GIVEN the env the state machine's container override sets (States.JsonToString($))
-    from infra.constructs.pipeline import TASK_INPUT_ENV
-
     from framelens.orchestration.contract import gpu_task_item
+    from infra.constructs.pipeline import TASK_INPUT_ENV
 
     worker = _load_worker()
     item = {

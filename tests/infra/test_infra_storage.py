@@ -112,3 +112,17 @@ def test_lifecycle_rules_expire_uploads_and_abort_multipart(storage_template):
             }
         },
     )
+
+
+def test_every_expiring_prefix_of_the_blob_layout_has_its_lifecycle_rule(storage_template):
+    # GIVEN the library's blob layout (the one source of keys and their expiry)
+    from framelens.stores.layout import EXPIRIES
+
+    (bucket,) = storage_template.find_resources("AWS::S3::Bucket").values()
+    rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    expiring = {r["Prefix"]: r["ExpirationInDays"] for r in rules if "ExpirationInDays" in r}
+    # THEN the bucket expires exactly those prefixes after exactly those days (fetched copies
+    # and ingest errors included), and never media/ or models/
+    assert expiring == {e.prefix: e.days for e in EXPIRIES}
+    assert {"fetched/", "ingest-errors/"} <= set(expiring)
+    assert not {"media/", "models/"} & set(expiring)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from framelens.analyzers.scenes import ScenesAnalyzer
 from framelens.engine.base import Analyzer
 from framelens.schemas.common import TimeSegment
-from framelens.schemas.parts_video import ScenesPart, SectionsPart, SharpnessSample
+from framelens.schemas.parts_video import SectionsPart, SharpnessSample
 from framelens.schemas.results_video import ScenesResult, Section
 
 if TYPE_CHECKING:
