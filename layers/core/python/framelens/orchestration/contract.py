@@ -51,21 +51,22 @@ FAN_IN_PARTS = "parts"  # the field of ``Gathered`` the fan-out's results are co
 
 @dataclass(frozen=True, slots=True)
 class PipelineConfig:
-    """The settings stage functions read (a stage never sees the whole ``Settings``)."""
+    """The settings stage functions read (a stage never sees the whole ``Settings``); built
+    from it by ``from_settings``, so defaults live only in ``Settings``."""
 
-    backend: str = "embedded"
-    media_bucket: str = ""
-    segment_seconds: float = 300.0
-    max_image_pixels: int = 50_000_000
-    max_video_seconds: float = 6 * 3600.0
-    fetch_max_bytes: int = 500 * 1024 * 1024
-    fetch_timeout_s: float = 60.0
-    fetch_max_redirects: int = 5
-    webhook_timeout_s: float = 10.0
-    webhook_max_attempts: int = 5
-    webhook_backoff_s: float = 1.0
-    allow_private_network: bool = False
-    public_base_url: str = ""
+    backend: str
+    media_bucket: str
+    segment_seconds: float
+    max_image_pixels: int
+    max_video_seconds: float
+    fetch_max_bytes: int
+    fetch_timeout_s: float
+    fetch_max_redirects: int
+    webhook_timeout_s: float
+    webhook_max_attempts: int
+    webhook_backoff_s: float
+    allow_private_network: bool
+    public_base_url: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineConfig:
