@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from framelens.schemas.identities import GalleryView
+
 __all__ = [
     "Analyzer",
     "AnalyzerResult",
@@ -112,6 +114,7 @@ class RunContext:
     critical_tags: tuple[str, ...] = ()
     on_progress: Callable[[float], None] | None = None
     source_path: str | None = None  # only for analyzers that must re-read a frame (best_frames)
+    gallery: GalleryView | None = None  # faces: the tenant's identities to match (jobs.galleries)
 
 
 def _result_class(name: str) -> type[AnalyzerResult]:
