@@ -11,7 +11,7 @@ of the other: one identity is never given to two faces of the same frame. Ties b
 order, so the result is deterministic.
 
 Threshold (default ``DEFAULT_CLUSTER_THRESHOLD`` = 0.88, cosine of L2-normalised dlib
-descriptors): see ``docs/faces.md``/the package docstring for the calibration. On the
+descriptors): see the package docstring for the calibration. On the
 violinist clip the 4 shots' trace means have cosines 0.968-0.991 with each other; the astronaut
 against any of them 0.76-0.79; the grey ``camera`` photo's face against them at most 0.85.
 dlib's own operating point (euclidean 0.6 on raw descriptors, whose norms are about 1.3 here)
