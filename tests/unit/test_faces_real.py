@@ -25,7 +25,7 @@ from framelens.analyzers.faces import (
     load_face_models,
     require_single_face,
 )
-from framelens.engine.base import ArtifactSink, RunContext, Segment
+from framelens.engine.base import ArtifactSink, MediaInfo, RunContext, Segment
 from framelens.engine.run import run_analyzers
 from framelens.errors import ModelMissingError, ValidationError
 from framelens.jobs.galleries import GalleryService, gallery_view
@@ -172,10 +172,7 @@ def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     empty = ModelRegistry(tmp_path / "none", tmp_path / "cache")
     # WHEN the analyzer starts THEN it says which model is missing, it never guesses
     with pytest.raises(ModelMissingError, match="face_detection_yunet"):
-        FacesAnalyzer().start(
-            __import__("framelens.engine.base", fromlist=["MediaInfo"]).MediaInfo("image", 8, 8),
-            RunContext(models=empty),
-        )
+        FacesAnalyzer().start(MediaInfo("image", 8, 8), RunContext(models=empty))
 
 
 # --- the violinist clip ---------------------------------------------------------------------

@@ -45,7 +45,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_EMBED_EVERY",
-    "DEFAULT_GATE", "Candidate", "FaceSample", "Trace", "TraceBuilder", "box_iou", "near"]
+    "DEFAULT_GATE",
+    "Candidate",
+    "FaceSample",
+    "Trace",
+    "TraceBuilder",
+    "box_iou",
+    "near",
+]
 
 DEFAULT_GATE = 0.85
 DEFAULT_EMBED_EVERY = 0.6
