@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from framelens.models import ModelRegistry
 
 NAMES = [n for n in known_modules() if n not in PIPELINE_MODULES]
-MODEL_ANALYZERS = frozenset({"objects", "tracking", "tags"})
+MODEL_ANALYZERS = frozenset({"objects", "tracking", "tags", "faces"})
 DETECTOR_FILE = "yolox_nano_coco80.onnx"
 FPS = 10
 FRAMES = 10  # 1 s at 10 fps: enough for a cut, a track and tags; model runs cost ~30 ms a frame

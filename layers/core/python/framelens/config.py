@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     jobs_table: str = "framelens-jobs"
     files_table: str = "framelens-files"
     keys_table: str = "framelens-keys"
+    identities_table: str = "framelens-identities"
     media_bucket: str = "framelens-media"
     models_bucket: str | None = None
     state_machine_arn: str | None = None

@@ -21,6 +21,7 @@ PIPELINE_MODULES: frozenset[str] = frozenset({"probe"})
 # One line per analyzer: job module name -> "module:Class".
 _ANALYZERS: dict[str, str] = {
     "best_frames": "framelens.analyzers.best_frames:BestFramesAnalyzer",
+    "faces": "framelens.analyzers.faces:FacesAnalyzer",
     "objects": "framelens.analyzers.objects:ObjectsAnalyzer",
     "scenes": "framelens.analyzers.scenes:ScenesAnalyzer",
     "sections": "framelens.analyzers.sections:SectionsAnalyzer",

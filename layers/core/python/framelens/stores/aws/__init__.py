@@ -15,6 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from framelens.stores.aws._client import AwsClients
+from framelens.stores.aws.identities import DynamoIdentityStore, identity_table_spec
 from framelens.stores.aws.keys import DynamoCounterStore, DynamoKeyStore
 from framelens.stores.aws.records import DynamoFileStore, DynamoJobStore
 from framelens.stores.aws.s3 import S3BlobStore
@@ -32,10 +33,12 @@ __all__ = [
     "AwsClients",
     "DynamoCounterStore",
     "DynamoFileStore",
+    "DynamoIdentityStore",
     "DynamoJobStore",
     "DynamoKeyStore",
     "S3BlobStore",
     "build_aws_stores",
+    "identity_table_spec",
     "table_specs",
 ]
 
@@ -69,4 +72,5 @@ def build_aws_stores(
         ),
         keys=DynamoKeyStore(clients, settings.keys_table),
         counters=DynamoCounterStore(clients, settings.keys_table, clock=clock),
+        identities=DynamoIdentityStore(clients, settings.identities_table),
     )

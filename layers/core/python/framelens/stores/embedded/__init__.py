@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from framelens.stores.embedded._db import Database
 from framelens.stores.embedded.blobs import FolderBlobStore
+from framelens.stores.embedded.identities import SqliteIdentityStore
 from framelens.stores.embedded.keys import SqliteCounterStore, SqliteKeyStore
 from framelens.stores.embedded.records import SqliteFileStore, SqliteJobStore
 from framelens.stores.ports import Stores
@@ -30,6 +31,7 @@ __all__ = [
     "FolderBlobStore",
     "SqliteCounterStore",
     "SqliteFileStore",
+    "SqliteIdentityStore",
     "SqliteJobStore",
     "SqliteKeyStore",
     "build_embedded_stores",
@@ -55,6 +57,7 @@ def build_embedded_stores(data_dir: Path, *, clock: Callable[[], float] = time.t
         jobs=SqliteJobStore(db),
         keys=SqliteKeyStore(db),
         counters=SqliteCounterStore(db, clock=clock),
+        identities=SqliteIdentityStore(db),
     )
 
 

@@ -1,0 +1,275 @@
+"""Gallery identities in DynamoDB: the aws ``IdentityStore`` and its table's design.
+
+Owns: ``identity_table_spec`` and the item layout. Table ``identities_table``
+(``FRAMELENS_IDENTITIES_TABLE``, ``PAY_PER_REQUEST``): pk ``tenant_id`` (S), sk ``identity_id``
+(S), so every read names the tenant and another tenant's id is simply absent. An item holds
+``gallery``, ``time_created`` and ``body`` (the record JSON without embeddings) and ``vectors``:
+a list of binary attributes, one little-endian float32 vector each (512 bytes for 128-d), so
+about 700 vectors fit in DynamoDB's 400 KB item. Appends are ``list_append`` updates; a merge is
+one ``TransactWriteItems`` (append to one, delete the other), so it never half-happens.
+
+Does not own the rules (``framelens.jobs.galleries``). The lead adds this spec to
+``tables.table_specs`` (and so to the CDK storage stack) when wiring identities.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from framelens.errors import NotFoundError, ValidationError
+from framelens.schemas.common import utcnow
+from framelens.schemas.identities import IdentityRecord
+from framelens.stores._vectors import pack_vector, unpack_vector
+from framelens.stores.aws._client import error_code, translate
+from framelens.stores.aws.records import iso
+
+if TYPE_CHECKING:
+    import builtins
+
+    from framelens.stores.aws._client import AwsClients
+
+__all__ = ["DynamoIdentityStore", "identity_table_spec"]
+
+_AWS_ERRORS = (ClientError, BotoCoreError)
+_MAX_ITEM_BYTES = 390_000  # DynamoDB's item limit is 400 KB
+_EXISTS = "attribute_exists(identity_id)"
+
+
+def identity_table_spec(name: str) -> dict[str, Any]:
+    """``create_table`` arguments of the identities table named ``name``."""
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [
+            {"AttributeName": "tenant_id", "KeyType": "HASH"},
+            {"AttributeName": "identity_id", "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": "tenant_id", "AttributeType": "S"},
+            {"AttributeName": "identity_id", "AttributeType": "S"},
+        ],
+    }
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _vectors(embeddings: builtins.list[builtins.list[float]]) -> dict[str, Any]:
+    return {"L": [{"B": pack_vector(v)} for v in embeddings]}
+
+
+def _body(record: IdentityRecord) -> dict[str, str]:
+    return _s(record.model_dump_json(exclude={"embeddings"}))
+
+
+class DynamoIdentityStore:
+    """``IdentityStore`` on the identities table.
+
+    Args:
+        clients: The shared lazily built clients.
+        table: The identities table (``FRAMELENS_IDENTITIES_TABLE``).
+    """
+
+    def __init__(self, clients: AwsClients, table: str) -> None:
+        self.clients = clients
+        self.table = table
+
+    def _key(self, tenant_id: str, identity_id: str) -> dict[str, Any]:
+        return {"tenant_id": _s(tenant_id), "identity_id": _s(identity_id)}
+
+    @staticmethod
+    def _record(item: dict[str, Any]) -> IdentityRecord:
+        record = IdentityRecord.model_validate_json(item["body"]["S"])
+        vectors = [unpack_vector(bytes(v["B"])) for v in item.get("vectors", {}).get("L", [])]
+        return record.model_copy(update={"embeddings": vectors})
+
+    def _check_size(self, record: IdentityRecord) -> None:
+        size = len(record.model_dump_json(exclude={"embeddings"})) + sum(
+            4 * len(v) + 8 for v in record.embeddings
+        )
+        if size > _MAX_ITEM_BYTES:
+            raise ValidationError(
+                f"Identity {record.identity_id} would hold too many embeddings "
+                f"({len(record.embeddings)}); merge or delete some first."
+            )
+
+    def create(self, record: IdentityRecord) -> IdentityRecord:
+        """Insert ``record``. Raises ``ConflictError`` if its id exists."""
+        self._check_size(record)
+        item = {
+            **self._key(record.tenant_id, record.identity_id),
+            "gallery": _s(record.gallery),
+            "time_created": _s(iso(record.time_created)),
+            "body": _body(record),
+            "vectors": _vectors(record.embeddings),
+        }
+        try:
+            self.clients.dynamodb.put_item(
+                TableName=self.table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(identity_id)",
+            )
+        except _AWS_ERRORS as exc:
+            translate(exc, f"Identity {record.identity_id}")
+        return record
+
+    def _get_item(self, tenant_id: str, identity_id: str) -> dict[str, Any]:
+        try:
+            out = self.clients.dynamodb.get_item(
+                TableName=self.table, Key=self._key(tenant_id, identity_id), ConsistentRead=True
+            )
+        except _AWS_ERRORS as exc:
+            translate(exc, f"Identity {identity_id}")
+        item: dict[str, Any] | None = out.get("Item")
+        if item is None:
+            raise NotFoundError(f"Identity {identity_id} not found.")
+        return item
+
+    def get(self, tenant_id: str, identity_id: str) -> IdentityRecord:
+        """The tenant's identity. Raises ``NotFoundError`` for unknown and foreign ids."""
+        return self._record(self._get_item(tenant_id, identity_id))
+
+    def list(self, tenant_id: str, gallery: str | None = None) -> builtins.list[IdentityRecord]:
+        """The tenant's identities, oldest first (of one ``gallery`` if given)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "tenant_id = :t",
+            "ExpressionAttributeValues": {":t": _s(tenant_id)},
+            "ConsistentRead": True,
+        }
+        if gallery is not None:
+            kwargs["FilterExpression"] = "gallery = :g"
+            kwargs["ExpressionAttributeValues"][":g"] = _s(gallery)
+        items: builtins.list[dict[str, Any]] = []
+        try:
+            while True:
+                out = self.clients.dynamodb.query(**kwargs)
+                items += out.get("Items", [])
+                if "LastEvaluatedKey" not in out:
+                    break
+                kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+        except _AWS_ERRORS as exc:
+            translate(exc, f"identities of {tenant_id}")
+        items.sort(key=lambda i: (i["time_created"]["S"], i["identity_id"]["S"]))
+        return [self._record(i) for i in items]
+
+    def _update(
+        self, tenant_id: str, identity_id: str, expression: str, values: dict[str, Any]
+    ) -> IdentityRecord:
+        try:
+            out = self.clients.dynamodb.update_item(
+                TableName=self.table,
+                Key=self._key(tenant_id, identity_id),
+                UpdateExpression=expression,
+                ConditionExpression=_EXISTS,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise NotFoundError(f"Identity {identity_id} not found.") from exc
+            translate(exc, f"Identity {identity_id}")
+        except BotoCoreError as exc:
+            translate(exc, f"Identity {identity_id}")
+        return self._record(out["Attributes"])
+
+    def rename(self, tenant_id: str, identity_id: str, name: str) -> IdentityRecord:
+        """Change the name. Raises ``NotFoundError``."""
+        record = self.get(tenant_id, identity_id)
+        record = record.model_copy(update={"name": name, "time_updated": utcnow()})
+        return self._update(tenant_id, identity_id, "SET body = :b", {":b": _body(record)})
+
+    def add_embeddings(
+        self, tenant_id: str, identity_id: str, embeddings: builtins.list[builtins.list[float]]
+    ) -> IdentityRecord:
+        """Append embeddings (one atomic ``list_append``). Raises ``NotFoundError``."""
+        record = self.get(tenant_id, identity_id)
+        grown = record.model_copy(
+            update={"embeddings": [*record.embeddings, *embeddings], "time_updated": utcnow()}
+        )
+        self._check_size(grown)
+        return self._update(
+            tenant_id,
+            identity_id,
+            "SET vectors = list_append(vectors, :v), body = :b",
+            {":v": _vectors(embeddings), ":b": _body(grown)},
+        )
+
+    def merge(self, tenant_id: str, keep_id: str, other_id: str) -> IdentityRecord:
+        """Move ``other_id``'s embeddings into ``keep_id`` and delete ``other_id``, in one
+        transaction."""
+        if keep_id == other_id:
+            raise ValidationError("An identity cannot be merged with itself.")
+        keep = self.get(tenant_id, keep_id)
+        other = self.get(tenant_id, other_id)
+        if keep.gallery != other.gallery:
+            raise ValidationError(
+                f"Identities {keep_id} and {other_id} are in different galleries "
+                f"({keep.gallery!r}, {other.gallery!r}); only one gallery's can merge."
+            )
+        merged = keep.model_copy(
+            update={
+                "embeddings": [*keep.embeddings, *other.embeddings],
+                "allowlisted": keep.allowlisted or other.allowlisted,
+                "time_updated": utcnow(),
+            }
+        )
+        self._check_size(merged)
+        try:
+            self.clients.dynamodb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": self._key(tenant_id, keep_id),
+                            "UpdateExpression": "SET vectors = list_append(vectors, :v), body = :b",
+                            "ConditionExpression": _EXISTS,
+                            "ExpressionAttributeValues": {
+                                ":v": _vectors(other.embeddings),
+                                ":b": _body(merged),
+                            },
+                        }
+                    },
+                    {
+                        "Delete": {
+                            "TableName": self.table,
+                            "Key": self._key(tenant_id, other_id),
+                            "ConditionExpression": _EXISTS,
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                raise NotFoundError(
+                    f"Identity {keep_id} or {other_id} changed or was deleted; retry."
+                ) from exc
+            translate(exc, f"Identity {keep_id}")
+        except BotoCoreError as exc:
+            translate(exc, f"Identity {keep_id}")
+        return self.get(tenant_id, keep_id)
+
+    def delete(self, tenant_id: str, identity_id: str) -> None:
+        """Remove the identity (its embeddings live in the same item). Raises ``NotFoundError``."""
+        try:
+            self.clients.dynamodb.delete_item(
+                TableName=self.table,
+                Key=self._key(tenant_id, identity_id),
+                ConditionExpression=_EXISTS,
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise NotFoundError(f"Identity {identity_id} not found.") from exc
+            translate(exc, f"Identity {identity_id}")
+        except BotoCoreError as exc:
+            translate(exc, f"Identity {identity_id}")
+
+    def ping(self) -> None:
+        """``DescribeTable``: the table exists and we may use it."""
+        try:
+            self.clients.dynamodb.describe_table(TableName=self.table)
+        except _AWS_ERRORS as exc:
+            translate(exc, f"table {self.table}")

@@ -1,0 +1,177 @@
+"""Contract: every IdentityStore adapter behaves the same (embedded SQLite, DynamoDB on moto).
+
+Galleries are per tenant: another tenant's identity id answers ``NotFoundError`` exactly like an
+unknown one; deleting an identity deletes its embeddings; merge moves embeddings atomically.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from framelens.errors import ConflictError, NotFoundError, ValidationError
+from framelens.schemas.identities import IdentityRecord
+from tests.contract.helpers import BASE_TIME
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from framelens.stores import IdentityStore
+    from tests.contract.conftest import AwsRig
+
+VEC_A = [0.5, -0.25, 0.125, 1.0]
+VEC_B = [0.0, 1.0, -0.5, 0.75]
+
+
+@pytest.fixture(params=["embedded", "aws"])
+def identities(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IdentityStore]:
+    """A fresh identity store on each adapter."""
+    if request.param == "embedded":
+        from framelens.stores.embedded import build_embedded_stores, close_embedded_stores
+
+        stores = build_embedded_stores(tmp_path / "data")
+        assert stores.identities is not None
+        yield stores.identities
+        close_embedded_stores(stores)
+        return
+    from framelens.stores.aws import build_aws_stores, identity_table_spec
+
+    rig: AwsRig = request.getfixturevalue("moto_rig")
+    settings = rig.settings().model_copy(
+        update={"identities_table": f"fl-ids-{uuid.uuid4().hex[:10]}"}
+    )
+    rig.dynamodb.create_table(**identity_table_spec(settings.identities_table))
+    stores = build_aws_stores(settings, dynamodb=rig.dynamodb, s3=rig.s3)
+    assert stores.identities is not None
+    try:
+        yield stores.identities
+    finally:
+        rig.dynamodb.delete_table(TableName=settings.identities_table)
+
+
+def _record(tenant: str = "acme", n: int = 0, **fields: object) -> IdentityRecord:
+    values: dict[str, object] = {
+        "identity_id": f"id_{tenant}_{n}_{uuid.uuid4().hex[:6]}",
+        "tenant_id": tenant,
+        "gallery": "staff",
+        "name": f"Person {n}",
+        "embedder": "dlib_face_recognition_resnet_model_v1",
+        "embeddings": [VEC_A],
+        "time_created": BASE_TIME + timedelta(seconds=n),
+        "time_updated": BASE_TIME + timedelta(seconds=n),
+    }
+    values.update(fields)
+    return IdentityRecord.model_validate(values)
+
+
+def test_created_identity_reads_back_with_its_vectors(identities: IdentityStore) -> None:
+    # GIVEN an identity with two embeddings (float32 round trip is exact for these values)
+    record = _record(embeddings=[VEC_A, VEC_B], allowlisted=True)
+    # WHEN it is created and read back
+    identities.create(record)
+    got = identities.get("acme", record.identity_id)
+    # THEN every field and both vectors round-trip in order
+    assert got == record
+
+
+def test_creating_an_existing_id_conflicts(identities: IdentityStore) -> None:
+    record = _record()
+    identities.create(record)
+    with pytest.raises(ConflictError):
+        identities.create(record)
+
+
+def test_other_tenants_identity_is_not_found(identities: IdentityStore) -> None:
+    # GIVEN acme's identity
+    record = _record("acme")
+    identities.create(record)
+    # THEN for another tenant it does not exist, whatever the operation
+    for call in (
+        lambda: identities.get("other", record.identity_id),
+        lambda: identities.rename("other", record.identity_id, "X"),
+        lambda: identities.add_embeddings("other", record.identity_id, [VEC_B]),
+        lambda: identities.delete("other", record.identity_id),
+    ):
+        with pytest.raises(NotFoundError):
+            call()
+    assert identities.list("other") == []
+    # AND acme's identity is untouched
+    assert identities.get("acme", record.identity_id) == record
+
+
+def test_list_is_per_tenant_and_gallery_oldest_first(identities: IdentityStore) -> None:
+    a = _record("acme", 2)
+    b = _record("acme", 1, gallery="vip")
+    c = _record("acme", 3)
+    d = _record("other", 0)
+    for r in (a, b, c, d):
+        identities.create(r)
+    assert [r.identity_id for r in identities.list("acme")] == [
+        b.identity_id,
+        a.identity_id,
+        c.identity_id,
+    ]
+    assert [r.identity_id for r in identities.list("acme", "staff")] == [
+        a.identity_id,
+        c.identity_id,
+    ]
+    assert [r.identity_id for r in identities.list("acme", "vip")] == [b.identity_id]
+
+
+def test_rename_and_add_embeddings(identities: IdentityStore) -> None:
+    record = _record()
+    identities.create(record)
+    renamed = identities.rename("acme", record.identity_id, "Ann")
+    grown = identities.add_embeddings("acme", record.identity_id, [VEC_B, VEC_A])
+    got = identities.get("acme", record.identity_id)
+    assert renamed.name == "Ann"
+    assert grown.embeddings == [VEC_A, VEC_B, VEC_A]
+    assert got.name == "Ann" and got.embeddings == [VEC_A, VEC_B, VEC_A]
+
+
+def test_merge_moves_embeddings_and_deletes_the_other(identities: IdentityStore) -> None:
+    keep = _record(n=0, embeddings=[VEC_A])
+    other = _record(n=1, embeddings=[VEC_B], allowlisted=True)
+    identities.create(keep)
+    identities.create(other)
+    merged = identities.merge("acme", keep.identity_id, other.identity_id)
+    assert merged.embeddings == [VEC_A, VEC_B]
+    assert merged.allowlisted is True
+    assert identities.get("acme", keep.identity_id).embeddings == [VEC_A, VEC_B]
+    with pytest.raises(NotFoundError):
+        identities.get("acme", other.identity_id)
+
+
+def test_merge_refuses_self_other_gallery_and_foreign_ids(identities: IdentityStore) -> None:
+    keep = _record(n=0)
+    vip = _record(n=1, gallery="vip")
+    foreign = _record("other", 2)
+    for r in (keep, vip, foreign):
+        identities.create(r)
+    with pytest.raises(ValidationError):
+        identities.merge("acme", keep.identity_id, keep.identity_id)
+    with pytest.raises(ValidationError):
+        identities.merge("acme", keep.identity_id, vip.identity_id)
+    with pytest.raises(NotFoundError):
+        identities.merge("acme", keep.identity_id, foreign.identity_id)
+    # nothing changed
+    assert identities.get("acme", keep.identity_id) == keep
+    assert identities.get("other", foreign.identity_id) == foreign
+
+
+def test_delete_removes_identity_and_embeddings(identities: IdentityStore) -> None:
+    record = _record(embeddings=[VEC_A, VEC_B])
+    identities.create(record)
+    identities.delete("acme", record.identity_id)
+    with pytest.raises(NotFoundError):
+        identities.get("acme", record.identity_id)
+    with pytest.raises(NotFoundError):
+        identities.delete("acme", record.identity_id)
+    # a new identity reusing the id starts without the old vectors
+    again = _record(identity_id=record.identity_id, embeddings=[VEC_B])
+    identities.create(again)
+    assert identities.get("acme", record.identity_id).embeddings == [VEC_B]

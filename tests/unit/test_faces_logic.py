@@ -1,0 +1,277 @@
+"""The faces pieces that need no model: alignment maths, traces, clustering, matching, options,
+prominence, person views and the gallery service rules. Synthetic vectors and boxes."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+
+from framelens.analyzers.faces.align import DLIB_TEMPLATE_150, similarity_transform
+from framelens.analyzers.faces.analyzer import check_gallery
+from framelens.analyzers.faces.attributes import gender_of
+from framelens.analyzers.faces.identities import cluster_traces
+from framelens.analyzers.faces.matching import GalleryIndex, match_identities
+from framelens.analyzers.faces.observe import FaceObservation
+from framelens.analyzers.faces.options import parse_options
+from framelens.analyzers.faces.persons import persons_in_span
+from framelens.analyzers.faces.quality import prominence
+from framelens.analyzers.faces.traces import TraceBuilder
+from framelens.errors import NotFoundError, ValidationError
+from framelens.jobs.galleries import GalleryService, gallery_view
+from framelens.schemas.identities import GalleryEntry, GalleryView
+from framelens.schemas.results_faces import (
+    FaceBox,
+    FaceIdentity,
+    FacesResult,
+    FaceTrace,
+    PixelBox,
+    RepresentativeFace,
+)
+from framelens.stores.embedded import build_embedded_stores
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+rng = np.random.default_rng(7)
+PERSON_A = rng.normal(size=128)
+PERSON_B = rng.normal(size=128)
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v)
+
+
+def noisy(person: np.ndarray, scale: float = 0.05) -> np.ndarray:
+    return unit(person + rng.normal(scale=scale * np.linalg.norm(person) / 11, size=128))
+
+
+def obs(box: tuple[float, float, float, float], vector: np.ndarray | None) -> FaceObservation:
+    return FaceObservation(
+        box=box,
+        landmarks=np.zeros((5, 2)),
+        score=0.95,
+        embedding=None if vector is None else vector.astype(np.float32),
+        age=30.0,
+        female_probability=0.5,
+        sharpness=10.0,
+        crop=np.zeros((4, 4, 3), np.uint8),
+    )
+
+
+def test_similarity_transform_recovers_a_rotation_scale_and_shift() -> None:
+    # GIVEN the template rotated 20 degrees, scaled 0.7 and shifted
+    a = np.deg2rad(20)
+    rot = 0.7 * np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    moved = DLIB_TEMPLATE_150 @ rot.T + [31.0, -4.0]
+    # WHEN the transform back onto the template is estimated
+    m = similarity_transform(moved, DLIB_TEMPLATE_150)
+    # THEN it maps every point back exactly
+    back = moved @ m[:, :2].T + m[:, 2]
+    assert np.allclose(back, DLIB_TEMPLATE_150, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("p_female", "expected"),
+    [
+        (0.9, "female"),
+        (0.7, "female"),
+        (0.69, "unidentified"),
+        (0.5, "unidentified"),
+        (0.1, "male"),
+    ],
+)
+def test_gender_below_the_margin_is_unidentified(p_female: float, expected: str) -> None:
+    assert gender_of(p_female, margin=0.2) == expected
+
+
+def test_prominence_is_area_share_times_centrality() -> None:
+    # a face of a tenth of the frame at its centre scores 0.1; in a corner 0
+    assert prominence((45, 0, 10, 100), 100, 100) == pytest.approx(0.1)
+    assert prominence((-5, -5, 10, 10), 100, 100) == pytest.approx(0.0)
+    assert prominence((40, 40, 20, 20), 100, 100) > prominence((0, 40, 20, 20), 100, 100)
+
+
+def test_trace_never_jumps_between_two_people_with_overlapping_boxes() -> None:
+    # GIVEN A on the left; then B appears where A was and A is gone
+    builder = TraceBuilder(gate=0.85)
+    builder.update(0, Fraction(0), [obs((100, 100, 50, 50), noisy(PERSON_A))], [0.1])
+    builder.update(6, Fraction(1, 5), [obs((105, 100, 50, 50), noisy(PERSON_B))], [0.1])
+    traces = builder.finish()
+    # THEN B starts a trace of its own
+    assert [len(t.faces) for t in traces] == [1, 1]
+
+
+def test_trace_continues_through_motion_and_skips_sure_embeddings() -> None:
+    builder = TraceBuilder(gate=0.85, embed_every=0.6)
+    builder.update(0, Fraction(0), [obs((100, 100, 50, 50), noisy(PERSON_A))], [0.1])
+    # the next face overlaps strongly, alone: no embedding needed
+    assert builder.wants_embedding(Fraction(1, 5), [(104, 100, 50, 50)]) == [False]
+    builder.update(6, Fraction(1, 5), [obs((104, 100, 50, 50), None)], [0.1])
+    # two faces close together: both must be embedded
+    assert builder.wants_embedding(Fraction(2, 5), [(108, 100, 50, 50), (150, 100, 50, 50)]) == [
+        True,
+        True,
+    ]
+    traces = builder.finish()
+    assert [len(t.faces) for t in traces] == [2]
+
+
+def test_cut_ends_every_trace() -> None:
+    builder = TraceBuilder()
+    builder.update(0, Fraction(0), [obs((100, 100, 50, 50), noisy(PERSON_A))], [0.1])
+    builder.cut()
+    builder.update(6, Fraction(1, 5), [obs((100, 100, 50, 50), noisy(PERSON_A))], [0.1])
+    assert [len(t.faces) for t in builder.finish()] == [1, 1]
+
+
+def test_clustering_joins_one_person_and_never_two_faces_of_one_frame() -> None:
+    a1, a2, b = noisy(PERSON_A), noisy(PERSON_A), noisy(PERSON_B)
+    # traces 0 and 1 are A in different shots; trace 2 is B; trace 3 is A again but shares a
+    # frame with trace 1, so it may not join A's identity even though it looks like A
+    clusters = cluster_traces([a1, a2, b, noisy(PERSON_A)], [{0}, {10}, {10}, {10}], 0.88)
+    assert clusters == [[0, 1], [2], [3]]
+
+
+def test_open_set_matching_says_unknown_below_threshold() -> None:
+    names = {"g1": "Ann", "g2": "Bob"}
+    matches = match_identities(
+        [{"g1": 0.95, "g2": 0.5}, {"g1": 0.87, "g2": 0.86}, {"g2": 0.92}],
+        [set(), set(), set()],
+        names,
+        {"g2"},
+        0.88,
+    )
+    assert [m.name if m else None for m in matches] == ["Ann", None, "Bob"]
+    assert [bool(m and m.allowlisted) for m in matches] == [False, False, True]
+
+
+def test_two_identities_of_one_frame_never_get_the_same_name() -> None:
+    matches = match_identities(
+        [{"g1": 0.95}, {"g1": 0.93}, {"g1": 0.91}],
+        [{1}, {0}, set()],
+        {"g1": "Ann"},
+        set(),
+        0.88,
+    )
+    # identity 1 shares a frame with 0, which scored higher; identity 2 shares none
+    assert [m.name if m else None for m in matches] == ["Ann", None, "Ann"]
+
+
+def test_gallery_index_scores_best_vector_per_identity() -> None:
+    view = GalleryView(
+        "acme",
+        "g",
+        None,
+        "e",
+        (
+            GalleryEntry("a", "Ann", False, ((1.0, 0.0), (0.0, 1.0))),
+            GalleryEntry("b", "Bob", False, ((-1.0, 0.0),)),
+        ),
+    )
+    assert GalleryIndex(view).scores(np.array([0.0, 2.0])) == {"a": 1.0, "b": 0.0}
+
+
+def test_options_are_validated() -> None:
+    assert parse_options({}).fps == 5.0
+    with pytest.raises(ValidationError, match="unknown faces option"):
+        parse_options({"thershold": 0.5})
+    with pytest.raises(ValidationError):
+        parse_options({"fps": 0})
+    with pytest.raises(ValidationError):
+        parse_options({"gallery": "../etc"})
+
+
+def test_a_requested_gallery_must_be_provided_and_fit() -> None:
+    view = GalleryView("acme", "staff", None, "dlib", ())
+    assert check_gallery(None, None, None, "dlib") is None
+    assert check_gallery(view, "staff", None, "dlib") is view
+    with pytest.raises(ValidationError, match="received none"):
+        check_gallery(None, "staff", None, "dlib")
+    with pytest.raises(ValidationError, match="re-enrol"):
+        check_gallery(view, "staff", None, "other-embedder")
+
+
+def _face(frame: int, t: float, box: PixelBox, prom: float) -> FaceBox:
+    return FaceBox(frame_number=frame, timestamp_secs=t, bbox=box, confidence=0.9, prominence=prom)
+
+
+def _rep(trace_id: int, box: PixelBox) -> RepresentativeFace:
+    return RepresentativeFace(
+        trace_id=trace_id,
+        frame_number=0,
+        timestamp_secs=0.0,
+        bbox=box,
+        confidence=0.9,
+        quality_score=1.0,
+        blur_score=1.0,
+        sharpness=1.0,
+    )
+
+
+def test_persons_in_a_span_have_relative_prominence() -> None:
+    big, small = PixelBox(x=0, y=0, width=100, height=100), PixelBox(x=0, y=0, width=10, height=10)
+    traces, identities = [], []
+    for k, (uid, box, prom) in enumerate([("a", big, 0.4), ("b", small, 0.1)], start=1):
+        traces.append(
+            FaceTrace(
+                trace_id=k,
+                identity_uuid=uid,
+                first_frame=0,
+                last_frame=5,
+                first_timestamp=0.0,
+                last_timestamp=1.0,
+                face_count=2,
+                faces=[_face(0, 0.0, box, prom), _face(5, 1.0, box, prom / 2)],
+                representative=_rep(k, box),
+                age=30.0,
+                gender="male",
+                female_probability=0.1,
+            )
+        )
+        identities.append(
+            FaceIdentity(
+                identity_uuid=uid,
+                trace_ids=[k],
+                face_count=2,
+                first_frame=0,
+                last_frame=5,
+                first_timestamp=0.0,
+                last_timestamp=1.0,
+                representative=_rep(k, box),
+                age=30.0,
+                gender="male",
+                female_probability=0.1,
+            )
+        )
+    result = FacesResult(traces=traces, identities=identities)
+    people = persons_in_span(result)
+    assert [(p.identity_uuid, p.relative_prominence) for p in people] == [("a", 1.0), ("b", 0.25)]
+    assert [p.identity_uuid for p in persons_in_span(result, 0.5, 2.0)] == ["a", "b"]
+    assert persons_in_span(result, 2.0, 3.0) == []
+
+
+def test_gallery_service_rules(tmp_path: Path) -> None:
+    stores = build_embedded_stores(tmp_path / "data")
+    assert stores.identities is not None
+    service = GalleryService(stores.identities)
+    ann = service.create("acme", "staff", "  Ann ", [[3.0, 4.0]], allowlisted=True)
+    # names are trimmed, vectors L2-normalised
+    assert ann.name == "Ann"
+    assert ann.embeddings == [pytest.approx([0.6, 0.8])]
+    for bad in ([], [[0.0, 0.0]], [[1.0, 0.0], [1.0]], [[float("nan"), 1.0]]):
+        with pytest.raises(ValidationError):
+            service.create("acme", "staff", "X", bad)
+    with pytest.raises(ValidationError):
+        service.add_embeddings("acme", ann.identity_id, [[1.0, 0.0, 0.0]])
+    with pytest.raises(ValidationError, match="gallery"):
+        service.create("acme", "no such/gallery", "X", [[1.0]])
+    # the view carries the allowlist flag; an empty gallery is a clear not-found
+    view = gallery_view(stores.identities, "acme", "staff")
+    assert [(e.name, e.allowlisted) for e in view.entries] == [("Ann", True)]
+    with pytest.raises(NotFoundError, match="vip"):
+        gallery_view(stores.identities, "acme", "vip")
+    with pytest.raises(NotFoundError):
+        gallery_view(stores.identities, "other", "staff")
