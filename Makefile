@@ -35,14 +35,14 @@ run: install
 	FRAMELENS_DATA_DIR=$(FRAMELENS_DATA_DIR) $(BIN)/framelens serve --host 0.0.0.0 --port $(PORT)
 
 test: install-test
-	$(BIN)/ruff check layers functions infra tests benchmarks
+	$(BIN)/ruff check layers functions infra tests benchmarks scripts
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: install-test
-	$(BIN)/ruff check layers functions infra tests benchmarks
-	$(BIN)/ruff format --check layers functions infra tests benchmarks
+	$(BIN)/ruff check layers functions infra tests benchmarks scripts
+	$(BIN)/ruff format --check layers functions infra tests benchmarks scripts
 
 bench: install-test
 	$(BIN)/pip install -q --no-deps 'scenedetect==0.7.2' platformdirs

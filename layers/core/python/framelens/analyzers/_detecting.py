@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from framelens.analyzers.detections import (
-    Detector,
+    ObjectDetector,
     load_detector,
     option_float,
     parse_classes,
@@ -40,7 +40,7 @@ class DetectingAnalyzer(Analyzer):
         )
         self.classes = parse_classes(self.options.get("classes"))
         self.model: str | None = self.options.get("model")
-        self._detector: Detector | None = None
+        self._detector: ObjectDetector | None = None
         self._class_ids: set[int] | None = None
 
     def needs(self) -> FrameNeeds:

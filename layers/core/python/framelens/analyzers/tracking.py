@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 import numpy as np
 
 from framelens.analyzers.detections import (
-    Detector,
+    ObjectDetector,
     load_detector,
     option_float,
     parse_classes,
@@ -80,7 +80,7 @@ class TrackingAnalyzer(Analyzer):
         self.model: str | None = self.options.get("model")
         self.video = bool(self.options.get("video", True))
         self.max_side = int(option_float(self.options, "max_side", 640, 64, 4096) or 640)
-        self._detector: Detector | None = None
+        self._detector: ObjectDetector | None = None
         self._ctx: RunContext | None = None
         self._media_fps = Fraction(25)
         self._reset()

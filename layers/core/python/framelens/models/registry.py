@@ -53,6 +53,7 @@ class ModelStatus:
     path: Path | None
     shippable: bool
     custom: bool
+    notes: str = ""
 
     @property
     def missing(self) -> bool:
@@ -71,7 +72,7 @@ class ModelRegistry:
     Examples:
         >>> reg = ModelRegistry(None, Path("/tmp/fl-models-doc"))
         >>> [s.name for s in reg.list()][:1]
-        ['face_detection_yunet_2026may']
+        ['efficientnet_lite0_imagenet1k']
     """
 
     def __init__(
@@ -177,8 +178,15 @@ class ModelRegistry:
 
         Raises:
             ModelError: download failed or sha256 mismatch (nothing is installed then).
+            ModelMissingError: the model has no public download and no ``url`` was given.
         """
         manifest = self.manifest(name)
+        if not (url or manifest.source_url):
+            raise ModelMissingError(
+                f"model {name!r} has no public download ({manifest.notes}); copy "
+                f"{manifest.file} into FRAMELENS_MODEL_DIR or pass --url",
+                details={"model": name},
+            )
         dest = download_verified(
             url or manifest.source_url, self.cache_dir / manifest.file, manifest.sha256
         )
@@ -209,6 +217,7 @@ class ModelRegistry:
                     path=path,
                     shippable=manifest.shippable,
                     custom=manifest.custom,
+                    notes=manifest.notes,
                 )
             )
         return statuses
