@@ -11,6 +11,9 @@ the full height is kept for small plates) and boxes scaled back. Outputs per pri
 centre in units of 0.1 prior size), ``conf`` (2-way softmax, [1] = plate) and ``iou`` (predicted
 box quality). Score = sqrt(conf * clip(iou, 0, 1)), as opencv_zoo's ``lpd_yunet.py`` describes.
 The reported box is the corners' bounding box. Trained on Chinese plates: weak on others.
+
+Scores below ``MIN_SCORE`` (0.5) are never reported, whatever ``confidence`` asks: below it the
+model fires on whole frames (0.30-0.49 on the car and violinist clips), never on a plate.
 """
 
 from __future__ import annotations
@@ -32,13 +35,14 @@ if TYPE_CHECKING:
     from framelens.engine.base import Frame
     from framelens.models.manifests import ModelManifest
 
-__all__ = ["PlateDetector", "decode_plates", "plate_priors"]
+__all__ = ["MIN_SCORE", "PlateDetector", "decode_plates", "plate_priors"]
 
 STEPS = (8, 16, 32, 64)
 MIN_SIZES = ((10.0, 16.0, 24.0), (32.0, 48.0), (64.0, 96.0), (128.0, 192.0, 256.0))
 VARIANCE = 0.1
 CORNERS = ((4, 5), (6, 7), (10, 11), (12, 13))
 NMS_IOU = 0.3
+MIN_SCORE = 0.5
 
 
 @lru_cache(maxsize=4)
@@ -164,13 +168,14 @@ class PlateDetector:
     ) -> sv.Detections:
         """Plates in one BGR image at working size; boxes in source pixels.
 
-        ``agnostic`` is accepted for the common interface (there is one class).
+        Scores below ``MIN_SCORE`` are dropped even when ``confidence`` is lower. ``agnostic``
+        is accepted for the common interface (there is one class).
         """
         if class_ids is not None and 0 not in class_ids:
             return _empty()
         h, w = image.shape[:2]
         corners, scores = decode_plates(
-            *self.infer(image), self._priors, threshold=max(confidence, 1e-6)
+            *self.infer(image), self._priors, threshold=max(confidence, MIN_SCORE)
         )
         if not len(scores):
             return _empty()
