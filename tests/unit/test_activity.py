@@ -90,7 +90,7 @@ def _shot(start: float, end: float, probs: dict[str, float], **kw: object) -> Sh
             ActivityLabel(label=k, kinetics400=kinetics400_name(k), probability=p) for k, p in top
         ],
         probabilities=dense if (kw.get("continues_previous") or kw.get("open_end")) else None,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 
