@@ -40,6 +40,9 @@ class SceneProfile:
         tags: tag → probability (empty without ``tags``).
         framing: ``close-up`` / ``medium shot`` / ``wide shot`` or ``None``.
         critical: one of the scene's tags (at ``tags.min_probability``) is critical.
+        people: whether people are in the scene (a framing was measured); ``None`` without
+            ``tags``. Kinetics classes are human activities: without people they are guesses
+            ("setting table" for a still of a cup), so ``top_activity`` ignores them then.
     """
 
     start: float
@@ -49,6 +52,7 @@ class SceneProfile:
     tags: dict[str, float] = field(default_factory=dict)
     framing: str | None = None
     critical: bool = False
+    people: bool | None = None
 
     @property
     def duration(self) -> float:
@@ -56,7 +60,9 @@ class SceneProfile:
         return max(0.0, self.end - self.start)
 
     def top_activity(self, min_probability: float) -> tuple[str, float] | None:
-        """The most probable activity if it reaches ``min_probability``."""
+        """The most probable activity if it reaches ``min_probability`` and people are seen."""
+        if self.people is False:
+            return None
         return _top(self.activities, min_probability)
 
     def top_tag(self, min_probability: float) -> tuple[str, float] | None:
@@ -100,6 +106,7 @@ def profile_scenes(
                 tags=tag_probs,
                 framing=framing,
                 critical=any(k.lower() in critical_set for k in hot),
+                people=framing is not None if tags is not None else None,
             )
         )
     return profiles
@@ -130,14 +137,16 @@ def blend(profiles: Sequence[SceneProfile]) -> SceneProfile:
     by_framing: dict[str | None, float] = {}
     for p, w in zip(profiles, weights, strict=True):
         by_framing[p.framing] = by_framing.get(p.framing, 0.0) + w
+    framing = max(by_framing.items(), key=lambda kv: (kv[1], kv[0] or ""))[0]
     return SceneProfile(
         start=profiles[0].start,
         end=profiles[-1].end,
         motion=sum(p.motion * w for p, w in zip(profiles, weights, strict=True)) / total,
         activities=_mean([p.activities for p in profiles], weights),
         tags=_mean([p.tags for p in profiles], weights),
-        framing=max(by_framing.items(), key=lambda kv: (kv[1], kv[0] or ""))[0],
+        framing=framing,
         critical=any(p.critical for p in profiles),
+        people=None if profiles[0].people is None else framing is not None,
     )
 
 

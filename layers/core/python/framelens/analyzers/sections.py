@@ -17,8 +17,9 @@ Two stages, because what a section is about comes from other modules:
    the job's ``activity`` and/or ``tags`` results, consecutive scenes stay in one section while
    they show the same confident activity (>= ``min_activity``, 0.3), the same framing (close-up,
    medium, wide: from the tags' person boxes) and similar tags (cosine >= ``min_similarity``,
-   0.5). ``section_tag`` is the section's activity, else its top tag, else its motion tag, with
-   the framing appended ("playing violin, close-up"); ``confidence`` is that label's
+   0.5). ``section_tag`` is the section's activity (only where people are seen: Kinetics
+   classes are human activities), else its top tag, else its motion tag, with the framing
+   appended ("playing violin, close-up"); ``confidence`` is that label's
    duration-weighted probability. ``is_critical``: a critical tag in the section's scenes or a
    critical label.
 
