@@ -130,5 +130,8 @@ def test_combined_detector_classes_and_working_size(registry: ModelRegistry) -> 
     assert len(both.class_names) == 81 and both.class_names[-1] == "car license plate"
     assert both.class_ids(["person", "car license plate"]) == {0, 80}
     assert working_side(BOTH) == 416 and working_side(PLATES) == 320
+    # AND "," or a space (what "+" becomes in an unescaped URL query) name the same pair
+    assert load_detector(registry, "yolox_nano_coco80, lpd_yunet_2023mar").name == BOTH
+    assert load_detector(registry, BOTH.replace("+", " ")).name == BOTH
     with pytest.raises(ValidationError):
         both.class_ids(["helmet"])

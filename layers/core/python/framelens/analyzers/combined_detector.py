@@ -5,12 +5,14 @@ Owns: the joined class list (each member's classes in order, member after member
 any model (each member is a detector from ``detections.load_detector``).
 
 Why: seed 000's detection API lists COCO classes and ``car license plate`` side by side. Asking
-``model="yolox_nano_coco80+lpd_yunet_2023mar"`` runs both on each frame and returns both kinds of
-boxes, with every member's own NMS and no suppression across members (a plate lies inside a car).
+``model="yolox_nano_coco80+lpd_yunet_2023mar"`` (or with ``,`` between the names) runs both on
+each frame and returns both kinds of boxes, with every member's own NMS and no suppression across
+members (a plate lies inside a car).
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,9 +28,24 @@ if TYPE_CHECKING:
     from framelens.analyzers.detections import ObjectDetector
     from framelens.engine.base import Frame
 
-__all__ = ["SEPARATOR", "CombinedDetector"]
+__all__ = ["SEPARATOR", "CombinedDetector", "member_names"]
 
 SEPARATOR = "+"
+# "+" is what results carry; "," and spaces are accepted too, because a "+" in a URL query
+# string arrives as a space unless the client writes %2B. Model names never contain them.
+_SPLIT = re.compile(r"[+,\s]+")
+
+
+def member_names(model: str) -> list[str]:
+    """The member names of a combined ``model`` option (one name for a plain model).
+
+    Examples:
+        >>> member_names("yolox_nano_coco80+lpd_yunet_2023mar")
+        ['yolox_nano_coco80', 'lpd_yunet_2023mar']
+        >>> member_names("yolox_nano_coco80 lpd_yunet_2023mar")
+        ['yolox_nano_coco80', 'lpd_yunet_2023mar']
+    """
+    return [n for n in _SPLIT.split(model.strip()) if n]
 
 
 class CombinedDetector:

@@ -186,8 +186,8 @@ class Detector:
 def load_detector(models: Any, name: str | None = None) -> ObjectDetector:
     """The detector ``name`` (default YOLOX-nano COCO-80) from a ``ModelRegistry``.
 
-    ``name`` may join several detectors with ``+`` (``"yolox_nano_coco80+lpd_yunet_2023mar"``):
-    each runs on every frame and their detections are returned together.
+    ``name`` may join several detectors with ``+`` or ``,`` (``"yolox_nano_coco80+
+    lpd_yunet_2023mar"``): each runs on every frame and their detections are returned together.
 
     Raises:
         ModelError: no registry in the run context, or the model is not a detector.
@@ -197,10 +197,12 @@ def load_detector(models: Any, name: str | None = None) -> ObjectDetector:
     if models is None:
         raise ModelError("no model registry in the run context (RunContext.models)")
     name = name or DEFAULT_DETECTOR
-    if "+" in name:
-        from framelens.analyzers.combined_detector import SEPARATOR, CombinedDetector
+    from framelens.analyzers.combined_detector import CombinedDetector, member_names
 
-        return CombinedDetector([load_detector(models, n) for n in name.split(SEPARATOR)])
+    names = member_names(name)
+    if len(names) > 1:
+        return CombinedDetector([load_detector(models, n) for n in names])
+    name = names[0] if names else DEFAULT_DETECTOR
     manifest = models.manifest(name)
     if manifest.task != "detection":
         raise ValidationError(f"model {name!r} is a {manifest.task} model, not a detector")
@@ -266,8 +268,11 @@ def working_side(model: str | None) -> int:
     registry is in the run context), so they get 640, the usual YOLO input. Combined models
     (``a+b``) get their largest member's side.
     """
-    if model and "+" in model:
-        return max(working_side(m) for m in model.split("+"))
+    from framelens.analyzers.combined_detector import member_names
+
+    members = member_names(model) if model else []
+    if len(members) > 1:
+        return max(working_side(m) for m in members)
     manifest = BUILTIN_MANIFESTS.get(model or DEFAULT_DETECTOR)
     if manifest is not None and manifest.input.size is not None:
         return max(manifest.input.size)

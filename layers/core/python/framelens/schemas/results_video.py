@@ -152,7 +152,7 @@ class BestFramesResult(AnalyzerResult):
 
 
 class Section(BaseModel):
-    """A run of similar scenes with one tag (seed 001 ``sections[]``; field names as in the seed)."""
+    """A run of similar scenes with one tag (seed 001 ``sections[]``; names as in the seed)."""
 
     section_tag: str
     time_segments: list[TimeSegment]
