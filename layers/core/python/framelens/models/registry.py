@@ -183,8 +183,8 @@ class ModelRegistry:
         manifest = self.manifest(name)
         if not (url or manifest.source_url):
             raise ModelMissingError(
-                f"model {name!r} has no public download ({manifest.notes}); copy "
-                f"{manifest.file} into FRAMELENS_MODEL_DIR or pass --url",
+                f"model {name!r} has no public download: copy {manifest.file} into "
+                "FRAMELENS_MODEL_DIR, or pass --url to a copy you host",
                 details={"model": name},
             )
         dest = download_verified(
