@@ -40,14 +40,14 @@ run: install
 # infra (the synthesized CDK app) and e2e (HTTP, CLI, a restarted server, the state machine on
 # moto) tests. Models come from ../shared/models (FRAMELENS_MODEL_DIR).
 test: install-test
-	$(BIN)/ruff check layers functions infra tests benchmarks
+	$(BIN)/ruff check layers functions infra tests benchmarks scripts
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: install-test
-	$(BIN)/ruff check layers functions infra tests benchmarks
-	$(BIN)/ruff format --check layers functions infra tests benchmarks
+	$(BIN)/ruff check layers functions infra tests benchmarks scripts
+	$(BIN)/ruff format --check layers functions infra tests benchmarks scripts
 
 bench: install-test
 	$(BIN)/pip install -q --no-deps 'scenedetect==0.7.2' platformdirs

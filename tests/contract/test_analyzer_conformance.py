@@ -35,8 +35,13 @@ if TYPE_CHECKING:
     from framelens.models import ModelRegistry
 
 NAMES = [n for n in known_modules() if n not in PIPELINE_MODULES]
-MODEL_ANALYZERS = frozenset({"objects", "tracking", "tags", "faces"})
+MODEL_ANALYZERS = frozenset({"objects", "tracking", "tags", "faces", "activity"})
 DETECTOR_FILE = "yolox_nano_coco80.onnx"
+# Model analyzers that need more than the detector.
+MODEL_FILES = {
+    "tags": "efficientnet_lite0_imagenet1k.onnx",
+    "activity": "movinet_a0_stream_kinetics600_int8.onnx",
+}
 FPS = 10
 FRAMES = 10  # 1 s at 10 fps: enough for a cut, a track and tags; model runs cost ~30 ms a frame
 
@@ -113,6 +118,10 @@ def _frames(needs: FrameNeeds, images: list[npt.NDArray[np.uint8]]) -> list[Fram
 def _context(name: str, registry: ModelRegistry | None) -> RunContext:
     if name in MODEL_ANALYZERS and registry is None:
         pytest.skip(f"{name} needs {DETECTOR_FILE}: set FRAMELENS_MODEL_DIR to ../shared/models")
+    extra = MODEL_FILES.get(name)
+    model_dir = registry.model_dir if registry is not None else None
+    if extra and model_dir is not None and not (model_dir / extra).is_file():
+        pytest.skip(f"{name} needs {extra} in FRAMELENS_MODEL_DIR")
     return RunContext(job_id="conformance", artifacts=MemorySink(), models=registry)
 
 

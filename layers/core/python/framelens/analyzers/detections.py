@@ -11,7 +11,7 @@ source pixels), resolving the ``model``/``classes``/``confidence`` options, and 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -29,12 +29,48 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Detector",
+    "ObjectDetector",
     "detection_dicts",
     "load_detector",
     "option_float",
     "parse_classes",
     "working_side",
 ]
+
+
+class ObjectDetector(Protocol):
+    """What analyzers need from a detector: YOLO (``Detector``), plates (``plates``) or a
+    combination of several (``combined_detector``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def input_side(self) -> int: ...
+
+    @property
+    def class_names(self) -> tuple[str, ...]: ...
+
+    def class_ids(self, names: Iterable[str] | None) -> set[int] | None: ...
+
+    def detect(
+        self,
+        image: npt.NDArray[np.uint8],
+        *,
+        confidence: float = ...,
+        class_ids: set[int] | None = ...,
+        scale: float = ...,
+        agnostic: bool = ...,
+    ) -> sv.Detections: ...
+
+    def detect_frame(
+        self,
+        frame: Frame,
+        *,
+        confidence: float = ...,
+        class_ids: set[int] | None = ...,
+        agnostic: bool = ...,
+    ) -> sv.Detections: ...
 
 
 class Detector:
@@ -147,8 +183,11 @@ class Detector:
         )
 
 
-def load_detector(models: Any, name: str | None = None) -> Detector:
+def load_detector(models: Any, name: str | None = None) -> ObjectDetector:
     """The detector ``name`` (default YOLOX-nano COCO-80) from a ``ModelRegistry``.
+
+    ``name`` may join several detectors with ``+`` or ``,`` (``"yolox_nano_coco80+
+    lpd_yunet_2023mar"``): each runs on every frame and their detections are returned together.
 
     Raises:
         ModelError: no registry in the run context, or the model is not a detector.
@@ -158,9 +197,19 @@ def load_detector(models: Any, name: str | None = None) -> Detector:
     if models is None:
         raise ModelError("no model registry in the run context (RunContext.models)")
     name = name or DEFAULT_DETECTOR
+    from framelens.analyzers.combined_detector import CombinedDetector, member_names
+
+    names = member_names(name)
+    if len(names) > 1:
+        return CombinedDetector([load_detector(models, n) for n in names])
+    name = names[0] if names else DEFAULT_DETECTOR
     manifest = models.manifest(name)
     if manifest.task != "detection":
         raise ValidationError(f"model {name!r} is a {manifest.task} model, not a detector")
+    if manifest.format == "lpd_yunet":
+        from framelens.analyzers.plates import PlateDetector
+
+        return PlateDetector(models.session(name), manifest, models.labels(name))
     return Detector(models.session(name), manifest, models.labels(name))
 
 
@@ -216,8 +265,14 @@ def working_side(model: str | None) -> int:
 
     Frames larger than the network input are shrunk by the letterbox anyway, so decoding them
     bigger only costs colour conversion. Operator models are unknown before ``start`` (the
-    registry is in the run context), so they get 640, the usual YOLO input.
+    registry is in the run context), so they get 640, the usual YOLO input. Combined models
+    (``a+b``) get their largest member's side.
     """
+    from framelens.analyzers.combined_detector import member_names
+
+    members = member_names(model) if model else []
+    if len(members) > 1:
+        return max(working_side(m) for m in members)
     manifest = BUILTIN_MANIFESTS.get(model or DEFAULT_DETECTOR)
     if manifest is not None and manifest.input.size is not None:
         return max(manifest.input.size)

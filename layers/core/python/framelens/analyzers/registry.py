@@ -20,6 +20,7 @@ PIPELINE_MODULES: frozenset[str] = frozenset({"probe"})
 
 # One line per analyzer: job module name -> "module:Class".
 _ANALYZERS: dict[str, str] = {
+    "activity": "framelens.analyzers.activity:ActivityAnalyzer",
     "best_frames": "framelens.analyzers.best_frames:BestFramesAnalyzer",
     "faces": "framelens.analyzers.faces:FacesAnalyzer",
     "objects": "framelens.analyzers.objects:ObjectsAnalyzer",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from framelens.analyzers.detections import Detector, load_detector, working_side
+from framelens.analyzers.detections import ObjectDetector, load_detector, working_side
 from framelens.engine.base import SharedWork
 from framelens.models.manifests import DEFAULT_DETECTOR
 
@@ -35,9 +35,9 @@ class DetectionWork(SharedWork):
         self.max_side = working_side(model)
         self.colour = "bgr"
         self.floor = floor
-        self.detector: Detector | None = None
+        self.detector: ObjectDetector | None = None
 
-    def load(self, models: ModelProvider | None) -> Detector:
+    def load(self, models: ModelProvider | None) -> ObjectDetector:
         """Load (once) and return the detector from the run's model provider."""
         if self.detector is None:
             self.detector = load_detector(models, self.model)

@@ -30,7 +30,8 @@ def list_models(settings: Settings) -> None:
         else:
             state = f"missing: run `framelens models pull {m.name}` or set FRAMELENS_MODEL_DIR"
         note = "" if m.shippable else "; licence unknown: not for shipping"
-        typer.echo(f"{m.name}\t{m.task}\t{state}\tlicence: {m.licence}{note}")
+        notes = f"\t{m.notes}" if m.notes else ""
+        typer.echo(f"{m.name}\t{m.task}\t{state}\tlicence: {m.licence}{note}{notes}")
 
 
 def pull_model(settings: Settings, name: str, url: str | None) -> None:

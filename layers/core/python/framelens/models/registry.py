@@ -54,6 +54,7 @@ class ModelStatus:
     path: Path | None
     shippable: bool
     custom: bool
+    notes: str = ""
 
     @property
     def missing(self) -> bool:
@@ -187,8 +188,15 @@ class ModelRegistry:
 
         Raises:
             ModelError: download failed or sha256 mismatch (nothing is installed then).
+            ModelMissingError: the model has no public download and no ``url`` was given.
         """
         manifest = self.manifest(name)
+        if not (url or manifest.source_url):
+            raise ModelMissingError(
+                f"model {name!r} has no public download: copy {manifest.file} into "
+                "FRAMELENS_MODEL_DIR, or pass --url to a copy you host",
+                details={"model": name},
+            )
         dest = download_verified(
             url or manifest.source_url, self.cache_dir / manifest.file, manifest.sha256
         )
@@ -219,6 +227,7 @@ class ModelRegistry:
                     path=path,
                     shippable=manifest.shippable,
                     custom=manifest.custom,
+                    notes=manifest.notes,
                 )
             )
         return statuses

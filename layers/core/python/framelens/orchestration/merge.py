@@ -1,8 +1,9 @@
 """Merging per-segment parts into one result document per module, and the job summary.
 
 Owns: the layout of result documents (``{"module", "sources": [...], "items": [...]}``) and of the
-seed 003 summary (``[{"source", "media_type", "info", "items"}]``), and making each merged part
-final: its frame exports stored, its merge state dropped (``engine.exports.finalize``). Does not
+seed 003 summary (``[{"source", "media_type", "info", "items"}]``), and making a source's merged
+parts final: composed with each other (``Analyzer.compose``: sections from activity and tags),
+their frame exports stored and their merge state dropped (``engine.exports.finalize``). Does not
 own: how an analyzer merges its own segments (``Analyzer.merge``).
 """
 
@@ -13,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from framelens.analyzers.compose import compose_results
 from framelens.analyzers.registry import analyzer_class
 from framelens.stores import layout
 
@@ -68,6 +70,13 @@ def merge_parts(
         else:
             out.media_units += 1
         summary: list[dict[str, Any]] = []
+        composed = compose_results(
+            {
+                module: _merged(blobs, module, sorted(keys))
+                for (index, module), keys in parts.items()
+                if index == src.index
+            }
+        )
         for module, doc in documents.items():
             entry: dict[str, Any] = {
                 "index": src.index,
@@ -77,8 +86,8 @@ def merge_parts(
             if module == "probe":
                 entry["result"] = probe
                 doc["items"].append({"source": src.uri, **probe})
-            elif (src.index, module) in parts:
-                final = _final(blobs, job, src, module, sorted(parts[(src.index, module)]))
+            elif module in composed:
+                final = _final(blobs, job, src, module, composed[module])
                 entry["result"] = final.model_dump(mode="json")
                 doc["items"].extend({"source": src.uri, **_dump(i)} for i in final.items())
                 summary.extend(final.summary())
@@ -92,17 +101,22 @@ def merge_parts(
     return out
 
 
+def _merged(blobs: BlobStore, module: str, ordered: list[tuple[float, str]]) -> AnalyzerResult:
+    """One module's parts over one source, merged in time order."""
+    cls: type[Analyzer] = analyzer_class(module)
+    results = [cls.load_result(json.loads(blobs.get(key))) for _, key in ordered]
+    return results[0] if len(results) == 1 else cls.merge(results)
+
+
 def _final(
     blobs: BlobStore,
     job: JobRecord,
     src: SourceInfo,
     module: str,
-    ordered: list[tuple[float, str]],
+    merged: AnalyzerResult,
 ) -> AnalyzerResult:
-    """The merged, public result of one module over one source (exports stored)."""
+    """The public result of one module over one source (exports stored, merge state dropped)."""
     cls: type[Analyzer] = analyzer_class(module)
-    results = [cls.load_result(json.loads(blobs.get(key))) for _, key in ordered]
-    merged = results[0] if len(results) == 1 else cls.merge(results)
     if not cls.exports(merged):
         return merged.public()
     from framelens.engine.exports import finalize

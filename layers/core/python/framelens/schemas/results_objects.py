@@ -1,8 +1,9 @@
-"""Result schemas of the ``objects``, ``tracking`` and ``tags`` analyzers.
+"""Result schemas of the ``objects`` and ``tracking`` analyzers (``tags`` re-exported).
 
 Owns: field names of detections (seed 000 Detection API: ``frame``, ``detections``, ``class``,
-``confidence``, ``bbox:[x1,y1,x2,y2]``), tracks (seed 000 Tracking API has no JSON, so ours) and
-tags (seed 001/003 ``{tag, probability, is_critical}``). Does not own: computing them.
+``confidence``, ``bbox:[x1,y1,x2,y2]``) and tracks (seed 000 Tracking API has no JSON, so ours).
+Does not own: computing them, or tags (``results_tags``; ``Tag``/``TagsResult`` are re-exported
+here for older imports).
 
 ``class`` is a Python keyword, so the attribute is ``class_`` with alias ``"class"``; every model
 here serialises by alias, so ``model_dump()`` and the API both emit ``"class"``.
@@ -15,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from framelens.schemas.results_base import AnalyzerResult
+from framelens.schemas.results_tags import Tag, TagsResult
 
 __all__ = [
     "Detection",
@@ -118,26 +120,3 @@ class TrackingResult(AnalyzerResult):
     def items(self) -> list[Any]:
         """One item per track."""
         return list(self.tracks)
-
-
-class Tag(BaseModel):
-    """A tag with its probability (seed 001 ``tags[]``)."""
-
-    tag: str
-    probability: float = Field(ge=0.0, le=1.0)
-    is_critical: bool = False
-
-
-class TagsResult(AnalyzerResult):
-    """``tags``: what the detector found, max confidence per class, most probable first."""
-
-    analyzer: str = "tags"
-    tags: list[Tag] = Field(default_factory=list)
-
-    def summary(self) -> list[dict[str, Any]]:
-        """The tags themselves."""
-        return [t.model_dump() for t in self.tags]
-
-    def items(self) -> list[Any]:
-        """The tags themselves."""
-        return list(self.tags)

@@ -135,7 +135,7 @@ class BestFramesResult(AnalyzerResult):
 
 
 class Section(BaseModel):
-    """A run of scenes with one tag (seed 001 ``sections[]``; field names as in the seed)."""
+    """A run of similar scenes with one tag (seed 001 ``sections[]``; names as in the seed)."""
 
     section_tag: str
     time_segments: list[TimeSegment]
@@ -151,6 +151,11 @@ class SectionsResult(AnalyzerResult):
     analyzer: str = "sections"
     sections: list[Section] = Field(default_factory=list)
     options: dict[str, Any] = Field(default_factory=dict)
+    composed_from: list[str] = Field(
+        default_factory=list,
+        description="Other modules' results the sections were built from (activity, tags); "
+        "empty when they come from scene motion alone.",
+    )
 
     def summary(self) -> list[dict[str, Any]]:
         """Tag and span of each section."""
