@@ -58,6 +58,21 @@ def run(item: dict[str, Any], services: Any) -> str:
     return result_key
 
 
+def preload_cuda() -> bool:
+    """Load the CUDA and cuDNN libraries the lock ships as wheels (``onnxruntime-gpu[cuda,cudnn]``)
+    before a session is created; without it onnxruntime looks only in the system's library path
+    and falls back to the CPU. Returns whether the CUDA provider is there to use them.
+    """
+    import onnxruntime
+
+    if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
+        return False
+    preload = getattr(onnxruntime, "preload_dlls", None)  # onnxruntime >= 1.21
+    if preload is not None:
+        preload()
+    return True
+
+
 def main(environ: Mapping[str, str] | None = None, services: Any = None) -> int:
     """Entry point of the container (``ENTRYPOINT``); tests pass the task's environment and
     services (the moto harness runs many tasks in one process)."""
@@ -67,6 +82,8 @@ def main(environ: Mapping[str, str] | None = None, services: Any = None) -> int:
         logger.error("bad task input", extra={"error": str(exc)})
         return 1
     logger.append_keys(job_id=item.get("job_id"), stage="analyze", runtime="gpu")
+    if services is None and not preload_cuda():
+        logger.warning("no CUDA provider: the work item runs on the CPU")
     try:
         key = run(item, services or build_services())
     except FramelensError as exc:

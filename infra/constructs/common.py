@@ -20,12 +20,16 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.artifacts import ARTIFACTS, LAMBDA_PYTHON, pip_platform_args
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 CORE_LAYER_DIR = REPO_ROOT / "layers" / "core"
-# One runtime for every zip function (the inference image pins the same Python in its Dockerfile).
-PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_11
+# One runtime for every zip function: the Python every lock is resolved for (infra/artifacts.py),
+# and the inference image's base (public.ecr.aws/lambda/python:3.12, Amazon Linux 2023).
+PYTHON_RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.X86_64
+assert PYTHON_RUNTIME.name == f"python{LAMBDA_PYTHON}", "runtime and locks disagree"
 METRICS_NAMESPACE = "Framelens"
 # Files that must never reach an asset: caches, build metadata, local state.
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/*.egg-info", ".framelens", "cdk.out"]
@@ -97,26 +101,33 @@ def powertools_env(service: str) -> dict[str, str]:
     }
 
 
+def layer_install_command(lock: Path, target: Path) -> list[str]:
+    """The pip command that installs a lock into a layer's ``python/`` folder for Lambda.
+
+    Wheels only, for Lambda's platform and Python (not the deploying machine's), every hash
+    checked, nothing resolved (``--no-deps``: the lock is complete). ``tests/artifacts`` builds
+    the layer it runs the handlers with through this same command.
+    """
+    return [
+        sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--no-deps",
+        "--only-binary=:all:", "--require-hashes", *pip_platform_args(),
+        "--target", str(target), "-r", str(lock),
+    ]  # fmt: skip
+
+
 @jsii.implements(ILocalBundling)
 class _PipInstall:
     """Builds the dependency layer with pip on the deploying machine: no Docker needed.
 
-    Wheels are fetched for Lambda's platform (manylinux x86_64, CPython 3.11), so the result
-    does not depend on the machine that deploys. Runs only when the stack is bundled
-    (``cdk deploy``); offline synthesis skips bundling (see ``infra/app.py``).
+    Runs only when the stack is bundled (``cdk deploy``); offline synthesis skips bundling (see
+    ``infra/app.py``).
     """
 
-    def __init__(self, requirements: Path) -> None:
-        self._requirements = requirements
+    def __init__(self, lock: Path) -> None:
+        self._lock = lock
 
     def try_bundle(self, output_dir: str, options: Any) -> bool:
-        target = Path(output_dir) / "python"
-        command = [
-            sys.executable, "-m", "pip", "install", "--quiet", "--no-compile",
-            "--platform", "manylinux2014_x86_64", "--implementation", "cp",
-            "--python-version", "3.11", "--only-binary=:all:",
-            "--target", str(target), "-r", str(self._requirements),
-        ]  # fmt: skip
+        command = layer_install_command(self._lock, Path(output_dir) / "python")
         subprocess.run(command, check=True)
         return True
 
@@ -144,8 +155,10 @@ class Layers(Construct):
                 str(layer_dir),
                 bundling=BundlingOptions(
                     # Only used if local bundling declines; it never does (pip is always there).
-                    image=DockerImage.from_registry("public.ecr.aws/sam/build-python3.11"),
-                    local=_PipInstall(layer_dir / "requirements.txt"),
+                    image=DockerImage.from_registry(
+                        f"public.ecr.aws/sam/build-python{LAMBDA_PYTHON}"
+                    ),
+                    local=_PipInstall(ARTIFACTS["layer"].lock),
                 ),
             ),
             compatible_runtimes=[PYTHON_RUNTIME],
