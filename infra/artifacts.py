@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,20 @@ def pip_platform_args() -> list[str]:
     for legacy in ("manylinux2014", "manylinux2010", "manylinux1"):
         args += ["--platform", f"{legacy}_{ARCHITECTURE}"]
     return [*args, "--implementation", "cp", "--python-version", LAMBDA_PYTHON]
+
+
+def install_command(lock: Path, target: Path, python: str = sys.executable) -> list[str]:
+    """The pip command that installs a lock into ``target`` for Lambda's platform and Python.
+
+    Wheels only, for the target platform (not the machine that runs pip), every hash checked,
+    nothing resolved (``--no-deps``: a lock is complete). CDK's layer bundling and the artifact
+    tests (``tests/artifacts``) both build with it.
+    """
+    return [
+        python, "-m", "pip", "install", "--quiet", "--no-compile", "--no-deps",
+        "--only-binary=:all:", "--require-hashes", *pip_platform_args(),
+        "--target", str(target), "-r", str(lock),
+    ]  # fmt: skip
 
 
 def project_requirements(pyproject: Path = PYPROJECT) -> dict[str, Requirement]:

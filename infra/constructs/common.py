@@ -9,7 +9,6 @@ Owns: ``FramelensProps`` (every tunable of a deployment, read from CDK context o
 from __future__ import annotations
 
 import subprocess
-import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.artifacts import ARTIFACTS, LAMBDA_PYTHON, pip_platform_args
+from infra.artifacts import ARTIFACTS, LAMBDA_PYTHON, install_command
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
@@ -101,20 +100,6 @@ def powertools_env(service: str) -> dict[str, str]:
     }
 
 
-def layer_install_command(lock: Path, target: Path) -> list[str]:
-    """The pip command that installs a lock into a layer's ``python/`` folder for Lambda.
-
-    Wheels only, for Lambda's platform and Python (not the deploying machine's), every hash
-    checked, nothing resolved (``--no-deps``: the lock is complete). ``tests/artifacts`` builds
-    the layer it runs the handlers with through this same command.
-    """
-    return [
-        sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--no-deps",
-        "--only-binary=:all:", "--require-hashes", *pip_platform_args(),
-        "--target", str(target), "-r", str(lock),
-    ]  # fmt: skip
-
-
 @jsii.implements(ILocalBundling)
 class _PipInstall:
     """Builds the dependency layer with pip on the deploying machine: no Docker needed.
@@ -127,7 +112,7 @@ class _PipInstall:
         self._lock = lock
 
     def try_bundle(self, output_dir: str, options: Any) -> bool:
-        command = layer_install_command(self._lock, Path(output_dir) / "python")
+        command = install_command(self._lock, Path(output_dir) / "python")
         subprocess.run(command, check=True)
         return True
 
