@@ -13,6 +13,8 @@ Answers:
   (the value of the matching API Gateway API key on the usage plan, so the plan's throttles and
   quota apply without API Gateway ever holding the secret);
 - no key, or an unknown or revoked one: ``Unauthorized`` (API Gateway's 401).
+A warm container reuses a key's successful check for ``FRAMELENS_AUTH_CACHE_TTL_S`` seconds
+(``auth.cache``): API Gateway cannot cache answers keyed on one of three headers.
 Per-minute counting is not done here: an authorizer can only answer 401/403, while seed 000
 wants 429 with its body, so the API function counts (``auth.RateLimiter``).
 """
@@ -25,21 +27,21 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 
 from framelens.auth import extract_key, hash_key
+from framelens.auth.cache import CachedAuthenticator
 from framelens.errors import AuthError
 from framelens.runtime import build_services
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from framelens.auth import KeyService
-
 logger = Logger()
 UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway maps to 401
 
 
 @cache
-def _keys() -> KeyService:
-    return build_services().keys
+def _keys() -> CachedAuthenticator:
+    services = build_services()
+    return CachedAuthenticator(services.keys, services.settings.auth_cache_ttl_s)
 
 
 def stage_arn(method_arn: str) -> str:

@@ -18,7 +18,7 @@ from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.constructs.common import FramelensProps, Layers, python_function
+from infra.constructs.common import FramelensProps, Layers, ephemeral_mb_for, python_function
 
 if TYPE_CHECKING:
     from infra.constructs.storage import Storage
@@ -61,6 +61,8 @@ class Ingest(Construct):
             environment=environment,
             memory_mb=512,
             timeout=Duration.seconds(60),
+            # Probing a drop reads the whole object; drops have no size bound: Lambda's maximum.
+            ephemeral_mb=ephemeral_mb_for(None),
             dead_letter_queue=self.dead_letter_queue,
             retry_attempts=2,
         )

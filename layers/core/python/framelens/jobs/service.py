@@ -53,7 +53,8 @@ class Dispatcher(Protocol):
     def submit(self, job_id: str, deadline_s: int | None) -> object:
         """Queue ``job_id`` for processing; ``deadline_s`` is its remaining time budget.
 
-        Whatever it returns (an execution ARN, say) is ignored.
+        Whatever it returns (an execution ARN, say) is ignored. A dispatcher may also have
+        ``cancel(job_id)``, which ``JobService.cancel`` calls to stop the work.
         """
         ...
 
@@ -346,6 +347,9 @@ class JobService:
 
         job = self.transition(job_id, mutate, frozenset({JobState.queued, JobState.running}))
         self._quotas.release_job_slot(job.tenant_id)
+        stop = getattr(self.dispatcher, "cancel", None)  # Step Functions: stop the execution
+        if stop is not None:
+            stop(job_id)
         return job
 
     def claim_webhook(self, job_id: str) -> JobRecord:

@@ -259,9 +259,11 @@ def _job_error(error: dict[str, Any]) -> JobError:
         return JobError(code=str(error["code"]), message=str(error.get("message", "")))
     name = str(error.get("Error", "internal_error"))
     if name == "States.Timeout":
+        # A task's static timeout (Max-Processing-Time is checked by the steps themselves and
+        # raises DeadlineExceededError), so never blame the client's deadline here.
         return JobError(
-            code=DeadlineExceededError.code,
-            message="the job ran past its Max-Processing-Time and was stopped",
+            code="stage_timeout",
+            message="a pipeline stage ran past its time limit and was stopped; it was logged",
         )
     import framelens.errors as errors_module
 

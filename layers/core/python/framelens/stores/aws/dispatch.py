@@ -96,6 +96,28 @@ class StepFunctionsDispatcher:
             raise StoreError(f"could not reach Step Functions for job {job_id}") from exc
         return str(response["executionArn"])
 
+    def cancel(self, job_id: str) -> None:
+        """Stop the job's execution (``DELETE /v1/jobs/{id}``), which stops its GPU tasks too.
+
+        An execution that already ended, or never started, is left as it is.
+
+        Raises:
+            StoreError: Step Functions could not be reached or refused for another reason.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        arn = self._execution_arn(execution_name(job_id))
+        try:
+            self._sfn().stop_execution(
+                executionArn=arn, error="JobCancelled", cause="the job was cancelled by the client"
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"ExecutionDoesNotExist"}:
+                return
+            raise StoreError(f"could not stop the pipeline of job {job_id}") from exc
+        except BotoCoreError as exc:
+            raise StoreError(f"could not reach Step Functions for job {job_id}") from exc
+
     def _execution_arn(self, name: str) -> str:
         # arn:aws:states:<region>:<account>:stateMachine:<sm> → ...:execution:<sm>:<name>
         return self._arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
