@@ -52,6 +52,8 @@ def ephemeral_mb_for(download_bytes: int | None) -> int:
         return MAX_EPHEMERAL_MB
     needed = -(-download_bytes // 2**20) + _EPHEMERAL_HEADROOM_MB
     return max(DEFAULT_EPHEMERAL_MB, min(MAX_EPHEMERAL_MB, needed))
+
+
 # Files that must never reach an asset: caches, build metadata, local state.
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/*.egg-info", ".framelens", "cdk.out"]
 # jsii enums carry names, not day counts; these are the retention values offered in props.

@@ -96,6 +96,9 @@ class ArtifactCloud:
                 "FRAMELENS_WEBHOOK_MAX_ATTEMPTS": "2",
             }
             kind = next(p for p in (*ZIP_FUNCTIONS, *IMAGE_FUNCTIONS) if logical.startswith(p))
+            if kind not in self.paths:  # the inference image: its handler, its lock, the library
+                library = self.paths[ZIP_FUNCTIONS[0]][-1]
+                self.paths[kind] = [FUNCTIONS / "pipeline", install_lock("inference"), library]
             self.functions[logical] = ArtifactFunction(
                 logical,
                 python=self.python,

@@ -21,8 +21,6 @@ from tests.e2e.cloud import TENANT, apigw_event, authorizer_event
 from tests.shared import media
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from tests.artifacts.conftest import ArtifactCloud
 
 pytestmark = pytest.mark.slow

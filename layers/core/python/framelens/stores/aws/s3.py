@@ -1,8 +1,8 @@
 """Blobs in S3: the aws ``BlobStore``.
 
 Owns: object reads and writes in the media bucket, byte ranges (HTTP ``Range``), temporary
-downloads for decoders that need a path, and presigned PUT and GET URLs. Does not own which keys exist
-(``framelens.jobs`` and ``framelens.api`` name them).
+downloads for decoders that need a path, and presigned PUT and GET URLs. Does not own which keys
+exist (``framelens.jobs`` and ``framelens.api`` name them).
 """
 
 from __future__ import annotations
