@@ -17,6 +17,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 
 from infra.artifacts import LAMBDA_PYTHON
@@ -159,6 +160,8 @@ def cloud_artifacts(
             "AWS_SECRET_ACCESS_KEY": "testing",
             "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
             "POWERTOOLS_TRACE_DISABLED": "true",
+            # the in-process handler modules import here too and keep their Metrics objects
+            "POWERTOOLS_METRICS_NAMESPACE": "Framelens",
         }.items():
             mp.setenv(key, value)
         env = deploy(synth, mp.setenv)
@@ -172,4 +175,6 @@ def cloud_artifacts(
         finally:
             cloud.close()
             env.close()
+            # moto's backends are this process's: forget the deployment for the next module
+            httpx.post(f"{endpoint}/moto-api/reset")
             server.stop()
