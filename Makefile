@@ -7,7 +7,7 @@ FRAMELENS_DATA_DIR ?= ./.framelens
 SHARED ?= ../shared
 export FRAMELENS_MODEL_DIR ?= $(abspath $(SHARED)/models)
 
-.PHONY: run test install install-test lint bench synth clean
+.PHONY: run test install install-test lint bench synth clean locks image-models smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -57,6 +57,20 @@ bench: install-test
 
 synth: install-test
 	cd infra && ../$(BIN)/python app.py
+
+# One lock per artifact (zip layer, inference image, GPU image) for Lambda's Python 3.12 on
+# manylinux_2_28 x86_64, with hashes (infra/artifacts.py; inputs: each requirements.in).
+locks: install-test
+	$(BIN)/pip install -q 'uv==0.13.9'
+	$(BIN)/python scripts/locks.py
+
+# The images' model files, by name, into their build context (before `cdk deploy`).
+image-models: install
+	$(BIN)/framelens models pull --shippable --into containers/models --source-dir $(FRAMELENS_MODEL_DIR)
+
+# After `cdk deploy`: make smoke URL=https://<api>/v1 KEY=<key> [BUCKET=<media bucket>]
+smoke: install
+	$(BIN)/python scripts/smoke.py --url "$(URL)" --key "$(KEY)" $(if $(BUCKET),--bucket "$(BUCKET)")
 
 clean:
 	rm -rf $(VENV) cdk.out .pytest_cache .ruff_cache

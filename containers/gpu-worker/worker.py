@@ -1,6 +1,5 @@
-"""The GPU worker's entry point (a doorway): one ECS task runs one ``analyze`` work item, given as
-JSON in ``FRAMELENS_TASK_INPUT`` with the manifest key the state machine chose (``result_key``:
-``RunTask.sync`` cannot return a value). Exit 1 on a failed item (``States.TaskFailed``)."""
+"""The GPU worker (a doorway): one ECS task runs one ``analyze`` work item from
+``FRAMELENS_TASK_INPUT`` (with its ``result_key``); exit 1 on a failed item (States.TaskFailed)."""
 
 from __future__ import annotations
 
@@ -11,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 
 from framelens.errors import FramelensError
+from framelens.models.sessions import preload_cuda
 from framelens.orchestration.contract import gpu_task_item
 from framelens.orchestration.stages import stage
 from framelens.runtime import build_services
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
 TASK_INPUT_ENV = "FRAMELENS_TASK_INPUT"  # infra/constructs/pipeline.py sets it
 logger = Logger(service="framelens-gpu-worker")
 
@@ -27,6 +26,8 @@ def main(environ: Mapping[str, str] | None = None, services: Any = None) -> int:
     try:
         item = gpu_task_item((os.environ if environ is None else environ).get(TASK_INPUT_ENV))
         logger.append_keys(job_id=item.job_id, stage="analyze", runtime="gpu")
+        if services is None and not preload_cuda():
+            logger.warning("no CUDA provider: the work item runs on the CPU")
         out = stage("analyze").run(services or build_services(), item.model_dump(mode="json"))
     except (ValueError, FramelensError) as exc:
         logger.exception("work item failed", extra={"code": getattr(exc, "code", "bad_input")})

@@ -1,6 +1,5 @@
-"""API Gateway REQUEST authorizer (a doorway): key → ``auth.policy.allow_policy``, else 401.
-Deliberately light: no FastAPI, no media libraries, no powertools ``Tracer`` (the X-Ray SDK's
-import costs more than this function's budget; Lambda's active tracing still records it)."""
+"""API Gateway REQUEST authorizer (a doorway): key → ``auth.policy.allow_policy``, else 401;
+successes reused per warm container (``auth.cache``). No FastAPI, media or X-Ray imports here."""
 
 from __future__ import annotations
 
@@ -9,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
-from framelens.auth import KeyService, extract_key
+from framelens.auth import extract_key
 from framelens.auth.policy import UNAUTHORIZED, allow_policy, stage_arn
 from framelens.errors import AuthError
 from framelens.runtime import build_services
@@ -17,13 +16,15 @@ from framelens.runtime import build_services
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+    from framelens.auth.cache import CachedAuthenticator
+
 __all__ = ["handler", "stage_arn"]  # stage_arn: the policy's resource, importable from here
 logger = Logger()
 
 
 @cache
-def _keys() -> KeyService:
-    return build_services().keys
+def _keys() -> CachedAuthenticator:
+    return build_services().authenticator
 
 
 @logger.inject_lambda_context(log_event=False)

@@ -24,23 +24,46 @@ from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from constructs import Construct
 
-from infra.constructs.common import FramelensProps, Layers, python_function
+from framelens.config import Settings
+from infra.constructs.common import FramelensProps, Layers, ephemeral_mb_for, python_function
 
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
 
     from infra.constructs.storage import Storage
 
-# Uploads (multipart, raw video/image bytes) and media responses pass through as binary.
-BINARY_MEDIA_TYPES = ["multipart/form-data", "video/*", "image/*", "application/octet-stream"]
-# Health stays open, as in the seeds ("No authentication required").
-_OPEN_PATHS = ("health",)
+# Uploads (multipart, raw video/image bytes) and media responses pass through as binary. API
+# Gateway picks binary handling from the request's Content-Type and *Accept* header: without
+# "*/*", a client sending "Accept: */*" (curl) would receive images as base64 text.
+BINARY_MEDIA_TYPES = [
+    "multipart/form-data",
+    "video/*",
+    "image/*",
+    "application/octet-stream",
+    "*/*",
+]
+# Health routes stay open, as in the seeds ("No authentication required"), the same as locally:
+# every GET route of the app without the API-key dependency (tests/infra checks the app).
+OPEN_PATHS = (
+    "health",
+    "best_frame_selection/health",
+    "detection/health",
+    "tracking/health",
+)
+# Lambda's synchronous invoke payload is 6 MB; API Gateway sends a binary body base64-encoded
+# (4/3 larger) inside a JSON event with headers: about 4.4 MB of upload fit. Larger files go
+# through POST /v1/uploads (presigned S3 PUT); the API answers 413 naming it.
+LAMBDA_DIRECT_UPLOAD_BYTES = 4_400_000
 _GATEWAY_RESPONSES = (
     (apigw.ResponseType.UNAUTHORIZED, "401", "Invalid or missing API key"),
     (apigw.ResponseType.ACCESS_DENIED, "403", "Forbidden"),
     (apigw.ResponseType.THROTTLED, "429", "Too Many Requests"),
     (apigw.ResponseType.QUOTA_EXCEEDED, "429", "Monthly request quota exceeded"),
-    (apigw.ResponseType.REQUEST_TOO_LARGE, "413", "Request over 10 MB: use a presigned upload"),
+    (
+        apigw.ResponseType.REQUEST_TOO_LARGE,
+        "413",
+        "Request over 10 MB: upload large files with POST /v1/uploads (a presigned S3 PUT)",
+    ),
 )
 
 
@@ -70,15 +93,21 @@ class Api(Construct):
         environment: dict[str, str],
     ) -> None:
         super().__init__(scope, construct_id)
+        defaults = Settings()
         self.function = python_function(
             self,
             "Function",
             name="api",
             layers=layers,
             props=props,
-            environment=environment,
+            environment={
+                **environment,
+                "FRAMELENS_MAX_UPLOAD_BYTES": str(LAMBDA_DIRECT_UPLOAD_BYTES),
+            },
             memory_mb=1024,
             timeout=Duration.seconds(29),
+            # Upload completion checks the whole uploaded file by content.
+            ephemeral_mb=ephemeral_mb_for(defaults.max_presigned_upload_bytes),
         )
         storage.bucket.grant_read_write(self.function)
         for table in storage.tables.values():
@@ -97,8 +126,11 @@ class Api(Construct):
         storage.tables["keys"].grant_read_data(self.authorizer_function)
         # Three header forms are accepted (X-API-Key, Authorization: Key/Bearer). API Gateway
         # answers 401 without calling the authorizer when *any* listed identity source is
-        # missing, so none are listed and caching is off: every request reaches the authorizer,
-        # which reads whichever header is present.
+        # missing, so none are listed and API Gateway's cache is off: every request reaches the
+        # authorizer, which reads whichever header is present and caches successes itself for
+        # FRAMELENS_AUTH_CACHE_TTL_S (framelens.auth.cache). The API function checks the key
+        # again (one cached-key read): it does not trust requestContext.authorizer alone, so it
+        # stays safe if it is ever invoked other than through this authorizer.
         authorizer = apigw.RequestAuthorizer(
             self,
             "Authorizer",
@@ -133,8 +165,8 @@ class Api(Construct):
             "authorization_type": apigw.AuthorizationType.CUSTOM,
             "api_key_required": True,
         }
-        for path in _OPEN_PATHS:
-            self.rest_api.root.add_resource(path).add_method("GET", integration)
+        for path in OPEN_PATHS:
+            self.rest_api.root.resource_for_path(path).add_method("GET", integration)
         self.rest_api.root.add_method("GET", integration, **secured)
         proxy = self.rest_api.root.add_resource("{proxy+}")
         # GET and POST are explicit so the usage plan can throttle them separately; ANY takes

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from infra.constructs.storage import Storage
 
 WORKER_CONTAINER = "worker"
+ROOT_DEVICE = "/dev/xvda"  # the root device of Amazon Linux 2023 AMIs
+ROOT_VOLUME_GIB = 100
 # The Docker build context is the repository root (the image installs the library); only
 # what the Dockerfiles COPY is sent, so the asset hash ignores unrelated changes.
 IMAGE_CONTEXT_INCLUDES = [
@@ -86,7 +88,20 @@ class GpuCompute(Construct):
             self,
             "GpuLaunchTemplate",
             instance_type=ec2.InstanceType(props.gpu_instance_type),
-            machine_image=ecs.EcsOptimizedImage.amazon_linux2(ecs.AmiHardwareType.GPU),
+            # The ECS GPU-optimised Amazon Linux 2023 AMI (NVIDIA driver, container toolkit).
+            machine_image=ecs.EcsOptimizedImage.amazon_linux2023(ecs.AmiHardwareType.GPU),
+            # Room for the multi-GB worker image and the media a task downloads, encrypted.
+            block_devices=[
+                ec2.BlockDevice(
+                    device_name=ROOT_DEVICE,
+                    volume=ec2.BlockDeviceVolume.ebs(
+                        ROOT_VOLUME_GIB,
+                        encrypted=True,
+                        volume_type=ec2.EbsDeviceVolumeType.GP3,
+                        delete_on_termination=True,
+                    ),
+                )
+            ],
             security_group=security_group,
             user_data=ec2.UserData.for_linux(),
             # The ECS agent's role; CDK adds the ECS container-instance permissions to it.
@@ -109,7 +124,8 @@ class GpuCompute(Construct):
             self,
             "GpuCapacityProvider",
             auto_scaling_group=asg,
-            enable_managed_termination_protection=False,
+            # Scale-in never terminates an instance that still runs a worker task.
+            enable_managed_termination_protection=True,
         )
         self.cluster.add_asg_capacity_provider(self.capacity_provider)
 

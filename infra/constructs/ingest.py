@@ -19,7 +19,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from framelens.stores.layout import UPLOADS_PREFIX
-from infra.constructs.common import FramelensProps, Layers, python_function
+from infra.constructs.common import FramelensProps, Layers, ephemeral_mb_for, python_function
 
 if TYPE_CHECKING:
     from infra.constructs.storage import Storage
@@ -60,6 +60,8 @@ class Ingest(Construct):
             environment=environment,
             memory_mb=512,
             timeout=Duration.seconds(60),
+            # Probing a drop reads the whole object; drops have no size bound: Lambda's maximum.
+            ephemeral_mb=ephemeral_mb_for(None),
             dead_letter_queue=self.dead_letter_queue,
             retry_attempts=2,
         )

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration, IgnoreMode, RemovalPolicy
+from aws_cdk import Duration, IgnoreMode, RemovalPolicy, Size
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -36,7 +36,7 @@ from constructs import Construct
 from framelens.orchestration.contract import FAN_IN_PARTS, FAN_OUT_ITEMS, Gathered, WorkItem
 from framelens.orchestration.stages import FAILURE_STAGES, STAGES, RetryPolicy, Stage
 from framelens.stores.layout import gpu_part_key_format
-from infra.constructs.common import REPO_ROOT, FramelensProps, powertools_env
+from infra.constructs.common import REPO_ROOT, FramelensProps, ephemeral_mb_for, powertools_env
 from infra.constructs.gpu import WORKER_CONTAINER, image_excludes
 
 if TYPE_CHECKING:
@@ -66,15 +66,49 @@ def state_name(stage: Stage) -> str:
     return "".join(part.capitalize() for part in stage.name.split("_"))
 
 
-def _add_retry(state: sfn.TaskStateBase | sfn.Map, policy: RetryPolicy, *, lambda_: bool) -> None:
+# How a GPU work item fails: the container exits non-zero (States.TaskFailed) or RunTask
+# itself fails (ECS.* errors; capacity not there yet is the common one).
+GPU_TASK_ERRORS = ("States.TaskFailed", "ECS.AmazonECSException", "ECS.ServerException")
+# What a GPU task's timeout must also cover besides the work: scaling the group from zero, the
+# instance registering with ECS and pulling a multi-GB image (about 10 min together), and slack.
+GPU_PROVISIONING_S = 1200
+
+
+def gpu_task_timeout_s(stage: Stage, props: FramelensProps) -> int:
+    """Timeout of one GPU work item: provisioning, plus the work of every item that may queue
+    ahead of it (the Map runs ``map_max_concurrency`` items on ``gpu_max_instances`` GPUs).
+
+    Examples:
+        >>> from framelens.orchestration.stages import stage
+        >>> gpu_task_timeout_s(stage("analyze"), FramelensProps())
+        4800
+    """
+    waves = -(-props.map_max_concurrency // max(1, props.gpu_max_instances))
+    return GPU_PROVISIONING_S + waves * stage.timeout_s
+
+
+def _add_retry(
+    state: sfn.TaskStateBase | sfn.Map, policy: RetryPolicy, extra_errors: tuple[str, ...] = ()
+) -> None:
     if policy.max_attempts <= 0:
         return
-    errors = [*policy.errors, *(TRANSIENT_LAMBDA_ERRORS if lambda_ else ())]
     state.add_retry(
-        errors=errors,
+        errors=[*policy.errors, *extra_errors],
         interval=Duration.seconds(max(1, round(policy.interval_s))),
         max_attempts=policy.max_attempts,
         backoff_rate=policy.backoff_rate,
+    )
+
+
+def _add_lambda_service_retry(task: tasks.LambdaInvoke) -> None:
+    """Every Lambda task retries Lambda's own errors (throttling above all), even a stage that
+    must not re-run after its code failed (Notify after Aggregate: a throttle there would fail a
+    finished job's execution and skip Finalize)."""
+    task.add_retry(
+        errors=list(TRANSIENT_LAMBDA_ERRORS),
+        interval=Duration.seconds(2),
+        max_attempts=6,
+        backoff_rate=2.0,
     )
 
 
@@ -148,6 +182,8 @@ class Pipeline(Construct):
             code=code,
             memory_size=memory_mb,
             timeout=Duration.seconds(timeout_s),
+            # Probe, analysis of a segment and aggregation read whole media files, of any size.
+            ephemeral_storage_size=Size.mebibytes(ephemeral_mb_for(None)),
             tracing=lambda_.Tracing.ACTIVE,
             log_group=logs.LogGroup(
                 self,
@@ -227,7 +263,8 @@ class Pipeline(Construct):
             retry_on_service_exceptions=False,
             task_timeout=sfn.Timeout.duration(Duration.seconds(stage.timeout_s)),
         )
-        _add_retry(task, stage.retry, lambda_=True)
+        _add_retry(task, stage.retry)
+        _add_lambda_service_retry(task)
         return task
 
     def _fan_out(self, stage: Stage) -> sfn.Map:
@@ -276,9 +313,11 @@ class Pipeline(Construct):
                 )
             ],
             result_path=sfn.JsonPath.DISCARD,
-            task_timeout=sfn.Timeout.duration(Duration.seconds(stage.timeout_s)),
+            task_timeout=sfn.Timeout.duration(
+                Duration.seconds(gpu_task_timeout_s(stage, self._props))
+            ),
         )
-        _add_retry(gpu, stage.retry, lambda_=False)
+        _add_retry(gpu, stage.retry, GPU_TASK_ERRORS)
         result = sfn.Pass(
             self,
             GPU_RESULT_STATE,

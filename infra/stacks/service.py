@@ -15,6 +15,7 @@ from infra.constructs.api import Api
 from infra.constructs.common import FramelensProps, Layers
 from infra.constructs.gpu import GpuCompute
 from infra.constructs.ingest import Ingest
+from infra.constructs.job_events import JobEvents
 from infra.constructs.observability import Observability
 from infra.constructs.pipeline import Pipeline
 
@@ -86,6 +87,17 @@ class ServiceStack(Stack):
         for function in (self.api.function, self.ingest.function):
             self.pipeline.state_machine.grant_start_execution(function)
             self.pipeline.state_machine.grant_read(function)
+        # DELETE /v1/jobs/{id} stops the job's execution (and with it the GPU task).
+        self.pipeline.state_machine.grant_execution(self.api.function, "states:StopExecution")
+        self.job_events = JobEvents(
+            self,
+            "JobEvents",
+            storage=storage,
+            layers=layers,
+            props=props,
+            state_machine=self.pipeline.state_machine,
+            environment=environment,
+        )
 
         self.observability = Observability(
             self,
@@ -96,6 +108,7 @@ class ServiceStack(Stack):
                 "Api": self.api.function,
                 "Authorizer": self.api.authorizer_function,
                 "Ingest": self.ingest.function,
+                "JobEvents": self.job_events.function,
                 "Control": self.pipeline.control_function,
                 "Inference": self.pipeline.inference_function,
             },

@@ -245,3 +245,4 @@ def cloud(synth: Synth, monkeypatch: pytest.MonkeyPatch) -> Iterator[CloudEnv]:
     with deployed(synth, monkeypatch.setenv) as env:
         env.services().keys.create(TENANT, plan="pro")
         yield env
+        assert not env.limit_violations, f"over Step Functions' 256 KiB: {env.limit_violations}"

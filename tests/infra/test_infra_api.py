@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match
 
-from infra.constructs.api import BINARY_MEDIA_TYPES
+from infra.constructs.api import BINARY_MEDIA_TYPES, OPEN_PATHS
 
 # Seed 000: 60 GET and 10 POST per minute per key → rate N/60 r/s, burst N (see api.py).
 GET_THROTTLE = {"RateLimit": 1, "BurstLimit": 60}
@@ -46,6 +46,7 @@ def test_binary_media_types_cover_uploads_and_media(service_template):
         "video/*",
         "image/*",
         "application/octet-stream",
+        "*/*",  # curl's Accept: */* must get image bytes, not base64 text
     }
 
 
@@ -65,7 +66,7 @@ def test_every_method_but_health_needs_authorizer_and_key(synth):
     assert {m["HttpMethod"] for m in secured} == {"GET", "POST", "ANY"}
     assert all(m["AuthorizationType"] == "CUSTOM" and m["ApiKeyRequired"] for m in secured)
     assert all("AuthorizerId" in m for m in secured)
-    assert [m["HttpMethod"] for m in open_] == ["GET"]  # /health
+    assert [m["HttpMethod"] for m in open_] == ["GET"] * len(OPEN_PATHS)  # the health routes
 
 
 def test_methods_proxy_to_the_api_function(synth):

@@ -100,7 +100,7 @@ def test_valid_key_is_allowed_with_tenant_context_and_usage_key(authorizer):
     # GIVEN a key created for tenant acme
     from framelens.auth import hash_key
 
-    secret, record = authorizer._keys().create("acme")
+    secret, record = authorizer.build_services().keys.create("acme")
     event = {"type": "REQUEST", "methodArn": METHOD_ARN, "headers": {"x-api-key": secret}}
     # WHEN API Gateway asks the authorizer
     answer = authorizer.handler(event, FakeContext())
@@ -114,7 +114,7 @@ def test_valid_key_is_allowed_with_tenant_context_and_usage_key(authorizer):
 
 @pytest.mark.parametrize("header", ["Authorization: Bearer {}", "Authorization: Key {}"])
 def test_authorization_header_forms_are_accepted(authorizer, header):
-    secret, _ = authorizer._keys().create("acme")
+    secret, _ = authorizer.build_services().keys.create("acme")
     name, _, value = header.partition(": ")
     event = {"methodArn": METHOD_ARN, "headers": {name: value.format(secret)}}
     assert authorizer.handler(event, FakeContext())["context"]["tenant_id"] == "acme"

@@ -40,6 +40,12 @@ class CloudEnv:
     faults: Faults = field(default_factory=Faults)
     invocations: list[Invocation] = field(default_factory=list)
     gpu_tasks: list[dict[str, Any]] = field(default_factory=list)
+    # (function name, event) -> (payload JSON, is_error): run the function from its artifact in
+    # a child process (tests/artifacts) instead of in this process.
+    artifact_invoke: Callable[[str, dict[str, Any]], tuple[str, bool]] | None = None
+    # Step Functions' 256 KiB state limit, as the Lambda hook measured it (tests/e2e/conftest.py
+    # fails any cloud test that went past it).
+    limit_violations: list[str] = field(default_factory=list)
     _clients: dict[str, Any] = field(default_factory=dict)
 
     # -- clients and services ----------------------------------------------------------------

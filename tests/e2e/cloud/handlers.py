@@ -33,6 +33,7 @@ FUNCTION_CODE = {
     "PipelineControl": "pipeline",
     "PipelineInference": "pipeline",
     "IngestFunction": "ingest",
+    "JobEventsFunction": "job_events",
     "ApiFunction": "api",
     "ApiAuthorizerFunction": "authorizer",
 }

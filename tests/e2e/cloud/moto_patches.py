@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 NOTIFICATION_DELAY_S = 0.2
 GPU_INSTANCE_MEMORY_MIB = 15_360  # g4dn.xlarge: 4 vCPU, 16 GiB, one T4
+STATE_PAYLOAD_LIMIT = 256 * 1024  # Step Functions: a state's input or output, 256 KiB
 
 _ACTIVE: list[CloudEnv] = []
 _PATCHED = False
@@ -60,9 +61,19 @@ def invoke_handler(env: CloudEnv, function: Any, event: dict[str, Any]) -> tuple
     name = function.function_name
     record = Invocation(function=name, event=event)
     env.invocations.append(record)
+    size = len(json.dumps(event).encode())
+    if size > STATE_PAYLOAD_LIMIT:
+        env.limit_violations.append(f"{name}: state input {size} B")
     try:
         check_wiring(name, dict(function.environment_vars), os.environ)
         env.faults.apply(event.get("stage") if isinstance(event.get("stage"), str) else None)
+        if env.artifact_invoke is not None:
+            payload, failed = env.artifact_invoke(name, event)
+            body = json.loads(payload)
+            record.error = body.get("errorType") if failed else None
+            record.result = None if failed else body
+            record.finished = True
+            return payload, failed, ""
         module = handler_module(env.function_handlers[name])
         context = LambdaContext(function_name=name, invoked_function_arn=function.function_arn)
         record.result = module.handler(event, context)
@@ -72,7 +83,15 @@ def invoke_handler(env: CloudEnv, function: Any, event: dict[str, Any]) -> tuple
         body = {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": []}
         return json.dumps(body), True, ""
     record.finished = True
-    return json.dumps(record.result), False, ""
+    output = json.dumps(record.result)
+    if len(output.encode()) > STATE_PAYLOAD_LIMIT:
+        # Step Functions fails the execution (States.DataLimitExceeded, which no Catch matches
+        # in AWS; moto's Catch may still route it, so the record is kept for tests to check).
+        record.error = "States.DataLimitExceeded"
+        env.limit_violations.append(f"{name}: state output {len(output.encode())} B")
+        body = {"errorMessage": record.error, "errorType": record.error, "stackTrace": []}
+        return json.dumps(body), True, ""
+    return output, False, ""
 
 
 def run_gpu_task(env: CloudEnv, backend: Any, task: Any) -> None:

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     quota_concurrent_jobs: int = Field(default=4, ge=1)
     quota_media_seconds_per_month: float = Field(default=36_000.0, gt=0)
     presign_expiry_s: int = 3600
+    # The authorizer reuses a key's successful check this long (a revoked key stops within it).
+    auth_cache_ttl_s: int = 60
+    # Larger artifacts are answered with a redirect to a presigned GET where the backend has one:
+    # a Lambda response is at most 6 MB, base64 included (about 4.4 MB of bytes).
+    max_inline_response_bytes: int = 4_400_000
 
     # seed routes answer synchronously up to these durations, else 202 + job (seed 000)
     sync_detect_max_seconds: float = 15.0

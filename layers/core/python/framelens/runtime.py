@@ -23,6 +23,7 @@ from framelens.orchestration.contract import PipelineConfig
 from framelens.schemas.auth import Plan
 
 if TYPE_CHECKING:
+    from framelens.auth.cache import CachedAuthenticator
     from framelens.jobs.drops import DropIngest
     from framelens.models.provider import ModelProvider
     from framelens.orchestration.runner import LocalRunner
@@ -68,6 +69,13 @@ class Services:
                 fetch=fetch,
             )
         return self._models
+
+    @cached_property
+    def authenticator(self) -> CachedAuthenticator:
+        """Key checks reused for ``auth_cache_ttl_s`` (the API Gateway authorizer's)."""
+        from framelens.auth.cache import CachedAuthenticator
+
+        return CachedAuthenticator(self.keys, self.settings.auth_cache_ttl_s)
 
     @cached_property
     def drops(self) -> DropIngest:

@@ -167,13 +167,23 @@ def models_list() -> None:
 
 @models_app.command("pull")
 def models_pull(
-    name: str, url: Annotated[str | None, typer.Option(help="Download from here instead.")] = None
+    names: Annotated[list[str] | None, typer.Argument(help="Model names.")] = None,
+    url: Annotated[str | None, typer.Option(help="Download from here instead.")] = None,
+    shippable: Annotated[
+        bool, typer.Option(help="Also every built-in model whose licence allows shipping.")
+    ] = False,
+    into: Annotated[Path | None, typer.Option(help="Install here, not in the cache.")] = None,
+    source_dir: Annotated[
+        Path | None, typer.Option(help="Copy from this folder when the file is there.")
+    ] = None,
 ) -> None:
-    """Download a model from its source URL, verify its sha256 and install it."""
-    from framelens.cli.models import pull_model
+    """Download models by name (or copy them from --source-dir), verify sha256, install."""
+    from framelens.cli.models import pull_models
 
     try:
-        pull_model(_settings(), name, url)
+        pull_models(
+            _settings(), names or [], url=url, shippable=shippable, into=into, source_dir=source_dir
+        )
     except FramelensError as exc:
         _fail(exc)
 

@@ -218,13 +218,17 @@ def read_image_size(path: Path, container: str) -> tuple[int, int]:
     Raises:
         UnprocessableMediaError: no decoder could read it.
     """
-    import cv2
-    import numpy as np
-
-    data = np.fromfile(str(path), dtype=np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if image is not None:
-        return int(image.shape[1]), int(image.shape[0])
+    try:
+        import cv2
+        import numpy as np
+    except ImportError:
+        # The zip Lambdas' layer carries PyAV but not OpenCV/numpy (Lambda's 250 MB limit).
+        pass
+    else:
+        data = np.fromfile(str(path), dtype=np.uint8)
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+        if image is not None:
+            return int(image.shape[1]), int(image.shape[0])
     # OpenCV builds may lack a GIF or WebP decoder; FFmpeg has both.
     import av
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["available_providers", "cached_session", "file_sha256", "is_loaded"]
+__all__ = ["available_providers", "cached_session", "file_sha256", "is_loaded", "preload_cuda"]
 
 # Process-wide caches: a Lambda container or worker keeps its sessions between invocations.
 _LOCK = threading.Lock()
@@ -87,3 +87,19 @@ def is_loaded(path: Path) -> bool:
     """Whether a session for ``path`` exists in this process (for ``/health``)."""
     resolved = str(path.resolve())
     return any(p == resolved for p, _ in _SESSIONS)
+
+
+def preload_cuda() -> bool:
+    """Load the CUDA and cuDNN libraries the GPU lock ships as wheels
+    (``onnxruntime-gpu[cuda,cudnn]``) before a session is created; without it onnxruntime looks
+    only in the system's library path and falls back to the CPU. Returns whether the CUDA
+    provider is there to use them.
+    """
+    import onnxruntime
+
+    if "CUDAExecutionProvider" not in onnxruntime.get_available_providers():
+        return False
+    preload = getattr(onnxruntime, "preload_dlls", None)  # onnxruntime >= 1.21 only
+    if preload is not None:
+        preload()
+    return True

@@ -100,6 +100,10 @@ class BlobStore(Protocol):
         """A backend-native upload URL, or ``None`` when the backend has none (embedded)."""
         ...
 
+    def presign_get(self, key: str, *, expires_s: int) -> str | None:
+        """A backend-native download URL, or ``None`` when the backend has none (embedded)."""
+        ...
+
 
 class FileStore(Protocol):
     """Media file records."""

@@ -6,6 +6,7 @@ import mimetypes
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import RedirectResponse
 
 from framelens.api.deps import CurrentPrincipal, ServicesDep
 from framelens.api.params import parse_max_processing_time
@@ -99,10 +100,17 @@ def job_results(
 def job_artifact(
     job_id: str, name: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> Response:
-    """The bytes of an artifact named in the job's results (its ``artifact`` path)."""
+    """The bytes of an artifact named in the job's results (its ``artifact`` path); one larger
+    than a Lambda response can carry is a 307 to a presigned S3 GET (AWS)."""
     services.jobs.get(principal.tenant_id, job_id)  # 404 for foreign jobs
     if ".." in name.split("/"):
         raise NotFoundError("no such artifact")
-    data = services.stores.blobs.get(layout.artifact_key(job_id, name))
+    key = layout.artifact_key(job_id, name)
+    blobs = services.stores.blobs
+    if blobs.size(key) > services.settings.max_inline_response_bytes:
+        url = blobs.presign_get(key, expires_s=services.settings.presign_expiry_s)
+        if url is not None:
+            return RedirectResponse(url, status_code=307)
+    data = blobs.get(key)
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return Response(content=data, media_type=media_type)

@@ -122,7 +122,10 @@ class StepFunctionsDispatcher:
                 error="JobCancelled",
                 cause="the job was cancelled by the client",
             )
-        except (ClientError, BotoCoreError, ValidationError):
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ExecutionDoesNotExist":
+                _log.warning("could not stop the execution of job %s", job_id, exc_info=True)
+        except (BotoCoreError, ValidationError):
             _log.warning("could not stop the execution of job %s", job_id, exc_info=True)
 
     def _execution_arn(self, name: str) -> str:

@@ -1,8 +1,8 @@
 """Blobs in S3: the aws ``BlobStore``.
 
 Owns: object reads and writes in the media bucket, byte ranges (HTTP ``Range``), temporary
-downloads for decoders that need a path, and presigned PUT URLs. Does not own which keys exist
-(``framelens.jobs`` and ``framelens.api`` name them).
+downloads for decoders that need a path, and presigned PUT and GET URLs. Does not own which keys
+exist (``framelens.jobs`` and ``framelens.api`` name them).
 """
 
 from __future__ import annotations
@@ -163,6 +163,16 @@ class S3BlobStore:
         except _AWS_ERRORS as exc:
             translate(exc, f"blob {key!r}")
         return PresignedUpload(url=url, method="PUT", headers={"Content-Type": content_type})
+
+    def presign_get(self, key: str, *, expires_s: int) -> str | None:
+        """A presigned GET of ``key`` (the API redirects large downloads there)."""
+        try:
+            url = self.clients.s3.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_s
+            )
+        except _AWS_ERRORS as exc:
+            translate(exc, f"blob {key!r}")
+        return str(url)
 
     def ping(self) -> None:
         """``HeadBucket``: the bucket exists and we may use it."""

@@ -138,6 +138,11 @@ class FolderBlobStore:
         del key, content_type, expires_s
         return None
 
+    def presign_get(self, key: str, *, expires_s: int) -> str | None:
+        """Always ``None``: the local server streams artifacts itself."""
+        del key, expires_s
+        return None
+
     def ping(self) -> None:
         """Check the folder is still there and writable."""
         if not os.access(self.root, os.W_OK):
