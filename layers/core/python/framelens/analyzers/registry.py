@@ -22,6 +22,7 @@ PIPELINE_MODULES: frozenset[str] = frozenset({"probe"})
 _ANALYZERS: dict[str, str] = {
     "best_frames": "framelens.analyzers.best_frames:BestFramesAnalyzer",
     "objects": "framelens.analyzers.objects:ObjectsAnalyzer",
+    "ocr": "framelens.analyzers.ocr:OcrAnalyzer",
     "scenes": "framelens.analyzers.scenes:ScenesAnalyzer",
     "sections": "framelens.analyzers.sections:SectionsAnalyzer",
     "tags": "framelens.analyzers.tags:TagsAnalyzer",

@@ -44,7 +44,7 @@ class OcrFrame(BaseModel):
 
     frame: int
     timestamp: float
-    full_text: str = Field(description="The lines in reading order: rows by newline, words by space.")
+    full_text: str = Field(description="Lines in reading order: rows by newline, words by space.")
     lines: list[OcrLine] = Field(default_factory=list)
     reused: bool = Field(
         default=False,
@@ -92,6 +92,8 @@ class OcrResult(AnalyzerResult):
     frames_read: int = Field(default=0, description="Frames OCR actually ran on (change test).")
     start_seconds: float = 0.0
     end_seconds: float = 0.0
+    max_missed: int = Field(default=1, description="Segment rule: sampled frames a text may miss.")
+    languages: list[str] = Field(default_factory=list, description="Candidate language codes.")
 
     def summary(self) -> list[dict[str, Any]]:
         """Seed 001 ``ocr_results``: the text segments (``time_segment`` only for video)."""
