@@ -30,6 +30,8 @@ __all__ = ["OCR_PACKAGE", "OcrEngine", "OcrOutput", "RawLine", "load_ocr_engine"
 OCR_PACKAGE = "rapidocr-onnxruntime"
 _INSTALL = f"pip install --no-deps '{OCR_PACKAGE}==1.4.4' (the Makefile does it)"
 
+_DET_SIDE = 736  # RapidOCR's detector works with the shorter side at least this long
+_MAX_UPSCALE = 3.0
 _LOCK = threading.Lock()
 _ENGINE: list[OcrEngine] = []  # the process-wide engine, once loaded
 
@@ -82,6 +84,7 @@ class OcrEngine:
         """
         from rapidocr_onnxruntime.utils.infer_engine import ONNXRuntimeError
 
+        image, factor = _upscaled(image)
         try:
             with self._lock:
                 found, elapsed = self._impl(image)
@@ -93,10 +96,28 @@ class OcrEngine:
             return OcrOutput(())
         det_s, cls_s, rec_s = [*(elapsed or []), 0.0, 0.0, 0.0][:3]
         lines = tuple(
-            RawLine(str(text), float(score), tuple((float(x), float(y)) for x, y in box))
+            RawLine(str(text), float(score), tuple((x / factor, y / factor) for x, y in box))
             for box, text, score in found
         )
         return OcrOutput(lines, float(det_s), float(cls_s), float(rec_s))
+
+
+def _upscaled(image: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], float]:
+    """Small images enlarged so their shorter side reaches the detector's working size.
+
+    The detector enlarges small inputs itself, but the recogniser crops lines from the image it
+    was given: on a 640x360 picture, 20 px text comes out with its spaces dropped
+    ("Framelensreadstext2024"); enlarged first, it reads "Framelens reads text 2024".
+    """
+    import cv2
+
+    short = min(image.shape[:2])
+    if short >= _DET_SIDE:
+        return image, 1.0
+    factor = min(_MAX_UPSCALE, _DET_SIDE / max(1, short))
+    size = (round(image.shape[1] * factor), round(image.shape[0] * factor))
+    enlarged: npt.NDArray[np.uint8] = cv2.resize(image, size, interpolation=cv2.INTER_CUBIC)
+    return enlarged, float(size[0] / image.shape[1])
 
 
 def load_ocr_engine(**overrides: Any) -> OcrEngine:
