@@ -52,10 +52,10 @@ def fonts() -> list[Font]:
     return found
 
 
-def _draw_pil(canvas: np.ndarray, text: str, font: Font, px: int, colour: tuple[int, int, int]) -> None:
-    face = (
-        ImageFont.truetype(str(font.path), px) if font.path else ImageFont.load_default(size=px)
-    )
+def _draw_pil(
+    canvas: np.ndarray, text: str, font: Font, px: int, colour: tuple[int, int, int]
+) -> None:
+    face = ImageFont.truetype(str(font.path), px) if font.path else ImageFont.load_default(size=px)
     image = Image.fromarray(canvas)
     draw = ImageDraw.Draw(image)
     left, top, right, bottom = draw.textbbox((0, 0), text, font=face)
@@ -65,7 +65,9 @@ def _draw_pil(canvas: np.ndarray, text: str, font: Font, px: int, colour: tuple[
     canvas[:] = np.asarray(image)
 
 
-def _draw_cv(canvas: np.ndarray, text: str, font: Font, px: int, colour: tuple[int, int, int]) -> None:
+def _draw_cv(
+    canvas: np.ndarray, text: str, font: Font, px: int, colour: tuple[int, int, int]
+) -> None:
     assert font.hershey is not None
     scale = cv2.getFontScaleFromHeight(font.hershey, px, 2)
     (w, h), _ = cv2.getTextSize(text, font.hershey, scale, 2)

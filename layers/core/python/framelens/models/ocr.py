@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from framelens.errors import ModelError, ModelMissingError
 
@@ -116,7 +116,7 @@ def _upscaled(image: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], floa
         return image, 1.0
     factor = min(_MAX_UPSCALE, _DET_SIDE / max(1, short))
     size = (round(image.shape[1] * factor), round(image.shape[0] * factor))
-    enlarged: npt.NDArray[np.uint8] = cv2.resize(image, size, interpolation=cv2.INTER_CUBIC)
+    enlarged = cast("npt.NDArray[np.uint8]", cv2.resize(image, size, interpolation=cv2.INTER_CUBIC))
     return enlarged, float(size[0] / image.shape[1])
 
 
