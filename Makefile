@@ -13,9 +13,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# `trackers` (ByteTrack, which left supervision) declares opencv-python, whose cv2 would clash
-# with opencv-python-headless: install it without dependencies (all of them are ours already).
-NODEPS := trackers==2.6.1
+# `trackers` (ByteTrack, which left supervision) and `rapidocr-onnxruntime` (PP-OCRv4, models in
+# the wheel) declare opencv-python, whose cv2 would clash with opencv-python-headless: install them
+# without dependencies (their real ones are listed in pyproject.toml).
+NODEPS := trackers==2.6.1 rapidocr-onnxruntime==1.4.4
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
@@ -54,6 +55,7 @@ bench: install-test
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/detect.py
 	$(BIN)/python benchmarks/faces.py
+	$(BIN)/python benchmarks/ocr.py
 
 synth: install-test
 	cd infra && ../$(BIN)/python app.py

@@ -104,9 +104,15 @@ def test_gpu_lock_is_the_inference_lock_with_onnxruntime_gpu_of_the_same_version
     assert set(gpu) - cuda - {"onnxruntime-gpu"} == common
 
 
-def test_makefile_installs_the_locked_trackers():
+def test_makefile_installs_the_locked_no_deps_packages():
     from infra.artifacts import REPO_ROOT
 
+    # GIVEN the packages the Makefile installs with --no-deps (they declare opencv-python)
     makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
-    (pin,) = re.findall(r"^NODEPS := trackers==(\S+)", makefile, flags=re.MULTILINE)
-    assert read_lock(ARTIFACTS["inference"].lock)["trackers"] == pin
+    (line,) = re.findall(r"^NODEPS := (.+)$", makefile, flags=re.MULTILINE)
+    pins = dict(p.split("==") for p in line.split())
+    # THEN the images lock exactly the versions the development environment tests
+    assert {"trackers", "rapidocr-onnxruntime"} <= set(pins)
+    for name in ("inference", "gpu-worker"):
+        lock = read_lock(ARTIFACTS[name].lock)
+        assert {n: lock[n] for n in pins} == pins, name

@@ -4,7 +4,8 @@ Why: the pipeline treats analyzers generically (plan by ``runtime``, analyze in 
 aggregate with ``load_result`` + ``merge``), so each one must honour the same contract (STYLE 2.4,
 2.8). Analyzers that need a model (``MODEL_ANALYZERS``) get a ``ModelRegistry`` over
 ``FRAMELENS_MODEL_DIR`` and a photo with a person in it; they are skipped, with the reason, when
-that folder lacks YOLOX-nano. The others get small synthetic frames.
+that folder lacks YOLOX-nano. Text analyzers (``TEXT_ANALYZERS``) get frames with a caption that
+changes halfway. The others get small synthetic frames.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 NAMES = [n for n in known_modules() if n not in PIPELINE_MODULES]
 MODEL_ANALYZERS = frozenset({"objects", "tracking", "tags", "faces", "activity"})
+TEXT_ANALYZERS = frozenset({"ocr"})
 DETECTOR_FILE = "yolox_nano_coco80.onnx"
 # Model analyzers that need more than the detector.
 MODEL_FILES = {
@@ -80,6 +82,10 @@ def _source(name: str) -> tuple[MediaInfo, list[npt.NDArray[np.uint8]]]:
         skimage_data = pytest.importorskip("skimage.data", reason="scikit-image (test extra)")
         photo = cv2.cvtColor(skimage_data.astronaut(), cv2.COLOR_RGB2BGR)
         images = [np.roll(photo, 3 * i, axis=1) for i in range(FRAMES)]
+    elif name in TEXT_ANALYZERS:
+        images = [
+            _caption("FRAMELENS 42" if i < FRAMES // 2 else "CONFORMANCE") for i in range(FRAMES)
+        ]
     else:
         rng = np.random.default_rng(0)
         flat = np.full((48, 64, 3), 90, np.uint8)
@@ -97,6 +103,12 @@ def _source(name: str) -> tuple[MediaInfo, list[npt.NDArray[np.uint8]]]:
         duration=Fraction(FRAMES, FPS),
     )
     return media, images
+
+
+def _caption(text: str) -> npt.NDArray[np.uint8]:
+    image = np.full((120, 320, 3), 255, np.uint8)
+    cv2.putText(image, text, (12, 75), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 0, 0), 3, cv2.LINE_AA)
+    return image
 
 
 def _frames(needs: FrameNeeds, images: list[npt.NDArray[np.uint8]]) -> list[Frame]:

@@ -24,6 +24,7 @@ _ANALYZERS: dict[str, str] = {
     "best_frames": "framelens.analyzers.best_frames:BestFramesAnalyzer",
     "faces": "framelens.analyzers.faces:FacesAnalyzer",
     "objects": "framelens.analyzers.objects:ObjectsAnalyzer",
+    "ocr": "framelens.analyzers.ocr:OcrAnalyzer",
     "scenes": "framelens.analyzers.scenes:ScenesAnalyzer",
     "sections": "framelens.analyzers.sections:SectionsAnalyzer",
     "tags": "framelens.analyzers.tags:TagsAnalyzer",

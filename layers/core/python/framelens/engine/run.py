@@ -128,7 +128,7 @@ def run_analyzers(
     """Decode ``path`` once and feed every analyzer what its ``needs()`` asked for.
 
     Args:
-        path: a video or image file.
+        path: a video or image file, or a DOCX document (read by ``engine.documents``).
         analyzers: fresh analyzer instances (distinct ``name``s).
         ctx: run inputs; ``ctx.segment`` selects ``[start, end)`` of media time (frame indexes
             and timestamps stay global); ``ctx.on_progress`` receives fractions in [0, 1].
@@ -151,6 +151,10 @@ def run_analyzers(
         from framelens.media.probe import media_info
 
         media = media_info(path)
+    if media.media_type == "document":
+        from framelens.engine.documents import run_document
+
+        return run_document(path, analyzers, ctx, media)
     slots: list[_Slot] = []
     for analyzer in analyzers:
         needs = analyzer.needs()

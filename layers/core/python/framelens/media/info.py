@@ -19,8 +19,8 @@ __all__ = ["MediaInfo"]
 class MediaInfo:
     """What the engine knows about the media before the first frame (from the probe)."""
 
-    media_type: Literal["image", "video"]
-    width: int  # display width, after rotation
+    media_type: Literal["image", "video", "document"]
+    width: int  # display width, after rotation (0 for documents)
     height: int
     fps: Fraction | None = None
     frames: int | None = None

@@ -282,18 +282,21 @@ def media_info(path: Path) -> MediaInfo:
     """What the engine needs before the first frame, with exact ``Fraction`` rates.
 
     Args:
-        path: an image or video file.
+        path: an image, video or DOCX file.
 
     Returns:
         ``MediaInfo`` (display size after rotation; ``fps``/``duration`` exact).
 
     Raises:
-        UnsupportedMediaError: neither an image nor a video.
+        UnsupportedMediaError: neither an image, a video nor a DOCX document.
         UnprocessableMediaError: it cannot be decoded.
     """
     path = Path(path)
     with path.open("rb") as fh:
         sniffed = sniff(fh.read(HEAD_BYTES))
+    if sniffed is not None and sniffed.kind == "zip":
+        # A document has no frames: the engine reads its blocks (``engine.documents``).
+        return MediaInfo(media_type="document", width=0, height=0, name=path.name)
     if sniffed is not None and sniffed.kind == "image":
         width, height = read_image_size(path, sniffed.container)
         return MediaInfo(media_type="image", width=width, height=height, name=path.name)

@@ -2,25 +2,24 @@
 
 Owns: ``inspect_media`` and ``InspectedMedia``. The file name is never consulted: the type comes
 from magic bytes, then a real decode proves it (an image decodes to pixels, a video opens with
-PyAV and yields a frame, a DOCX is a ZIP holding ``word/document.xml``). Limits (pixels, seconds)
-are checked from headers before anything large is decoded. Does not own: size-in-bytes limits
-(the upload route counts bytes as they arrive) or storing the file (``stores``).
+PyAV and yields a frame, a DOCX is a ZIP whose content types name a Word main part, refused as a
+zip bomb, for unsafe member names or for XML entities: ``media._docx_archive``). Limits (pixels,
+seconds) are checked from headers before anything large is decoded. Does not own: size-in-bytes
+limits (the upload route counts bytes as they arrive) or storing the file (``stores``).
 """
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from framelens.errors import MediaTooLongError, UnprocessableMediaError, UnsupportedMediaError
+from framelens.media._docx_archive import inspect_docx
 from framelens.media._sniff import DOCX_CONTENT_TYPE, HEAD_BYTES, SUPPORTED_FORMATS, sniff
 from framelens.media.probe import VideoFacts, image_declared_size, read_image_size, read_video
 from framelens.schemas.media import MediaProbe, MediaType
 
 __all__ = ["InspectedMedia", "inspect_media"]
-
-_DOCX_MAIN_PART = "word/document.xml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,24 +85,10 @@ def _inspect_video(
 
 
 def _inspect_zip(path: Path) -> InspectedMedia:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if _DOCX_MAIN_PART not in names:
-                raise UnsupportedMediaError(
-                    "The file is a ZIP archive but not a DOCX document (it has no "
-                    f"{_DOCX_MAIN_PART}). Supported: {SUPPORTED_FORMATS}.",
-                    details={"detected": "zip"},
-                )
-            # Reading the main part proves the archive is intact where it matters.
-            with archive.open(_DOCX_MAIN_PART) as part:
-                part.read(1 << 16)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise UnprocessableMediaError(
-            "The file looks like a ZIP/DOCX archive but could not be read; it may be truncated "
-            "or corrupt. Save the document again and re-upload it.",
-            details={"detected": "zip"},
-        ) from exc
+    # A real parse of the package (content types, main part's root) with zip-bomb, path and
+    # entity-expansion limits; stdlib only, so the upload path stays light.
+    with path.open("rb") as fh:
+        inspect_docx(fh)
     return InspectedMedia(
         MediaType.document, DOCX_CONTENT_TYPE, MediaProbe(container="docx"), "docx"
     )

@@ -1,5 +1,9 @@
-"""Request and response models of the seed dialects (the commercial APIs Framelens speaks).
+"""Seed dialects: pydantic models of the four commercial APIs' own request and response shapes.
 
-One module per seed API family; field names follow the seed documents in ``../shared/seeds``
-exactly. Routers in ``framelens.api.seeds`` answer with these models.
+Owns: one module per seed API family, field names exactly as its document spells them, and pure
+builders from native results to those shapes. Does not own: routes (``framelens.api.seeds``).
 """
+
+from __future__ import annotations
+
+__all__: list[str] = []
