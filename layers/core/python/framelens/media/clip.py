@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from pathlib import Path
 
     import numpy as np
     import numpy.typing as npt
 
     from framelens.media.frame_index import FrameIndex
     from framelens.media.selection import FrameSpan
+    from framelens.media.source import MediaSource
 
 __all__ = ["CLIP_CONTENT_TYPE", "draw_clip_label", "encode_clip"]
 
@@ -52,7 +52,7 @@ def draw_clip_label(index: int, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.
 
 
 def encode_clip(
-    path: Path,
+    source: MediaSource,
     index: FrameIndex,
     span: FrameSpan,
     *,
@@ -64,7 +64,7 @@ def encode_clip(
     """Re-encode frames ``span.start..span.end`` (inclusive) as an MPEG-TS clip.
 
     Args:
-        path: the source video.
+        source: the video (a path or a seekable binary file).
         index: its frame index.
         span: the frames of the clip (``media.selection.select_span``).
         audio: include the span's audio as AAC (seed ``audio=on``); ``False`` = no audio stream.
@@ -81,12 +81,12 @@ def encode_clip(
         UnprocessableMediaError: it cannot be decoded or encoded.
 
     Examples:
-        >>> ts = b"".join(encode_clip(path, index, FrameSpan(0, 47)))  # doctest: +SKIP
+        >>> ts = b"".join(encode_clip(source, index, FrameSpan(0, 47)))  # doctest: +SKIP
     """
     from framelens.media.transcode import transcode
 
     return transcode(
-        path,
+        source,
         index,
         span,
         container="mpegts",

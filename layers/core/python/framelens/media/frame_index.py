@@ -20,10 +20,13 @@ import math
 import zlib
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from framelens.errors import UnprocessableMediaError, ValidationError
+from framelens.media.source import open_input
+
+if TYPE_CHECKING:
+    from framelens.media.source import MediaSource
 
 __all__ = ["FrameIndex", "build_frame_index"]
 
@@ -180,11 +183,11 @@ def _scan(container: Any, stream: Any) -> tuple[list[int], set[int], bool]:
     return pts, key_pts, missing
 
 
-def build_frame_index(path: Path) -> FrameIndex:
+def build_frame_index(source: MediaSource) -> FrameIndex:
     """Demux a video's packets (no decoding) into its ``FrameIndex``.
 
     Args:
-        path: the video file.
+        source: the video (a path or a seekable binary file).
 
     Returns:
         The index of its first video stream.
@@ -201,7 +204,7 @@ def build_frame_index(path: Path) -> FrameIndex:
     from framelens.media.frames import is_index_clocked
 
     try:
-        with av.open(str(Path(path))) as container:
+        with open_input(source) as container:
             if not container.streams.video:
                 raise UnprocessableMediaError("The file has no video stream.")
             stream = container.streams.video[0]

@@ -13,10 +13,10 @@ nothing refers to them and they are not the frame asked for.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from framelens.errors import UnprocessableMediaError
+from framelens.media.source import open_input
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from framelens.media.frame_index import FrameIndex
+    from framelens.media.source import MediaSource
 
 __all__ = ["decode_from", "read_frame_exact"]
 
@@ -121,11 +122,11 @@ def decode_from(
     )
 
 
-def read_frame_exact(path: Path, frame: int, index: FrameIndex) -> npt.NDArray[np.uint8]:
+def read_frame_exact(source: MediaSource, frame: int, index: FrameIndex) -> npt.NDArray[np.uint8]:
     """Decode display frame ``frame`` as BGR in display orientation.
 
     Args:
-        path: the video file ``index`` was built from.
+        source: the video (a path or a seekable binary file) ``index`` was built from.
         frame: zero-based display index.
         index: the file's ``FrameIndex``.
 
@@ -142,7 +143,7 @@ def read_frame_exact(path: Path, frame: int, index: FrameIndex) -> npt.NDArray[n
 
     index.check(frame)
     try:
-        with av.open(str(Path(path))) as container:
+        with open_input(source) as container:
             stream = container.streams.video[0]
             stream.thread_type = "SLICE"
             for position, decoded in decode_from(container, stream, index, frame):

@@ -19,17 +19,18 @@ decode time is 0.
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from framelens.errors import UnprocessableMediaError
 from framelens.media._sink import ChunkSink
 from framelens.media.selection import FrameSpan
+from framelens.media.source import open_input
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from framelens.media.frame_index import FrameIndex
+    from framelens.media.source import MediaSource
 
 __all__ = ["FRAGMENTED_MP4", "copy_span", "span_bounds"]
 
@@ -134,12 +135,12 @@ def _seek(src: Any, stream: Any, pts: int) -> None:
 
 
 def copy_span(
-    path: Path, index: FrameIndex, span: FrameSpan | None = None, *, audio: bool = True
+    source: MediaSource, index: FrameIndex, span: FrameSpan | None = None, *, audio: bool = True
 ) -> Iterator[bytes]:
     """Remux ``span`` (``None``: the whole file) into fragmented MP4, without re-encoding.
 
     Args:
-        path: the source video.
+        source: the video (a path or a seekable binary file).
         index: its frame index.
         span: the frames asked for; the copy starts at the keyframe at or before ``start``.
         audio: keep the audio streams (``False`` drops them, seed 002 ``audio=off``).
@@ -152,21 +153,23 @@ def copy_span(
         UnprocessableMediaError: the file cannot be demuxed or the keyframe is not found.
 
     Examples:
-        >>> data = b"".join(copy_span(path, index, FrameSpan(100, 150)))  # doctest: +SKIP
+        >>> data = b"".join(copy_span(source, index, FrameSpan(100, 150)))  # doctest: +SKIP
     """
     bounds = span_bounds(index, span)
     index.check(bounds.start)
     index.check(bounds.end)
     # Checked above, before the first chunk is asked for: errors must precede a response.
-    return _copy(Path(path), index, bounds, audio)
+    return _copy(source, index, bounds, audio)
 
 
-def _copy(path: Path, index: FrameIndex, bounds: FrameSpan, audio: bool) -> Iterator[bytes]:
+def _copy(
+    source: MediaSource, index: FrameIndex, bounds: FrameSpan, audio: bool
+) -> Iterator[bytes]:
     import av
 
     sink = ChunkSink()
     try:
-        with av.open(str(path)) as src, av.open(sink, "w", "mp4", FRAGMENTED_MP4) as out:
+        with open_input(source) as src, av.open(sink, "w", "mp4", FRAGMENTED_MP4) as out:
             copier = _Copier(src, out, index, bounds, audio)
             _seek(src, copier.vin, 0 if bounds.start == 0 else copier.start_pts)
             for packet in src.demux(copier.streams()):

@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING
 from framelens.errors import ValidationError
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     import numpy as np
     import numpy.typing as npt
 
     from framelens.media.frame_index import FrameIndex
+    from framelens.media.source import MediaSource
 
 __all__ = ["Crop", "thumbnail"]
 
@@ -106,7 +105,7 @@ def _frame_number(index: FrameIndex, frame: int | None, time: Fraction | float |
 
 
 def thumbnail(
-    path: Path,
+    source: MediaSource,
     index: FrameIndex,
     *,
     frame: int | None = None,
@@ -117,7 +116,7 @@ def thumbnail(
     """Frame ``frame`` (zero-based, display order) or the frame shown at ``time`` as a JPEG.
 
     Args:
-        path: the video file.
+        source: the video (a path or a seekable binary file).
         index: its ``FrameIndex`` (``media.frame_index.build_frame_index``).
         frame: zero-based frame number; exclusive with ``time``.
         time: seconds from the first frame; the frame on screen at that moment.
@@ -133,13 +132,13 @@ def thumbnail(
         UnprocessableMediaError: the frame cannot be decoded.
 
     Examples:
-        >>> jpeg = thumbnail(path, build_frame_index(path), frame=1000)  # doctest: +SKIP
+        >>> jpeg = thumbnail(source, build_frame_index(path), frame=1000)  # doctest: +SKIP
     """
     from framelens.media.frames import encode_image
     from framelens.media.seek import read_frame_exact
 
     number = _frame_number(index, frame, time)
-    image = read_frame_exact(path, number, index)
+    image = read_frame_exact(source, number, index)
     if crop is not None:
         image = crop.apply(image)
     return encode_image(image, "jpeg", quality)

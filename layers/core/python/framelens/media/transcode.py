@@ -14,13 +14,13 @@ Output timestamps are the frames' own times from the span's first frame, so VFR 
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from framelens.errors import UnprocessableMediaError
 from framelens.media._audio import AudioSection
 from framelens.media._sink import ChunkSink
 from framelens.media.encoder import ContainerKind, VideoEncoder
+from framelens.media.source import open_input
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from framelens.media.frame_index import FrameIndex
     from framelens.media.selection import FrameSpan
+    from framelens.media.source import MediaSource
 
 __all__ = ["transcode"]
 
@@ -108,7 +109,7 @@ class _Run:
 
 
 def transcode(
-    path: Path,
+    source: MediaSource,
     index: FrameIndex,
     span: FrameSpan,
     *,
@@ -118,10 +119,10 @@ def transcode(
     crf: int = 23,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[bytes]:
-    """Re-encode frames ``span.start..span.end`` (inclusive) of ``path`` as H.264 (+ AAC).
+    """Re-encode frames ``span.start..span.end`` (inclusive) of ``source`` as H.264 (+ AAC).
 
     Args:
-        path: the source video.
+        source: the video (a path or a seekable binary file).
         index: its frame index.
         span: the frames to encode, frame-exact.
         container: ``fmp4`` or ``mpegts`` (streamable; ``mp4`` cannot stream).
@@ -143,11 +144,11 @@ def transcode(
     index.check(span.end)
     options = {"container": container, "draw": draw, "audio": audio, "crf": crf}
     # Checked above, before the first chunk is asked for: errors must precede a response.
-    return _encode(Path(path), index, span, options, progress)
+    return _encode(source, index, span, options, progress)
 
 
 def _encode(
-    path: Path,
+    source: MediaSource,
     index: FrameIndex,
     span: FrameSpan,
     options: dict[str, Any],
@@ -161,7 +162,7 @@ def _encode(
     run: _Run | None = None
     complete = False
     try:
-        with av.open(str(path)) as src:
+        with open_input(source) as src:
             run = _Run(src, index, span, sink, options)
             sidecar = (run.audio_in, run.on_audio) if run.audio_in is not None else None
             frames = decode_from(src, run.video, index, span.start, sidecar=sidecar)
