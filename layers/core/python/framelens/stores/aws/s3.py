@@ -1,8 +1,8 @@
 """Blobs in S3: the aws ``BlobStore``.
 
 Owns: object reads and writes in the media bucket, byte ranges (HTTP ``Range``), temporary
-downloads for decoders that need a path, and presigned PUT URLs. Does not own which keys exist
-(``framelens.jobs`` and ``framelens.api`` name them).
+downloads for decoders that need a path, and presigned PUT and GET URLs. Does not own which keys
+exist (``framelens.jobs`` and ``framelens.api`` name them).
 """
 
 from __future__ import annotations
@@ -133,6 +133,26 @@ class S3BlobStore:
         except _AWS_ERRORS as exc:
             translate(exc, f"blob {key!r}")
         return PresignedUpload(url=url, method="PUT", headers={"Content-Type": content_type})
+
+    def presign_get(
+        self, key: str, *, expires_s: int, content_type: str | None = None
+    ) -> str | None:
+        """A presigned GET (S3 answers ``Range`` and conditional requests itself).
+
+        Raises:
+            NotFoundError: ``key`` holds nothing (checked first: a URL to nothing is a 404 later).
+        """
+        try:
+            self.clients.s3.head_object(Bucket=self.bucket, Key=key)
+            params = {"Bucket": self.bucket, "Key": key}
+            if content_type is not None:
+                params["ResponseContentType"] = content_type
+            url: str = self.clients.s3.generate_presigned_url(
+                "get_object", Params=params, ExpiresIn=expires_s
+            )
+        except _AWS_ERRORS as exc:
+            translate(exc, f"blob {key!r}")
+        return url
 
     def ping(self) -> None:
         """``HeadBucket``: the bucket exists and we may use it."""
