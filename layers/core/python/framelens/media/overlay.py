@@ -5,6 +5,9 @@ frame index → boxes), the colour of a key, and ``draw_boxes`` (supervision's b
 annotators). Does not own encoding (``media.annotated``, ``media.overlay_video``) or where the
 boxes come from (tracking, or a stored objects/faces result the caller converts).
 
+Importing this module is cheap (numpy and supervision load when drawing), so the API can build
+``FrameBoxes`` from stored results without the drawing stack.
+
 Colours: boxes with the same ``colour_key`` (a class name, a track id, an identity) share one
 colour of supervision's default palette, chosen by a stable hash, so a track keeps its colour
 across frames, runs and processes. In highlight mode the highlighted track is drawn thick in
@@ -18,9 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 if TYPE_CHECKING:
+    import numpy as np
     import numpy.typing as npt
 
 __all__ = [
@@ -119,6 +121,7 @@ def _annotators() -> dict[str, Any]:
 
 
 def _detections(boxes: Sequence[OverlayBox], scale: float) -> Any:
+    import numpy as np
     import supervision as sv
 
     xyxy = np.array([b.box for b in boxes], dtype=np.float32).reshape(-1, 4) * scale
@@ -133,6 +136,8 @@ def _draw(
     kind: str,
     labels: bool,
 ) -> npt.NDArray[np.uint8]:
+    import numpy as np
+
     if not boxes:
         return scene
     annotators = _annotators()

@@ -7,12 +7,13 @@ seek touches, not the whole file). Does not own any such reader (the ``jobs`` la
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import IO, Any
 
 __all__ = ["MediaSource", "open_input"]
 
-MediaSource = Path | IO[bytes]
+MediaSource = Path | IO[bytes] | io.RawIOBase
 
 
 def open_input(source: MediaSource) -> Any:
