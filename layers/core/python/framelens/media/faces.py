@@ -13,6 +13,7 @@ then the one FFmpeg's ``blurdetect`` finds sharpest (``blur_score``, lower = sha
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, cast
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BLUR_SIDE",
+    "BLUR_WITHOUT_EDGES",
     "FaceSighting",
     "RepresentativeFace",
     "blur_score",
@@ -38,6 +40,9 @@ __all__ = [
 ]
 
 BLUR_SIDE = 160
+# blurdetect finds no edge at all in a flat picture (its score is NaN): rank it below any face
+# with edges, with a finite score that JSON can carry.
+BLUR_WITHOUT_EDGES = 1000.0
 TOP_CANDIDATES = 10
 THUMBNAIL_SIDE = 320
 # The thumbnail shows the face with this much of its box's size as context on every side.
@@ -98,7 +103,7 @@ def blur_score(image: npt.NDArray[np.uint8]) -> float:
         image: ``HxWx3`` BGR or ``HxW`` grey.
 
     Returns:
-        The filter's ``lavfi.blur`` value.
+        The filter's ``lavfi.blur`` value (``BLUR_WITHOUT_EDGES`` when it finds no edge).
     """
     import av
     import av.filter
@@ -127,7 +132,8 @@ def blur_score(image: npt.NDArray[np.uint8]) -> float:
     value = graph.pull().metadata.get("lavfi.blur")
     if value is None:
         raise UnprocessableMediaError("blurdetect returned no score for the face.")
-    return float(value)
+    score = float(value)
+    return score if math.isfinite(score) else BLUR_WITHOUT_EDGES
 
 
 def _crop(image: npt.NDArray[np.uint8], bbox: tuple[int, int, int, int]) -> npt.NDArray[np.uint8]:
