@@ -221,7 +221,7 @@ class MediaService(MediaImages):
         *,
         analysis: str,
         span: FrameSpan | None = None,
-        audio: bool = False,
+        audio: bool = True,
         hold: int = 0,
         conditions: GetConditions = _NO_CONDITIONS,
     ) -> MediaAnswer:
@@ -232,7 +232,7 @@ class MediaService(MediaImages):
             boxes: frame index → boxes, built by the caller from the analysis.
             analysis: id (and version) of that analysis: a new analysis is a new render.
             span: frames to render (default: all).
-            audio: keep the audio (re-encoded as AAC).
+            audio: keep the audio, re-encoded as AAC (seed 002's ``audio`` defaults to on).
             hold: frames boxes stay drawn after their frame (sampled detections).
             conditions: the request's ``Range`` and validators (for a cached render).
         """
@@ -250,7 +250,7 @@ class MediaService(MediaImages):
         *,
         analysis: str,
         trace_id: int,
-        audio: bool = False,
+        audio: bool = True,
         hold: int = 0,
         conditions: GetConditions = _NO_CONDITIONS,
     ) -> MediaAnswer:

@@ -8,6 +8,7 @@ Does not own what is decoded (``framelens.media``).
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -42,6 +43,7 @@ class MediaSources:
         self._ranged = ranged_reads
         self._remembered = remembered
         self._indexes: OrderedDict[str, FrameIndex] = OrderedDict()
+        self._lock = threading.Lock()  # routers call from a thread pool
 
     @contextmanager
     def open(self, record: FileRecord) -> Iterator[MediaSource]:
@@ -71,10 +73,11 @@ class MediaSources:
         from framelens.media.frame_index import FrameIndex, build_frame_index
 
         memo = f"{record.blob_key}:{record.size}"
-        known = self._indexes.get(memo)
-        if known is not None:
-            self._indexes.move_to_end(memo)
-            return known
+        with self._lock:
+            known = self._indexes.get(memo)
+            if known is not None:
+                self._indexes.move_to_end(memo)
+                return known
         key = self._cache.key(record, "frame-index", _INDEX_FORMAT, "bin")
         stored = self._cache.get(key)
         index: FrameIndex | None = None
@@ -90,7 +93,8 @@ class MediaSources:
                 with self.open(record) as opened:
                     index = build_frame_index(opened)
             self._cache.blobs.put(key, index.to_bytes(), "application/octet-stream")
-        self._indexes[memo] = index
-        if len(self._indexes) > self._remembered:
-            self._indexes.popitem(last=False)
+        with self._lock:
+            self._indexes[memo] = index
+            if len(self._indexes) > self._remembered:
+                self._indexes.popitem(last=False)
         return index
