@@ -48,6 +48,7 @@ bench: install-test
 	$(BIN)/pip install -q --no-deps 'scenedetect==0.7.2' platformdirs
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/detect.py
+	$(BIN)/python benchmarks/media_serving.py
 
 synth: install-test
 	cd infra && ../$(BIN)/python app.py
