@@ -56,6 +56,7 @@ bench: install-test
 	$(BIN)/python benchmarks/detect.py
 	$(BIN)/python benchmarks/faces.py
 	$(BIN)/python benchmarks/ocr.py
+	$(BIN)/python benchmarks/media_serving.py
 
 synth: install-test
 	cd infra && ../$(BIN)/python app.py

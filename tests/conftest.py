@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.media", "tests.cdk_synth"]
+pytest_plugins = ["tests.media", "tests.media_indexed", "tests.cdk_synth"]

@@ -67,17 +67,21 @@ def write_video(
     rotation: int = 0,
     codec: str = "libx264",
     keyint: int = 12,
+    bframes: int = 2,
+    x264_extra: str = "",
 ) -> int:
     """Encode BGR frames to ``path`` (container from its suffix); returns the frame count.
 
-    Keyframes every ``keyint`` frames and two B-frames make seeks and PTS reordering real.
-    ``rotation`` is the clockwise display rotation stored as a display matrix.
+    Keyframes every ``keyint`` frames and ``bframes`` B-frames make seeks and PTS reordering
+    real. ``rotation`` is the clockwise display rotation stored as a display matrix.
+    ``x264_extra`` appends x264 parameters (``scenecut=0`` pins keyframes to every ``keyint``).
     """
     container = av.open(str(path), "w")
     stream = container.add_stream(codec, rate=fps)
     stream.pix_fmt = "yuv420p"
     if codec == "libx264":
-        stream.options = {"preset": "ultrafast", "x264-params": f"keyint={keyint}:bframes=2"}
+        params = f"keyint={keyint}:bframes={bframes}" + (f":{x264_extra}" if x264_extra else "")
+        stream.options = {"preset": "ultrafast", "x264-params": params}
     else:
         stream.codec_context.gop_size = keyint
     if time_base is not None:

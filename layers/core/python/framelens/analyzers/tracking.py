@@ -2,8 +2,9 @@
 
 Owns: which frames are detected, feeding ByteTrack, per-track JSON, drawing every frame and the
 cross-segment re-linking of tracks. Does not own: detection (``detections``), the tracker
-algorithm (roboflow ``trackers``' ByteTrack, the successor of ``supervision.ByteTrack``), MP4
-encoding (``framelens.media.annotated``) or storing bytes (``ctx.artifacts``).
+algorithm (roboflow ``trackers``' ByteTrack, the successor of ``supervision.ByteTrack``), drawing
+and MP4 encoding (``framelens.media.annotated.AnnotatedVideo``, the one writer of annotated
+video) or storing bytes (``ctx.artifacts``).
 
 Options:
     ``fps`` (default 10): detections per second of video; ``0`` = every frame. 10 fps keeps a
@@ -27,10 +28,9 @@ across a boundary when a track ending within ``LINK_GAP_S`` before it and a trac
 from __future__ import annotations
 
 import math
-import tempfile
 from collections import Counter
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -43,12 +43,12 @@ from framelens.schemas.results_objects import Track, TrackBox, TrackingResult
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import IO
 
     import supervision as sv
 
     from framelens.engine.base import AnalyzerResult, Frame, MediaInfo, RunContext
-    from framelens.media.annotated import AnnotatedVideoWriter
+    from framelens.media.annotated import AnnotatedVideo
+    from framelens.media.overlay import OverlayBox
 
 __all__ = ["TrackingAnalyzer"]
 
@@ -90,8 +90,7 @@ class TrackingAnalyzer(Analyzer):
         self._last: sv.Detections | None = None
         self._boxes: dict[int, list[TrackBox]] = {}
         self._votes: dict[int, Counter[str]] = {}
-        self._writer: AnnotatedVideoWriter | None = None
-        self._file: IO[bytes] | None = None
+        self._video: AnnotatedVideo | None = None
 
     def needs(self) -> FrameNeeds:
         """Every frame when drawing the video, else only the detection samples."""
@@ -174,24 +173,29 @@ class TrackingAnalyzer(Analyzer):
             self._votes.setdefault(tid, Counter())[str(names[i])] += 1
 
     def _draw(self, frame: Frame) -> None:
-        from framelens.media.annotated import AnnotatedVideoWriter, annotate
+        from framelens.media.annotated import AnnotatedVideo
 
-        if self._writer is None:
-            h, w = frame.image.shape[:2]
-            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish()
-            self._writer = AnnotatedVideoWriter(self._file, width=w, height=h, fps=self._media_fps)
-        image = frame.image
-        if self._last is not None and len(self._last):
-            # boxes are in source pixels; draw at working size
-            shown = cast("sv.Detections", self._last[:])
-            if shown.tracker_id is None:
-                raise RuntimeError("the tracker returned detections without track ids")
-            shown.xyxy = shown.xyxy * frame.scale
-            shown.data["class_name"] = np.array(
-                [self._class_of(int(t)) for t in shown.tracker_id], dtype=object
+        if self._video is None:
+            self._video = AnnotatedVideo(fps=self._media_fps)
+        self._video.add(frame.image, frame.pts, self._boxes_shown(), scale=frame.scale)
+
+    def _boxes_shown(self) -> list[OverlayBox]:
+        """The last tracked boxes (source pixels), labelled with each track's majority class."""
+        from framelens.media.overlay import OverlayBox
+
+        shown = self._last
+        if shown is None or not len(shown):
+            return []
+        if shown.tracker_id is None:
+            raise RuntimeError("the tracker returned detections without track ids")
+        return [
+            OverlayBox(
+                box=(float(x1), float(y1), float(x2), float(y2)),
+                label=self._class_of(int(tid)),
+                track_id=int(tid),
             )
-            image = annotate(image, shown)
-        self._writer.write(image, frame.pts)
+            for (x1, y1, x2, y2), tid in zip(shown.xyxy, shown.tracker_id, strict=True)
+        ]
 
     def _class_of(self, tid: int) -> str:
         return self._votes[tid].most_common(1)[0][0]
@@ -199,11 +203,8 @@ class TrackingAnalyzer(Analyzer):
     def finish(self) -> TrackingResult:
         """Tracks numbered 1..N by first appearance, and the stored MP4's artifact key."""
         videos: list[str] = []
-        if self._writer is not None and self._file is not None:
-            self._writer.close()
-            self._file.seek(0)
-            data = self._file.read()
-            self._file.close()
+        if self._video is not None:
+            data = self._video.finish()
             ctx = self._ctx
             if ctx is not None and ctx.artifacts is not None:
                 seg = ctx.segment

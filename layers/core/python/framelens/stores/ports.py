@@ -100,8 +100,14 @@ class BlobStore(Protocol):
         """A backend-native upload URL, or ``None`` when the backend has none (embedded)."""
         ...
 
-    def presign_get(self, key: str, *, expires_s: int) -> str | None:
-        """A backend-native download URL, or ``None`` when the backend has none (embedded)."""
+    def presign_get(
+        self, key: str, *, expires_s: int, content_type: str | None = None
+    ) -> str | None:
+        """A short-lived backend-native download URL (it serves ``Range`` itself), or ``None``.
+
+        ``content_type`` overrides the ``Content-Type`` the URL answers with. Embedded: ``None``
+        (the local server streams the bytes). Raises ``NotFoundError`` when ``key`` is missing.
+        """
         ...
 
 

@@ -164,15 +164,25 @@ class S3BlobStore:
             translate(exc, f"blob {key!r}")
         return PresignedUpload(url=url, method="PUT", headers={"Content-Type": content_type})
 
-    def presign_get(self, key: str, *, expires_s: int) -> str | None:
-        """A presigned GET of ``key`` (the API redirects large downloads there)."""
+    def presign_get(
+        self, key: str, *, expires_s: int, content_type: str | None = None
+    ) -> str | None:
+        """A presigned GET (S3 answers ``Range`` and conditional requests itself).
+
+        Raises:
+            NotFoundError: ``key`` holds nothing (checked first: a URL to nothing is a 404 later).
+        """
         try:
-            url = self.clients.s3.generate_presigned_url(
-                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_s
+            self.clients.s3.head_object(Bucket=self.bucket, Key=key)
+            params = {"Bucket": self.bucket, "Key": key}
+            if content_type is not None:
+                params["ResponseContentType"] = content_type
+            url: str = self.clients.s3.generate_presigned_url(
+                "get_object", Params=params, ExpiresIn=expires_s
             )
         except _AWS_ERRORS as exc:
             translate(exc, f"blob {key!r}")
-        return str(url)
+        return url
 
     def ping(self) -> None:
         """``HeadBucket``: the bucket exists and we may use it."""

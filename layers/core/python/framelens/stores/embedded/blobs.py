@@ -1,8 +1,8 @@
 """Blobs as plain files under ``<data_dir>/blobs/<key>``: the embedded ``BlobStore``.
 
 Owns: key-to-path mapping (refusing keys that escape the folder), atomic writes (temp file and
-``os.replace``) and byte ranges. Does not own upload URLs: the local server serves those itself,
-so ``presign_put`` returns ``None``.
+``os.replace``) and byte ranges. Does not own upload or download URLs: the local server serves
+those itself, so ``presign_put`` and ``presign_get`` return ``None``.
 """
 
 from __future__ import annotations
@@ -138,9 +138,16 @@ class FolderBlobStore:
         del key, content_type, expires_s
         return None
 
-    def presign_get(self, key: str, *, expires_s: int) -> str | None:
-        """Always ``None``: the local server streams artifacts itself."""
-        del key, expires_s
+    def presign_get(
+        self, key: str, *, expires_s: int, content_type: str | None = None
+    ) -> str | None:
+        """Always ``None`` for an existing key: the local server streams blobs itself.
+
+        Raises:
+            NotFoundError: ``key`` holds nothing.
+        """
+        del expires_s, content_type
+        self._existing(key)
         return None
 
     def ping(self) -> None:

@@ -1,0 +1,185 @@
+"""The render cache: rendered media kept in the blob store, keyed by file, parameters, analysis.
+
+Owns: ``RenderRequest`` (what to render, fully resolved, serialisable for a worker),
+``RenderKey`` and ``default_render_key`` (the key-builder a deployment may replace; the layout
+module owns real key names), and ``RenderCache`` (look up, store, and tee a stream into the
+cache as it is sent). Does not own rendering (``framelens.media``) or choosing inline vs worker
+(``jobs.media_service``).
+
+A streamed render is stored only when it completes: a client that disconnects leaves no partial
+object behind. ``RENDER_VERSION`` is part of every key, so changing how a render looks never
+serves stale output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from framelens.media.selection import FrameSpan
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from framelens.schemas import FileRecord
+    from framelens.stores.ports import BlobStore
+
+__all__ = [
+    "RENDER_VERSION",
+    "KeyBuilder",
+    "RenderCache",
+    "RenderKey",
+    "RenderRequest",
+    "default_render_key",
+]
+
+RENDER_VERSION = 1
+RenderKind = Literal["span", "clip", "overlay", "trace"]
+_FORMATS: dict[str, tuple[str, str]] = {
+    "span": ("video/mp4", "mp4"),
+    "clip": ("video/mp2t", "ts"),
+    "overlay": ("video/mp4", "mp4"),
+    "trace": ("video/mp4", "mp4"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RenderRequest:
+    """A render with every parameter resolved (frames, not times), so it can be queued.
+
+    Attributes:
+        kind: ``span`` (stream copy), ``clip`` (MPEG-TS), ``overlay`` (boxes drawn) or
+            ``trace`` (one face trace highlighted).
+        start: first frame (``None`` with ``end``: the whole video).
+        end: last frame, inclusive.
+        audio: keep the audio.
+        debug: the clip's "CLIP" label.
+        highlight: the track drawn highlighted (``trace``).
+        hold: frames boxes stay drawn after their frame (``overlay``, ``trace``).
+        analysis: the analysis the boxes come from (its id and version); part of the cache key.
+    """
+
+    kind: RenderKind
+    start: int | None = None
+    end: int | None = None
+    audio: bool = True
+    debug: bool = False
+    highlight: int | None = None
+    hold: int = 0
+    analysis: str | None = None
+
+    @property
+    def span(self) -> FrameSpan | None:
+        """The frames, or ``None`` for the whole video."""
+        if self.start is None or self.end is None:
+            return None
+        return FrameSpan(self.start, self.end)
+
+    @property
+    def content_type(self) -> str:
+        """MIME type of the rendered file."""
+        return _FORMATS[self.kind][0]
+
+    @property
+    def extension(self) -> str:
+        """File extension of the rendered file."""
+        return _FORMATS[self.kind][1]
+
+    def params(self) -> str:
+        """Canonical parameter string (sorted ``name=value``), the cache key's input."""
+        values = {k: v for k, v in sorted(self.to_dict().items()) if k != "kind"}
+        return ";".join(f"{k}={v}" for k, v in values.items()) + f";v={RENDER_VERSION}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (a worker's payload)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RenderRequest:
+        """Inverse of ``to_dict``."""
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderKey:
+    """What a cache key is built from."""
+
+    tenant_id: str
+    file_id: str
+    kind: str
+    params: str
+    extension: str
+
+
+# turns a ``RenderKey`` into a blob key
+KeyBuilder = Callable[[RenderKey], str]
+
+
+def default_render_key(key: RenderKey) -> str:
+    """``renders/<tenant>/<file>/<kind>-<sha256(params)[:24]>.<ext>``.
+
+    Examples:
+        >>> default_render_key(RenderKey("acme", "f_1", "clip", "start=0", "ts"))[:24]
+        'renders/acme/f_1/clip-e0'
+    """
+    digest = hashlib.sha256(key.params.encode()).hexdigest()[:24]
+    return f"renders/{key.tenant_id}/{key.file_id}/{key.kind}-{digest}.{key.extension}"
+
+
+class RenderCache:
+    """Renders stored in the blob store.
+
+    Args:
+        blobs: the blob store port.
+        key_builder: turns a ``RenderKey`` into a blob key (the layout module's, eventually).
+    """
+
+    def __init__(self, blobs: BlobStore, key_builder: KeyBuilder = default_render_key) -> None:
+        self.blobs = blobs
+        self._key_builder = key_builder
+
+    def key(self, record: FileRecord, kind: str, params: str, extension: str) -> str:
+        """The blob key of one render of ``record``."""
+        return self._key_builder(
+            RenderKey(record.tenant_id, record.file_id, kind, params, extension)
+        )
+
+    def render_key(self, record: FileRecord, request: RenderRequest) -> str:
+        """The blob key of ``request`` rendered from ``record``."""
+        return self.key(record, request.kind, request.params(), request.extension)
+
+    def get(self, key: str) -> bytes | None:
+        """The cached bytes, or ``None``."""
+        from framelens.errors import NotFoundError
+
+        try:
+            return self.blobs.get(key)
+        except NotFoundError:
+            return None
+
+    def tee(self, chunks: Iterator[bytes], key: str, content_type: str) -> Iterator[bytes]:
+        """Yield ``chunks`` and store them under ``key`` once the last one has passed.
+
+        Closing the returned generator early closes ``chunks`` and stores nothing.
+        """
+        with tempfile.TemporaryFile(prefix="framelens-render-") as spool:
+            try:
+                for chunk in chunks:
+                    spool.write(chunk)
+                    yield chunk
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+            spool.seek(0)
+            self.blobs.put(key, spool, content_type)
+
+    def store(self, chunks: Iterator[bytes], key: str, content_type: str) -> int:
+        """Consume ``chunks`` into the cache (a worker's render); returns the size."""
+        size = 0
+        for chunk in self.tee(chunks, key, content_type):
+            size += len(chunk)
+        return size
