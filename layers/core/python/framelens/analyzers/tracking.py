@@ -27,7 +27,6 @@ across a boundary when a track ending within ``LINK_GAP_S`` before it and a trac
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -38,6 +37,7 @@ from framelens.analyzers.detections import option_float, parse_classes, working_
 from framelens.analyzers.shared_detection import DetectionWork, keep
 from framelens.analyzers.yolo_decode import NMS_IOU
 from framelens.engine.base import Analyzer, FrameNeeds
+from framelens.engine.sampling import on_tick
 from framelens.errors import ValidationError
 from framelens.schemas.results_objects import Track, TrackBox, TrackingResult
 
@@ -126,16 +126,10 @@ class TrackingAnalyzer(Analyzer):
             minimum_iou_threshold=0.1,
         )
 
-    def _due(self, pts: Fraction) -> bool:
-        # Same rule as the engine's sampler: first frame at or after each tick k / fps.
-        if self.fps is None or self._prev_pts is None:
-            return True
-        return math.floor(pts * self.fps) > math.floor(self._prev_pts * self.fps)
-
     def process(self, frame: Frame) -> None:
         """Detect and track on sampled frames; draw the current tracks on every frame."""
         assert self._tracker is not None, "start() must run first"
-        if self._due(frame.pts):
+        if on_tick(frame.pts, self._prev_pts, self.fps):  # the engine's own sampling rule
             found = keep(frame.shared(self._work), MIN_CONFIDENCE, self._class_ids)
             # Trackers want one box per object: class-agnostic NMS on the shared detections.
             found = found.with_nms(threshold=NMS_IOU, class_agnostic=True) if len(found) else found

@@ -13,7 +13,6 @@ naming the failed analyzers and carrying the finished results in ``.results``. M
 from __future__ import annotations
 
 import logging
-import math
 from collections import deque
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING
 from framelens.engine.base import Frame
 from framelens.engine.decode import DecodedFrame, decode_video, read_image
 from framelens.engine.exceptions import AnalyzerFailedError
+from framelens.engine.sampling import on_tick
 from framelens.engine.shared import SharedWorks
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class _Slot:
             return True
         if prev is None:
             return False
-        return math.floor(frame.pts * self.rate) > math.floor(prev * self.rate)
+        return on_tick(frame.pts, prev, self.rate)
 
 
 def _fail(slot: _Slot, stage: str) -> None:
