@@ -6,9 +6,10 @@ stages, ``Inference`` for CPU analysis; one image, ``containers/inference``) and
 (ECS ``RunTask.sync`` on ``gpu.py``'s cluster). Does not own what a stage does
 (``framelens.orchestration.steps``) nor any ASL text: there is none.
 
-Shape: ``Probe → Plan → Analyze (Map over $.items; Choice on $.runtime: cpu → Lambda, gpu →
-ECS) → Aggregate → Notify → Finalize``. Every stage has the Retry of its ``Stage.retry`` and a
-Catch (States.ALL) → ``MarkFailed → NotifyFailure → Failed``.
+Shape: ``Probe → Plan → Analyze (a Distributed Map over the JSON item array at $.items_key;
+Choice on $.runtime: cpu → Lambda, gpu → ECS) → Aggregate → Notify → Finalize``. Every stage has
+the Retry of its ``Stage.retry`` and a Catch (States.ALL) → ``MarkFailed → NotifyFailure →
+Failed``.
 
 Payloads stay small: tasks pass ``{"stage": name, "payload": <state>}`` and results live in S3,
 so a work item's output is ``{"key": <s3 key>}``.
@@ -33,9 +34,9 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from framelens.orchestration.contract import FAN_IN_PARTS, FAN_OUT_ITEMS, Gathered, WorkItem
+from framelens.orchestration.contract import FAN_OUT_ITEMS
 from framelens.orchestration.stages import FAILURE_STAGES, STAGES, RetryPolicy, Stage
-from framelens.stores.layout import gpu_part_key_format
+from framelens.stores.layout import MAP_RESULTS_PREFIX
 from infra.constructs.common import REPO_ROOT, FramelensProps, ephemeral_mb_for, powertools_env
 from infra.constructs.gpu import WORKER_CONTAINER, image_excludes
 
@@ -52,9 +53,7 @@ TRANSIENT_LAMBDA_ERRORS = (
 )
 # Structural states that are not stages; tests check that nothing else appears.
 ROUTE_STATE = "RouteByRuntime"
-GPU_PREPARE_STATE = "PrepareGpuPart"
 GPU_TASK_STATE = "AnalyzeGpu"
-GPU_RESULT_STATE = "GpuPartResult"
 CPU_TASK_STATE = "AnalyzeCpu"
 FAIL_STATE = "Failed"
 TASK_INPUT_ENV = "FRAMELENS_TASK_INPUT"
@@ -88,7 +87,9 @@ def gpu_task_timeout_s(stage: Stage, props: FramelensProps) -> int:
 
 
 def _add_retry(
-    state: sfn.TaskStateBase | sfn.Map, policy: RetryPolicy, extra_errors: tuple[str, ...] = ()
+    state: sfn.TaskStateBase | sfn.DistributedMap,
+    policy: RetryPolicy,
+    extra_errors: tuple[str, ...] = (),
 ) -> None:
     if policy.max_attempts <= 0:
         return
@@ -134,6 +135,7 @@ class Pipeline(Construct):
         super().__init__(scope, construct_id)
         self._props = props
         self._gpu = gpu
+        self._bucket = storage.bucket
         self.control_function = self._image_function(
             "Control", memory_mb=1024, timeout_s=max(s.timeout_s for s in _control_stages()),
             environment=environment,
@@ -209,16 +211,15 @@ class Pipeline(Construct):
             failure_chain = task.next(failure_chain)
 
         chain: sfn.Chain | None = None
-        previous: Stage | None = None
         for stage in STAGES:
-            state: sfn.TaskStateBase | sfn.Map
+            state: sfn.TaskStateBase | sfn.DistributedMap
             if stage.fan_out:
                 state = self._fan_out(stage)
             else:
-                state = self._lambda_task(stage, self._function_for(stage), self._payload(previous))
+                payload = sfn.JsonPath.object_at("$")
+                state = self._lambda_task(stage, self._function_for(stage), payload)
             state.add_catch(failure_chain, errors=[sfn.Errors.ALL], result_path="$.error")
             chain = sfn.Chain.start(state) if chain is None else chain.next(state)
-            previous = stage
         assert chain is not None
         return chain
 
@@ -228,18 +229,6 @@ class Pipeline(Construct):
         if stage.runtime == "cpu":
             return self.inference_function
         raise ValueError(f"stage {stage.name!r}: runtime {stage.runtime!r} needs fan_out")
-
-    @staticmethod
-    def _payload(previous: Stage | None) -> dict[str, object]:
-        """What a stage receives: the previous state, except after a fan-out, where it gets a
-        ``contract.Gathered`` (the job and the parts, not the work-item list)."""
-        if previous is not None and previous.fan_out:
-            assert set(Gathered.model_fields) == {"job_id", FAN_IN_PARTS}
-            return {
-                "job_id": sfn.JsonPath.string_at("$.job_id"),
-                FAN_IN_PARTS: sfn.JsonPath.list_at(f"$.{FAN_IN_PARTS}"),
-            }
-        return sfn.JsonPath.object_at("$")  # type: ignore[return-value]
 
     @staticmethod
     def _failure_payload(stage: Stage) -> dict[str, object]:
@@ -267,22 +256,13 @@ class Pipeline(Construct):
         _add_lambda_service_retry(task)
         return task
 
-    def _fan_out(self, stage: Stage) -> sfn.Map:
+    def _fan_out(self, stage: Stage) -> sfn.DistributedMap:
         cpu = self._lambda_task(
             stage, self.inference_function, sfn.JsonPath.object_at("$"), name=CPU_TASK_STATE
         )
-        # A GPU task cannot return a value through RunTask.sync, so the state machine picks the
-        # manifest key up front (``WorkItem.result_key``) and the worker writes its part there.
-        template, job_field = gpu_part_key_format()
-        item = {
-            name: sfn.JsonPath.object_at(f"$.{name}")
-            for name in WorkItem.model_fields
-            if name != "result_key"
-        }
-        item["result_key"] = sfn.JsonPath.format(
-            template, sfn.JsonPath.string_at(f"$.{job_field}"), sfn.JsonPath.uuid()
-        )
-        prepare = sfn.Pass(self, GPU_PREPARE_STATE, parameters=item)
+        # Every item names where it leaves its manifest (``WorkItem.result_key``, chosen by the
+        # plan stage), so a GPU task, which cannot return a value through RunTask.sync, needs no
+        # result at all, and neither does the Map: aggregate reads the manifests.
         container = self._gpu.task_definition.find_container(WORKER_CONTAINER)
         assert container is not None
         gpu = tasks.EcsRunTask(
@@ -318,22 +298,24 @@ class Pipeline(Construct):
             ),
         )
         _add_retry(gpu, stage.retry, GPU_TASK_ERRORS)
-        result = sfn.Pass(
-            self,
-            GPU_RESULT_STATE,
-            parameters={"key": sfn.JsonPath.string_at("$.result_key")},
-        )
         route = (
             sfn.Choice(self, ROUTE_STATE)
-            .when(sfn.Condition.string_equals("$.runtime", "gpu"), prepare.next(gpu).next(result))
+            .when(sfn.Condition.string_equals("$.runtime", "gpu"), gpu)
             .otherwise(cpu)
         )
-        fan_out = sfn.Map(
+        # A Distributed Map: items come from the JSON array the plan stage stored, child results
+        # go to S3, and the state passes through unchanged (constant size for 10 or 10,000 items;
+        # an inline Map's results would break the 256 KiB state limit past ~1,100 items).
+        fan_out = sfn.DistributedMap(
             self,
             state_name(stage),
-            items_path=f"$.{FAN_OUT_ITEMS}",
-            result_path=f"$.{FAN_IN_PARTS}",
+            item_reader=sfn.S3JsonItemReader(
+                bucket=self._bucket, key=sfn.JsonPath.string_at(f"$.{FAN_OUT_ITEMS}")
+            ),
+            result_writer=sfn.ResultWriter(bucket=self._bucket, prefix=MAP_RESULTS_PREFIX),
+            result_path=sfn.JsonPath.DISCARD,
             max_concurrency=self._props.map_max_concurrency,
+            map_execution_type=sfn.StateMachineType.STANDARD,
         )
         fan_out.item_processor(route)
         return fan_out

@@ -1,6 +1,6 @@
 """Failure paths of the synthesized state machine on moto: Retry, Catch → MarkFailed → notify.
 
-Faults are injected per stage by the harness (the Lambda raises before the handler runs), the
+Faults are injected per stage by the harness (the stage function raises inside the handler), the
 way the local runner's ``stage_hook`` does for the embedded backend.
 """
 
@@ -78,7 +78,7 @@ def test_stage_that_keeps_failing_fails_the_job_and_fires_the_webhook(
     job = cloud.job_item(job_id)
     assert job.state.value == "failed"
     assert job.error is not None
-    assert job.error.code == "model_error"
+    assert job.error.code == "model_error", job.error
     assert "session crashed" in job.error.message
     receiver.wait_calls(1)
     (body,) = receiver.bodies()

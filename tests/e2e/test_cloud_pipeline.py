@@ -54,18 +54,13 @@ def test_s3_drop_runs_every_stage_and_finishes_the_job(cloud: CloudEnv, cuts_cli
     # decoded, and its result document in S3 holds the clip's cuts
     assert execution["status"] == "SUCCEEDED", cloud.history(job_id)[-3:]
     states = cloud.entered_states(job_id)
-    expected = [
-        "Probe",
-        "Plan",
-        "Analyze",
-        "RouteByRuntime",
-        "AnalyzeCpu",
-        "Aggregate",
-        "Notify",
-        "Finalize",
-    ]
+    expected = ["Probe", "Plan", "Analyze", "Aggregate", "Notify", "Finalize"]
     assert [s for s in states if s in expected] == expected
     assert "MarkFailed" not in states
+    # (the Distributed Map's items run as child executions: the inference function analyzed it)
+    inference = cloud.function("PipelineInference")
+    analyzed = [i for i in cloud.invocations if i.function == inference]
+    assert [i.event["stage"] for i in analyzed] == ["analyze"]
     job = cloud.job_item(job_id)
     assert job.state.value == "finished"
     assert job.extra["s3_key"] == "uploads/cam 1/clip.mp4"
@@ -95,14 +90,14 @@ def test_gpu_work_item_runs_the_worker_through_ecs_run_task_sync(
     # item in its container override, wrote its part where the state machine said, and the
     # job finished with the same cuts as on the CPU branch
     assert execution["status"] == "SUCCEEDED", cloud.history(job_id)[-3:]
-    states = cloud.entered_states(job_id)
-    assert {"PrepareGpuPart", "AnalyzeGpu", "GpuPartResult"} <= set(states)
-    assert "AnalyzeCpu" not in states
+    assert "MarkFailed" not in cloud.entered_states(job_id)
+    inference = cloud.function("PipelineInference")
+    assert not [i for i in cloud.invocations if i.function == inference]  # not the CPU branch
     (task,) = cloud.gpu_tasks
     assert task["exit_code"] == 0
     item = json.loads(task["environment"]["FRAMELENS_TASK_INPUT"])
     assert item["job_id"] == job_id
-    assert item["result_key"].startswith(f"work/{job_id}/gpu/")
+    assert item["result_key"] == f"work/{job_id}/0/0/gpu.manifest.json"
     job = cloud.job_item(job_id)
     assert job.state.value == "finished"
     assert transitions(cloud, job.result_keys["scenes"]) == cuts_clip.truth["cuts"]

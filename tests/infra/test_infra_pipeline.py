@@ -11,13 +11,7 @@ from framelens.orchestration.stages import FAILURE_STAGES, STAGES
 from infra.constructs import pipeline
 
 TOP_STRUCTURAL = {pipeline.FAIL_STATE}
-MAP_STATES = {
-    pipeline.ROUTE_STATE,
-    pipeline.CPU_TASK_STATE,
-    pipeline.GPU_PREPARE_STATE,
-    pipeline.GPU_TASK_STATE,
-    pipeline.GPU_RESULT_STATE,
-}
+MAP_STATES = {pipeline.ROUTE_STATE, pipeline.CPU_TASK_STATE, pipeline.GPU_TASK_STATE}
 FAN_OUT = next(s for s in STAGES if s.fan_out)
 
 
@@ -85,11 +79,21 @@ def test_control_stages_invoke_the_control_function_with_their_name(definition, 
     assert state["TimeoutSeconds"] == stage.timeout_s
 
 
-def test_fan_out_is_a_map_over_items_routed_by_runtime(definition):
+def test_fan_out_is_a_distributed_map_reading_its_items_from_s3(definition):
+    # GIVEN the fan-out state
     fan_out = _map(definition)
+    # THEN a Distributed Map reads the JSON item array the plan stage stored, writes child
+    # results to S3 and passes its input through (state size does not grow with the items)
     assert fan_out["Type"] == "Map"
-    assert fan_out["ItemsPath"] == "$.items"
-    assert fan_out["ResultPath"] == "$.parts"
+    assert fan_out["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    reader = fan_out["ItemReader"]
+    assert reader["Resource"].endswith(":states:::s3:getObject")
+    assert reader["ReaderConfig"]["InputType"] == "JSON"
+    assert reader["Parameters"]["Key.$"] == "$.items_key"
+    assert fan_out["ResultWriter"]["Resource"].endswith(":states:::s3:putObject")
+    assert fan_out["ResultPath"] is None
+    assert "ItemsPath" not in fan_out
+    # AND each item is routed by runtime
     processor = fan_out["ItemProcessor"]
     assert set(processor["States"]) == MAP_STATES
     route = processor["States"][processor["StartAt"]]
@@ -98,7 +102,7 @@ def test_fan_out_is_a_map_over_items_routed_by_runtime(definition):
     assert choice == {
         "Variable": "$.runtime",
         "StringEquals": "gpu",
-        "Next": pipeline.GPU_PREPARE_STATE,
+        "Next": pipeline.GPU_TASK_STATE,
     }
     assert route["Default"] == pipeline.CPU_TASK_STATE
 
@@ -111,7 +115,7 @@ def test_gpu_items_run_as_ecs_tasks_synchronously(definition):
     (override,) = gpu["Parameters"]["Overrides"]["ContainerOverrides"]
     (env,) = override["Environment"]
     assert env == {"Name": pipeline.TASK_INPUT_ENV, "Value.$": "States.JsonToString($)"}
-    assert states[pipeline.GPU_RESULT_STATE]["Parameters"] == {"key.$": "$.result_key"}
+    assert gpu["ResultPath"] is None  # the worker leaves its manifest at the item's result_key
 
 
 def test_cpu_items_invoke_the_inference_function(definition):
@@ -121,10 +125,12 @@ def test_cpu_items_invoke_the_inference_function(definition):
     assert cpu["TimeoutSeconds"] == FAN_OUT.timeout_s
 
 
-def test_stage_after_fan_out_gets_job_id_and_parts(definition):
+def test_stage_after_fan_out_gets_the_plan_back(definition):
+    # The Map discards its result, so aggregate gets the plan (job, items_key) and reads every
+    # item's manifest from its result_key
     after = STAGES[STAGES.index(FAN_OUT) + 1]
-    payload = definition["States"][pipeline.state_name(after)]["Parameters"]["payload"]
-    assert payload == {"job_id.$": "$.job_id", "parts.$": "$.parts"}
+    payload = definition["States"][pipeline.state_name(after)]["Parameters"]["payload.$"]
+    assert payload == "$"
 
 
 def test_mark_failed_gets_job_id_and_error(definition):

@@ -14,6 +14,10 @@ Owns (installed once per process, active only while a ``CloudEnv`` is, via ``act
   ``_normalise_parameters`` is a no-op, so ``ecs:runTask.sync`` fails with cause ``'Cluster'``);
   the ECS integration gets the normalisation from botocore's ``ecs`` service model (``Cluster`` →
   ``cluster``, nested shapes included) and the inverse for responses (``tasks`` → ``Tasks``).
+- moto's Distributed Map swallows failed child executions and succeeds; AWS fails the Map with
+  ``States.ExceedToleratedFailureThreshold`` once more items failed than tolerated (0 unless
+  ``ToleratedFailureCount``/``Percentage`` say otherwise): ``_map_run`` raises that after its
+  items are done (the one narrow patch of Distributed Map semantics; README "Deploying to AWS").
 - S3 → Lambda notifications are delivered a little later, on a thread, like S3.
 - The registered container instance is sized like a GPU instance.
 """
@@ -66,7 +70,6 @@ def invoke_handler(env: CloudEnv, function: Any, event: dict[str, Any]) -> tuple
         env.limit_violations.append(f"{name}: state input {size} B")
     try:
         check_wiring(name, dict(function.environment_vars), os.environ)
-        env.faults.apply(event.get("stage") if isinstance(event.get("stage"), str) else None)
         if env.artifact_invoke is not None:
             payload, failed = env.artifact_invoke(name, event)
             body = json.loads(payload)
@@ -141,6 +144,69 @@ def _operation(service: str, snake_action: str) -> Any:
     raise KeyError(f"{service} has no operation {snake_action}")
 
 
+def _fail_distributed_maps_like_aws(failure_event: Any, failure_exception: Any) -> None:
+    from moto.stepfunctions.parser.api import HistoryEventType, MapRunFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
+        distributed_iteration_component as distributed,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    component = distributed.DistributedIterationComponent
+    original = component._map_run
+
+    def map_run(self: Any, env: Any, eval_input: Any) -> None:
+        original(self, env=env, eval_input=eval_input)
+        counter = eval_input.map_run_record.item_counter
+        failed = counter.failed.get() + counter.timed_out.get()
+        total = max(1, counter.total.get())
+        tolerated_count = eval_input.tolerated_failure_count or 0
+        tolerated_pct = eval_input.tolerated_failure_percentage or 0.0
+        if failed > tolerated_count and 100.0 * failed / total > tolerated_pct:
+            typ = StatesErrorNameType.StatesExceedToleratedFailureThreshold
+            error, cause = typ.to_name(), f"{failed} of {total} items failed"
+            raise failure_exception(
+                failure_event=failure_event(
+                    env=env,
+                    error_name=StatesErrorName(typ=typ),
+                    event_type=HistoryEventType.MapRunFailed,
+                    event_details=EventDetails(
+                        mapRunFailedEventDetails=MapRunFailedEventDetails(error=error, cause=cause)
+                    ),
+                )
+            )
+
+    component._map_run = map_run  # type: ignore[method-assign]
+
+
+def _inject_faults_inside_stage_functions() -> None:
+    """Faults are raised by the stage function itself (inside ``Stage.run``), as a stage that
+    fails in AWS raises from inside the Lambda's handler."""
+    import functools
+
+    from framelens.orchestration.stages import Stage
+
+    original = Stage.function
+
+    def function(self: Any) -> Any:
+        fn = original(self)
+
+        @functools.wraps(fn)
+        def with_faults(deps: Any, payload: Any) -> Any:
+            if _ACTIVE:
+                _ACTIVE[-1].faults.apply(self.name)
+            return fn(deps, payload)
+
+        return with_faults
+
+    Stage.function = function  # type: ignore[method-assign]
+
+
 def install_patches() -> None:
     global _PATCHED
     if _PATCHED:
@@ -206,6 +272,9 @@ def install_patches() -> None:
         service = self._get_boto_service_name(boto_service_name=boto_service_name)
         action = self._get_boto_service_action(service_action_name=service_action_name)
         self._from_boto_response(response, _operation(service, action).output_shape)
+
+    _fail_distributed_maps_like_aws(FailureEvent, FailureEventException)
+    _inject_faults_inside_stage_functions()
 
     original_sync = cls._build_sync_resolver
 

@@ -3,12 +3,15 @@
 Owns: ``PipelineDeps`` (the narrow protocol of services a stage function gets — the composition
 root's ``Services`` satisfies it, so nothing here imports ``runtime``), ``PipelineConfig`` (the
 settings stages read) and the payload models that cross Step Functions states: ``JobRef``,
-``Probed``, ``WorkItem``, ``Planned``, ``PartRef``, ``Gathered``, ``Failure``, ``PartManifest``.
-Does not own: the stage list (``stages``) or what stages do (``steps``).
+``Planned``, ``WorkItem``, ``PartRef``, ``Failure``, and the blobs between them (``Probed``,
+``PartManifest``). Does not own: the stage list (``stages``) or what stages do (``steps``).
 
-The same models are read by the local runner, the pipeline Lambda, the GPU worker and the CDK
-construct (``infra/constructs/pipeline.py`` names the fan-out fields through ``FAN_OUT_ITEMS``
-and ``FAN_IN_PARTS``), so the payload shape is written once.
+State stays small and constant whatever the job's size: the probe output and the work items
+live in the bucket, the fan-out (a Distributed Map in AWS) reads its items from there
+(``Planned.items_key``) and each item writes its manifest to its own ``result_key``, so the
+aggregate stage needs nothing but ``Planned``. The same models are read by the local runner, the
+pipeline Lambda, the GPU worker and the CDK construct (``infra/constructs/pipeline.py`` names
+the item list through ``FAN_OUT_ITEMS``), so the payload shape is written once.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from framelens.schemas import MediaProbe
 
@@ -29,10 +32,8 @@ if TYPE_CHECKING:
     from framelens.stores import Stores
 
 __all__ = [
-    "FAN_IN_PARTS",
     "FAN_OUT_ITEMS",
     "Failure",
-    "Gathered",
     "JobRef",
     "PartManifest",
     "PartRef",
@@ -42,11 +43,11 @@ __all__ = [
     "Probed",
     "SourceInfo",
     "WorkItem",
+    "WorkItems",
     "gpu_task_item",
 ]
 
-FAN_OUT_ITEMS = "items"  # the field of ``Planned`` the fan-out stage maps over
-FAN_IN_PARTS = "parts"  # the field of ``Gathered`` the fan-out's results are collected in
+FAN_OUT_ITEMS = "items_key"  # the field of ``Planned``: the blob key of the JSON item array
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +140,7 @@ class WorkItem(JobRef):
     modules: list[str]
     runtime: Literal["cpu", "gpu"]
     result_key: str | None = Field(
-        default=None, description="Where to leave the manifest (GPU tasks cannot return one)."
+        default=None, description="Where to leave the manifest (the plan stage names it)."
     )
 
 
@@ -157,10 +158,14 @@ def gpu_task_item(raw: str | None) -> WorkItem:
     return item
 
 
-class Planned(JobRef):
-    """The plan stage's output: the work items and the remaining time budget."""
+WorkItems = TypeAdapter(list[WorkItem])  # the JSON array the plan stage stores
 
-    items: list[WorkItem]
+
+class Planned(JobRef):
+    """The plan stage's output: where the work items are, how many, and the time budget."""
+
+    items_key: str
+    count: int
     deadline_s: int | None = None
 
 
@@ -168,12 +173,6 @@ class PartRef(BaseModel):
     """A work item's output: the blob key of its part manifest."""
 
     key: str
-
-
-class Gathered(JobRef):
-    """The fan-in: every work item's output (any order)."""
-
-    parts: list[PartRef]
 
 
 class Failure(JobRef):

@@ -19,9 +19,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from framelens.errors import DeadlineExceededError, FramelensError, JobStateError
-from framelens.orchestration.contract import FAN_IN_PARTS, FAN_OUT_ITEMS
+from framelens.orchestration.contract import Planned
+from framelens.orchestration.failures import error_from_exception
 from framelens.orchestration.stages import FAILURE_STAGES, STAGES, Stage
-from framelens.orchestration.steps import error_from_exception
+from framelens.orchestration.steps import load_items
 from framelens.schemas import JobState, utcnow
 from framelens.stores.layout import EXPIRIES
 
@@ -134,9 +135,9 @@ class LocalRunner:
         try:
             for stage in STAGES:
                 self._check_deadline(job_id)
-                if stage.fan_out:
-                    parts = [self._run_stage(stage, item) for item in payload[FAN_OUT_ITEMS]]
-                    payload = {"job_id": job_id, FAN_IN_PARTS: parts}
+                if stage.fan_out:  # the items are in the bucket; the state passes through
+                    for item in load_items(self._deps, Planned.model_validate(payload)):
+                        self._run_stage(stage, item.model_dump(mode="json"))
                 else:
                     payload = self._run_stage(stage, payload)
         except Exception as exc:  # noqa: BLE001 - the pipeline boundary: every error ends the job

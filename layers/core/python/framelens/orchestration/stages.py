@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
+from framelens.errors import FramelensError
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
@@ -72,7 +74,20 @@ class Stage:
         """
         fn = self.function()
         model: type[BaseModel] = _input_model(fn)
-        return fn(deps, model.model_validate(dict(payload))).model_dump(mode="json")
+        parsed = model.model_validate(dict(payload))
+        if not self.fan_out:
+            return fn(deps, parsed).model_dump(mode="json")
+        # A fan-out item's failure is recorded where the failure path finds it (a failed
+        # Distributed Map names no item and no error).
+        from framelens.orchestration.failures import item_outcome
+
+        try:
+            output = fn(deps, parsed)
+        except FramelensError as exc:
+            item_outcome(deps, parsed, exc)  # type: ignore[arg-type]
+            raise
+        item_outcome(deps, parsed, None)  # type: ignore[arg-type]
+        return output.model_dump(mode="json")
 
 
 @cache
@@ -117,7 +132,7 @@ STAGES: tuple[Stage, ...] = (
 )
 
 FAILURE_STAGES: tuple[Stage, ...] = (
-    Stage("mark_failed", "framelens.orchestration.steps:mark_failed", "control"),
+    Stage("mark_failed", "framelens.orchestration.failures:mark_failed", "control"),
     Stage(
         "notify_failure",
         "framelens.orchestration.steps:notify",

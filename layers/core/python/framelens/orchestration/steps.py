@@ -13,11 +13,10 @@ from __future__ import annotations
 import logging
 import time
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from framelens.errors import (
     DeadlineExceededError,
-    FramelensError,
     JobStateError,
     NotFoundError,
     ValidationError,
@@ -25,8 +24,6 @@ from framelens.errors import (
 from framelens.jobs.results import results_link
 from framelens.orchestration import sources as source_io
 from framelens.orchestration.contract import (
-    Failure,
-    Gathered,
     JobRef,
     PartManifest,
     PartRef,
@@ -34,21 +31,22 @@ from framelens.orchestration.contract import (
     Probed,
     SourceInfo,
     WorkItem,
+    WorkItems,
 )
-from framelens.schemas import TERMINAL_STATES, JobError, JobPublic, JobRecord, JobState, utcnow
+from framelens.orchestration.failures import PAST_DEADLINE, discard_copies
+from framelens.schemas import TERMINAL_STATES, JobPublic, JobRecord, JobState, utcnow
 from framelens.stores import layout
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from framelens.orchestration.contract import PipelineDeps
+    from framelens.schemas.identities import GalleryView
 
 __all__ = [
     "aggregate",
     "analyze",
-    "error_from_exception",
     "finalize",
-    "mark_failed",
     "notify",
     "plan",
     "probe",
@@ -56,11 +54,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 _PROGRESS_EVERY_S = 0.5
-_PAST_DEADLINE = "the job ran past its Max-Processing-Time and was stopped"
 
 
-def probe(deps: PipelineDeps, payload: JobRef) -> Probed:
-    """queued → running; resolve every source to a blob and probe it."""
+def probe(deps: PipelineDeps, payload: JobRef) -> JobRef:
+    """queued → running; resolve every source to a blob and probe it (``Probed`` is stored at
+    ``layout.probe_key``: a hundred sources would not fit in a Step Functions state)."""
     job_id = payload.job_id
     job = deps.jobs.start(job_id)
     described = []
@@ -71,35 +69,56 @@ def probe(deps: PipelineDeps, payload: JobRef) -> Probed:
     deps.stores.blobs.put(
         layout.probe_key(job_id), probed.model_dump_json().encode(), "application/json"
     )
-    return probed
+    return JobRef(job_id=job_id)
 
 
-def plan(deps: PipelineDeps, payload: Probed) -> Planned:
-    """Split the work into items: one per source × segment × runtime (cpu/gpu)."""
-    from framelens.analyzers.registry import PIPELINE_MODULES, analyzer_class
+def plan(deps: PipelineDeps, payload: JobRef) -> Planned:
+    """Split the work into items — source × segment × runtime — and store them as a JSON array
+    (the Distributed Map reads it from the bucket; the state keeps only its key).
 
+    Each item names where it leaves its manifest (``result_key``), so aggregation finds every
+    part from the item list alone. On the embedded backend all modules of a segment are one
+    item (one decode): CPU/GPU placement is a cloud concern.
+    """
     job = _running(deps, payload.job_id)
-    by_runtime: dict[str, list[str]] = {}
-    for name in job.modules:
-        if name in PIPELINE_MODULES:
-            continue
-        by_runtime.setdefault(analyzer_class(name).runtime, []).append(name)
+    groups = _module_groups(job.modules, deps.pipeline_config.backend)
     items = [
         WorkItem(
             job_id=job.id,
             source_index=src.index,
             segment=segment,
             modules=modules,
-            runtime=runtime,  # type: ignore[arg-type]
+            runtime=runtime,
+            result_key=layout.manifest_key(job.id, src.index, segment[0], runtime),
         )
-        for src in payload.sources
+        for src in load_probed(deps, job.id).sources
         for segment in _segments(src, deps.pipeline_config.segment_seconds)
-        for runtime, modules in sorted(by_runtime.items())
+        for runtime, modules in groups
     ]
+    key = layout.items_key(job.id)
+    body = WorkItems.dump_json(items)
+    deps.stores.blobs.put(key, body, "application/json")
     deadline_s = None
     if job.deadline is not None:
         deadline_s = max(1, int((job.deadline - utcnow()).total_seconds()))
-    return Planned(job_id=job.id, items=items, deadline_s=deadline_s)
+    return Planned(job_id=job.id, items_key=key, count=len(items), deadline_s=deadline_s)
+
+
+def _module_groups(
+    modules: dict[str, Any], backend: str
+) -> list[tuple[Literal["cpu", "gpu"], list[str]]]:
+    """The modules of one work item per runtime (one item for all of them locally)."""
+    from framelens.analyzers.registry import PIPELINE_MODULES, analyzer_class
+
+    names = [m for m in modules if m not in PIPELINE_MODULES]
+    if not names:
+        return []
+    if backend != "aws":
+        return [("cpu", names)]
+    by_runtime: dict[Literal["cpu", "gpu"], list[str]] = {}
+    for name in names:
+        by_runtime.setdefault(analyzer_class(name).runtime, []).append(name)
+    return sorted(by_runtime.items())
 
 
 def _segments(src: SourceInfo, segment_seconds: float) -> list[tuple[float, float | None]]:
@@ -119,7 +138,6 @@ def _segments(src: SourceInfo, segment_seconds: float) -> list[tuple[float, floa
 
 
 def analyze(deps: PipelineDeps, payload: WorkItem) -> PartRef:
-    """Run the item's analyzers over one source segment in one decode pass; store the parts."""
     from framelens.analyzers.registry import analyzer_class
     from framelens.engine.base import RunContext, Segment
     from framelens.engine.run import run_analyzers
@@ -136,21 +154,23 @@ def analyze(deps: PipelineDeps, payload: WorkItem) -> PartRef:
             manifest.skipped[name] = f"{name} does not apply to {src.media_type} sources"
             continue
         analyzers.append(cls(job.modules.get(name) or {}))
-    tenant = deps.stores.keys.get_tenant(job.tenant_id)
-    part = str(round(start_s * 1000))
-    with deps.stores.blobs.local_path(src.blob_key) as path:
+    results = {}
+    if analyzers:  # nothing applies to this source: no download, no decode
         ctx = RunContext(
             job_id=job.id,
             tenant_id=job.tenant_id,
             segment=Segment(_exact(start_s), None if end_s is None else _exact(end_s)),
             artifacts=source_io.BlobArtifactSink(
-                deps.stores.blobs, layout.artifact_prefix(job.id, src.index, part)
+                deps.stores.blobs,
+                layout.artifact_prefix(job.id, src.index, str(round(start_s * 1000))),
             ),
             models=deps.models,
-            critical_tags=tuple(tenant.critical_tags) if tenant else (),
+            critical_tags=_critical_tags(deps, job),
             on_progress=_Watcher(deps, job.id, job.deadline),
+            gallery=_gallery(deps, job, payload.modules),
         )
-        results = run_analyzers(path, analyzers, ctx, media=media_info(path)) if analyzers else {}
+        with deps.stores.blobs.local_path(src.blob_key) as path:
+            results = run_analyzers(path, analyzers, ctx, media=media_info(path))
     for name, result in results.items():
         key = layout.part_key(job.id, src.index, start_s, name)
         deps.stores.blobs.put(key, result.model_dump_json().encode(), "application/json")
@@ -160,18 +180,44 @@ def analyze(deps: PipelineDeps, payload: WorkItem) -> PartRef:
     return PartRef(key=key)
 
 
+def load_items(deps: PipelineDeps, planned: Planned) -> list[WorkItem]:
+    """The work items the plan stage stored."""
+    return WorkItems.validate_json(deps.stores.blobs.get(planned.items_key))
+
+
+def _critical_tags(deps: PipelineDeps, job: JobRecord) -> tuple[str, ...]:
+    tenant = deps.stores.keys.get_tenant(job.tenant_id)
+    return tuple(tenant.critical_tags) if tenant else ()
+
+
+def _gallery(deps: PipelineDeps, job: JobRecord, modules: list[str]) -> GalleryView | None:
+    """The tenant's identities the ``faces`` module of this item matches against, if any."""
+    options = job.modules.get("faces") or {}
+    if "faces" not in modules or not (options.get("gallery") or options.get("allowlist")):
+        return None
+    from framelens.jobs.galleries import gallery_view
+
+    store = deps.stores.identities
+    if store is None:
+        raise ValidationError("this deployment has no identity store for galleries")
+    return gallery_view(store, job.tenant_id, options.get("gallery"), options.get("allowlist"))
+
+
 def _exact(seconds: float) -> Fraction:
     return Fraction(seconds).limit_denominator(1000)
 
 
-def aggregate(deps: PipelineDeps, payload: Gathered) -> JobRef:
+def aggregate(deps: PipelineDeps, payload: Planned) -> JobRef:
     """Merge the parts per source and module, write result documents, mark the job finished."""
     from framelens.orchestration.merge import merge_parts
 
     job = _running(deps, payload.job_id)
     blobs = deps.stores.blobs
     sources = load_probed(deps, job.id).sources
-    manifests = [PartManifest.model_validate_json(blobs.get(p.key)) for p in payload.parts]
+    manifests = [
+        PartManifest.model_validate_json(blobs.get(item.result_key or ""))
+        for item in load_items(deps, payload)
+    ]
     merged = merge_parts(blobs, job, sources, manifests)
     result_keys: dict[str, str] = {}
     for module, doc in merged.documents.items():
@@ -229,63 +275,8 @@ def finalize(deps: PipelineDeps, payload: JobRef) -> JobRef:
             elif job.media_units > 0:
                 deps.latency.record("image", job.media_units, elapsed_ms)
         deps.jobs.set_extra(job.id, accounted=True)
-    _discard_copies(deps, job.id)
+    discard_copies(deps, job.id)
     return payload
-
-
-def mark_failed(deps: PipelineDeps, payload: Failure) -> JobRef:
-    """The failure path: record why the job failed (a no-op if it already ended, e.g. cancelled).
-
-    ``payload.error`` is a Step Functions error (``{"Error", "Cause"}``) or a JobError dict.
-    """
-    job = deps.stores.jobs.get(payload.job_id)
-    deps.jobs.fail(job.id, _job_error(payload.error, job))
-    _discard_copies(deps, job.id)
-    return JobRef(job_id=job.id)
-
-
-def error_from_exception(exc: BaseException) -> dict[str, str]:
-    """The client-safe JobError body for an exception raised by a stage."""
-    if isinstance(exc, FramelensError):
-        return {"code": exc.code, "message": exc.message}
-    log.error("stage failed", exc_info=exc)
-    return {
-        "code": "internal_error",
-        "message": f"analysis failed unexpectedly ({type(exc).__name__}); the error was logged",
-    }
-
-
-def _job_error(error: dict[str, Any], job: JobRecord) -> JobError:
-    if "code" in error:
-        return JobError(code=str(error["code"]), message=str(error.get("message", "")))
-    name = str(error.get("Error", "internal_error"))
-    if name == "States.Timeout":
-        if job.deadline is not None and utcnow() >= job.deadline:
-            return JobError(code=DeadlineExceededError.code, message=_PAST_DEADLINE)
-        return JobError(
-            code="stage_timeout",
-            message="a pipeline stage ran past its time limit and was stopped; try again, "
-            "or split the media into shorter files",
-        )
-    import framelens.errors as errors_module
-
-    cls = getattr(errors_module, name, None)
-    if isinstance(cls, type) and issubclass(cls, FramelensError):
-        cause = _cause(error.get("Cause"))
-        return JobError(code=cls.code, message=str(cause.get("errorMessage") or cls.__doc__))
-    return JobError(
-        code="internal_error", message=f"analysis failed unexpectedly ({name}); it was logged"
-    )
-
-
-def _cause(raw: Any) -> dict[str, Any]:
-    import json
-
-    try:
-        cause = json.loads(raw or "{}")
-    except (TypeError, json.JSONDecodeError):
-        return {}
-    return cause if isinstance(cause, dict) else {}
 
 
 def _running(deps: PipelineDeps, job_id: str) -> JobRecord:
@@ -294,7 +285,7 @@ def _running(deps: PipelineDeps, job_id: str) -> JobRecord:
     if job.state != JobState.running:
         raise JobStateError(f"job {job_id} is {job.state.value}; stopping its pipeline")
     if job.deadline is not None and utcnow() > job.deadline:
-        raise DeadlineExceededError(_PAST_DEADLINE)
+        raise DeadlineExceededError(PAST_DEADLINE)
     return job
 
 
@@ -304,20 +295,6 @@ def load_probed(deps: PipelineDeps, job_id: str) -> Probed:
         return Probed.model_validate_json(deps.stores.blobs.get(layout.probe_key(job_id)))
     except NotFoundError as exc:
         raise ValidationError(f"job {job_id} has not been probed") from exc
-
-
-def _discard_copies(deps: PipelineDeps, job_id: str) -> None:
-    """Delete the job's copies of fetched sources and its probe output (nothing else needs
-    them once the job ended; the layout's expiry is the backstop)."""
-    blobs = deps.stores.blobs
-    try:
-        probed = Probed.model_validate_json(blobs.get(layout.probe_key(job_id)))
-    except NotFoundError:
-        return
-    for src in probed.sources:
-        if src.fetched:
-            blobs.delete(src.blob_key)
-    blobs.delete(layout.probe_key(job_id))
 
 
 class _Watcher:
@@ -335,7 +312,7 @@ class _Watcher:
             return
         self._last = now
         if self._deadline is not None and utcnow() > self._deadline:
-            raise DeadlineExceededError(_PAST_DEADLINE)
+            raise DeadlineExceededError(PAST_DEADLINE)
         # 5% went to probing; analysis takes the job to 95%, aggregation to 100%.
         try:
             self._deps.jobs.set_progress(self._job_id, 0.05 + 0.9 * fraction)

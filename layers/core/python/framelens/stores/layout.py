@@ -31,8 +31,9 @@ __all__ = [
     "artifact_name",
     "artifact_prefix",
     "fetched_key",
-    "gpu_part_key",
     "ingest_error_key",
+    "item_error_key",
+    "items_key",
     "manifest_key",
     "media_key",
     "part_key",
@@ -97,6 +98,14 @@ def probe_key(job_id: str) -> str:
     return f"{work_prefix(job_id)}probe.json"
 
 
+def items_key(job_id: str) -> str:
+    """The plan stage's work items (a JSON array the Distributed Map reads)."""
+    return f"{work_prefix(job_id)}items.json"
+
+
+MAP_RESULTS_PREFIX = "work/map-results/"  # the Distributed Map's own result export (unused)
+
+
 def _segment(job_id: str, source_index: int, start_s: float) -> str:
     return f"{work_prefix(job_id)}{source_index}/{round(start_s * 1000)}"
 
@@ -111,15 +120,9 @@ def manifest_key(job_id: str, source_index: int, start_s: float, runtime: str) -
     return f"{_segment(job_id, source_index, start_s)}/{runtime}.manifest.json"
 
 
-def gpu_part_key(job_id: str, unique: str) -> str:
-    """Where a GPU task leaves its manifest (``RunTask.sync`` cannot return a value)."""
-    return f"{work_prefix(job_id)}gpu/{unique}.json"
-
-
-def gpu_part_key_format() -> tuple[str, str]:
-    """``gpu_part_key`` as a Step Functions ``States.Format`` template and its first argument
-    name: the state machine fills in the job id and a UUID."""
-    return "work/{}/gpu/{}.json", "job_id"
+def item_error_key(manifest: str) -> str:
+    """Why the work item whose manifest key is ``manifest`` failed (its last failed attempt)."""
+    return f"{manifest}.error.json"
 
 
 def result_key(job_id: str, module: str) -> str:
