@@ -175,3 +175,22 @@ def test_delete_removes_identity_and_embeddings(identities: IdentityStore) -> No
     again = _record(identity_id=record.identity_id, embeddings=[VEC_B])
     identities.create(again)
     assert identities.get("acme", record.identity_id).embeddings == [VEC_B]
+
+
+def test_allowlisted_flag_is_set_and_cleared(identities: IdentityStore) -> None:
+    # GIVEN an identity that is not allowlisted
+    record = _record(embeddings=[VEC_A, VEC_B])
+    identities.create(record)
+    # WHEN it is allowlisted, then cleared
+    flagged = identities.set_allowlisted("acme", record.identity_id, True)
+    assert flagged.allowlisted is True
+    assert identities.get("acme", record.identity_id).allowlisted is True
+    cleared = identities.set_allowlisted("acme", record.identity_id, False)
+    # THEN each write reads back, and nothing else changed (name, vectors)
+    got = identities.get("acme", record.identity_id)
+    assert cleared.allowlisted is False and got.allowlisted is False
+    assert got.name == record.name and got.embeddings == [VEC_A, VEC_B]
+    # AND another tenant cannot flag it
+    with pytest.raises(NotFoundError):
+        identities.set_allowlisted("other", record.identity_id, True)
+    assert identities.get("acme", record.identity_id).allowlisted is False

@@ -192,7 +192,8 @@ def test_presign_put_matches_backend(stores: Stores, backend: str) -> None:
 
 
 def test_health_reports_every_store_ok(stores: Stores) -> None:
-    assert stores.health() == dict.fromkeys(("blobs", "files", "jobs", "keys", "counters"), "ok")
+    names = ("blobs", "files", "jobs", "keys", "counters", "identities")
+    assert stores.health() == dict.fromkeys(names, "ok")
 
 
 # --- durability (embedded only: the aws backends are durable by construction) -----------

@@ -244,6 +244,10 @@ class IdentityStore(Protocol):
         """Append embeddings atomically. Raises ``NotFoundError``."""
         ...
 
+    def set_allowlisted(self, tenant_id: str, identity_id: str, allowlisted: bool) -> IdentityRecord:
+        """Set the ``allowlisted`` flag. Raises ``NotFoundError``."""
+        ...
+
     def merge(self, tenant_id: str, keep_id: str, other_id: str) -> IdentityRecord:
         """Move ``other_id``'s embeddings to ``keep_id`` and delete ``other_id``, atomically.
 
@@ -271,7 +275,10 @@ class Stores:
     def health(self) -> dict[str, str]:
         """Name → ``"ok"`` or the error class for each store that answers a cheap probe."""
         out: dict[str, str] = {}
-        for name in ("blobs", "files", "jobs", "keys", "counters"):
+        names = ["blobs", "files", "jobs", "keys", "counters"]
+        if self.identities is not None:
+            names.append("identities")
+        for name in names:
             store = getattr(self, name)
             probe = getattr(store, "ping", None)
             try:

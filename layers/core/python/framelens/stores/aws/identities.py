@@ -8,8 +8,8 @@ a list of binary attributes, one little-endian float32 vector each (512 bytes fo
 about 700 vectors fit in DynamoDB's 400 KB item. Appends are ``list_append`` updates; a merge is
 one ``TransactWriteItems`` (append to one, delete the other), so it never half-happens.
 
-Does not own the rules (``framelens.jobs.galleries``). The lead adds this spec to
-``tables.table_specs`` (and so to the CDK storage stack) when wiring identities.
+Does not own the rules (``framelens.jobs.galleries``). ``tables.table_specs`` lists this spec as
+the ``identities`` table, so the CDK storage stack and the tests create exactly this.
 """
 
 from __future__ import annotations
@@ -180,6 +180,12 @@ class DynamoIdentityStore:
         """Change the name. Raises ``NotFoundError``."""
         record = self.get(tenant_id, identity_id)
         record = record.model_copy(update={"name": name, "time_updated": utcnow()})
+        return self._update(tenant_id, identity_id, "SET body = :b", {":b": _body(record)})
+
+    def set_allowlisted(self, tenant_id: str, identity_id: str, allowlisted: bool) -> IdentityRecord:
+        """Set the ``allowlisted`` flag. Raises ``NotFoundError``."""
+        record = self.get(tenant_id, identity_id)
+        record = record.model_copy(update={"allowlisted": allowlisted, "time_updated": utcnow()})
         return self._update(tenant_id, identity_id, "SET body = :b", {":b": _body(record)})
 
     def add_embeddings(

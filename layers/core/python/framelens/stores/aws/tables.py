@@ -3,7 +3,7 @@
 Owns: table keys, indexes, billing mode and TTL attributes (``table_specs``). Does not own
 creating tables: ``infra/`` (CDK) and the tests call ``table_specs`` and create exactly these.
 
-Design (all three tables ``PAY_PER_REQUEST``; names come from ``Settings``):
+Design (all four tables ``PAY_PER_REQUEST``; names come from ``Settings``):
 
 ``jobs_table`` (``FRAMELENS_JOBS_TABLE``)
     pk ``job_id`` (S). A job item holds ``tenant_id``, ``time_created`` (fixed-width ISO UTC
@@ -31,6 +31,11 @@ Design (all three tables ``PAY_PER_REQUEST``; names come from ``Settings``):
     ``tenant#<id>`` holds the ``Tenant`` JSON; ``counter#<name>`` holds ``v`` (N) and optionally
     ``expires_at`` (TTL). DynamoDB deletes expired items lazily (up to days later), so the adapter
     treats an item whose ``expires_at`` has passed as 0 and resets it on the next increment.
+
+``identities_table`` (``FRAMELENS_IDENTITIES_TABLE``)
+    pk ``tenant_id`` (S), sk ``identity_id`` (S): gallery identities with their face embeddings
+    as binary attributes; no TTL (an identity lives until it is deleted). The item layout is
+    ``identities.identity_table_spec``'s.
 """
 
 from __future__ import annotations
@@ -76,14 +81,18 @@ def table_specs(settings: Settings | None = None) -> list[dict[str, Any]]:
         settings: Supplies the table names; defaults to ``Settings()``'s default names.
 
     Returns:
-        One dict per table: ``name`` (``jobs`` | ``files`` | ``keys``), ``create_table`` (kwargs
+        One dict per table: ``name`` (``jobs`` | ``files`` | ``keys`` | ``identities``),
+        ``create_table`` (kwargs
         for ``DynamoDB.Client.create_table``) and ``ttl_attribute`` (for
         ``update_time_to_live``, or ``None``).
 
     Examples:
         >>> [s["name"] for s in table_specs()]
-        ['jobs', 'files', 'keys']
+        ['jobs', 'files', 'keys', 'identities']
     """
+    # identities.py imports records.py, which imports this module: import it here, not on top
+    from framelens.stores.aws.identities import identity_table_spec
+
     if settings is None:
         from framelens.config import Settings
 
@@ -106,4 +115,9 @@ def table_specs(settings: Settings | None = None) -> list[dict[str, Any]]:
             "ttl_attribute": None,
         },
         {"name": "keys", "create_table": keys_table, "ttl_attribute": TTL_ATTRIBUTE},
+        {
+            "name": "identities",
+            "create_table": identity_table_spec(settings.identities_table),
+            "ttl_attribute": None,
+        },
     ]
