@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from framelens.analyzers.registry import known_modules
 from framelens.auth import KeyService, Quotas, RateLimiter
 from framelens.config import Settings, get_settings
+from framelens.errors import StoreError
 from framelens.jobs.fetch import vet_url
 from framelens.jobs.latency import LatencyStats
 from framelens.jobs.service import JobService
@@ -25,6 +26,7 @@ from framelens.schemas.auth import Plan
 if TYPE_CHECKING:
     from framelens.auth.cache import CachedAuthenticator
     from framelens.jobs.drops import DropIngest
+    from framelens.jobs.galleries import GalleryService
     from framelens.models.provider import ModelProvider
     from framelens.orchestration.runner import LocalRunner
     from framelens.schemas import KeyRecord
@@ -69,6 +71,15 @@ class Services:
                 fetch=fetch,
             )
         return self._models
+
+    @cached_property
+    def galleries(self) -> GalleryService:
+        """Each tenant's gallery identities (the identity routes; enrolment jobs)."""
+        from framelens.jobs.galleries import GalleryService
+
+        if self.stores.identities is None:
+            raise StoreError("this deployment has no identity store for galleries")
+        return GalleryService(self.stores.identities)
 
     @cached_property
     def authenticator(self) -> CachedAuthenticator:

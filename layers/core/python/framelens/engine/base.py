@@ -217,6 +217,11 @@ class Analyzer(ABC):
     uses: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
+    def runtime_for(cls, media_type: str) -> Literal["cpu", "gpu"]:
+        """Where the cloud pipeline runs it on a source of ``media_type`` (``runtime``)."""
+        return cls.runtime
+
+    @classmethod
     def load_result(cls, data: dict[str, Any]) -> AnalyzerResult:
         """Parse a stored part back into the typed model ``finish`` returned.
 

@@ -1,7 +1,8 @@
 """Galleries: a tenant's named identities (enrol, rename, add faces, merge, delete) and the view a
 job matches against.
 
-Owns: the rules over ``IdentityStore``: names and galleries are validated, embeddings are
+Owns: the rules over ``IdentityStore``: names and galleries are validated (a gallery is the set
+of a tenant's identities that name it: it exists while it holds one), embeddings are
 checked (same dimension, finite, not zero) and L2-normalised before they are stored, every
 identity records the embedder its vectors came from, at most ``MAX_EMBEDDINGS`` per identity.
 ``gallery_view`` turns a job's ``gallery``/``allowlist`` options into the ``GalleryView`` the
@@ -40,7 +41,14 @@ if TYPE_CHECKING:
 
     from framelens.stores.ports import IdentityStore
 
-__all__ = ["MAX_EMBEDDINGS", "GalleryService", "gallery_view", "normalise_embeddings"]
+__all__ = [
+    "MAX_EMBEDDINGS",
+    "GalleryService",
+    "check_gallery",
+    "check_name",
+    "gallery_view",
+    "normalise_embeddings",
+]
 
 MAX_EMBEDDINGS = 500
 
@@ -49,7 +57,8 @@ def _new_id() -> str:
     return "id_" + secrets.token_hex(10)
 
 
-def _check_gallery(gallery: str) -> str:
+def check_gallery(gallery: str) -> str:
+    """``gallery`` if it is a valid gallery name. Raises ``ValidationError`` saying the rule."""
     if not GALLERY_NAME_RE.match(gallery):
         raise ValidationError(
             f"invalid gallery name {gallery!r}: use letters, digits, '_', '.', '-' (up to 64)"
@@ -57,7 +66,8 @@ def _check_gallery(gallery: str) -> str:
     return gallery
 
 
-def _check_name(name: str) -> str:
+def check_name(name: str) -> str:
+    """An identity's name, stripped. Raises ``ValidationError`` unless 1 to 200 characters."""
     cleaned = name.strip()
     if not cleaned or len(cleaned) > 200:
         raise ValidationError("an identity's name must be 1 to 200 characters")
@@ -118,20 +128,31 @@ class GalleryService:
         embeddings: Sequence[Sequence[float]],
         *,
         allowlisted: bool = False,
+        identity_id: str | None = None,
     ) -> IdentityRecord:
         """Enrol a person from precomputed face embeddings (one per enrolment image).
 
+        Args:
+            tenant_id: the owner.
+            gallery: the gallery's name.
+            name: the person's name.
+            embeddings: one vector per enrolment face.
+            allowlisted: whether matches report ``allowlisted: true``.
+            identity_id: the id to give it (an enrolment job names it in advance, so the
+                client knows it before the job ran); a new one by default.
+
         Raises:
             ValidationError: bad gallery name, name or embeddings, or too many embeddings.
+            ConflictError: ``identity_id`` exists already.
         """
         vectors = normalise_embeddings(embeddings)
         self._check_count(len(vectors))
         now = self._now()
         record = IdentityRecord(
-            identity_id=self._new_id(),
+            identity_id=identity_id or self._new_id(),
             tenant_id=tenant_id,
-            gallery=_check_gallery(gallery),
-            name=_check_name(name),
+            gallery=check_gallery(gallery),
+            name=check_name(name),
             allowlisted=allowlisted,
             embedder=self.embedder,
             embeddings=vectors,
@@ -146,11 +167,40 @@ class GalleryService:
 
     def list(self, tenant_id: str, gallery: str | None = None) -> list[IdentityRecord]:
         """The tenant's identities, oldest first (of one gallery if named)."""
-        return self.store.list(tenant_id, _check_gallery(gallery) if gallery else None)
+        return self.store.list(tenant_id, check_gallery(gallery) if gallery else None)
+
+    def galleries(self, tenant_id: str) -> dict[str, builtins.list[IdentityRecord]]:
+        """The tenant's galleries by name (sorted), each with its identities, oldest first.
+
+        A gallery exists while it holds an identity: it is made by the first enrolment into it
+        and gone with its last identity.
+        """
+        out: dict[str, builtins.list[IdentityRecord]] = {}
+        for record in self.store.list(tenant_id):
+            out.setdefault(record.gallery, []).append(record)
+        return dict(sorted(out.items()))
+
+    def gallery(self, tenant_id: str, gallery: str) -> builtins.list[IdentityRecord]:
+        """The identities of one of the tenant's galleries, oldest first.
+
+        Raises:
+            ValidationError: a bad gallery name.
+            NotFoundError: the tenant has no identity in it (other tenants' galleries too).
+        """
+        records = self.store.list(tenant_id, check_gallery(gallery))
+        if not records:
+            raise NotFoundError(f"Gallery {gallery!r} not found.", details={"gallery": gallery})
+        return records
 
     def rename(self, tenant_id: str, identity_id: str, name: str) -> IdentityRecord:
         """Give an identity a new name."""
-        return self.store.rename(tenant_id, identity_id, _check_name(name))
+        return self.store.rename(tenant_id, identity_id, check_name(name))
+
+    def set_allowlisted(
+        self, tenant_id: str, identity_id: str, allowlisted: bool
+    ) -> IdentityRecord:
+        """Mark (or unmark) an identity as allowlisted: its matches report ``allowlisted``."""
+        return self.store.set_allowlisted(tenant_id, identity_id, allowlisted)
 
     def add_embeddings(
         self, tenant_id: str, identity_id: str, embeddings: Sequence[Sequence[float]]
@@ -226,7 +276,7 @@ def gallery_view(
     for name, forced in ((gallery, False), (allowlist, True)):
         if name is None:
             continue
-        records = [r for r in store.list(tenant_id, _check_gallery(name)) if r.embedder == embedder]
+        records = [r for r in store.list(tenant_id, check_gallery(name)) if r.embedder == embedder]
         if not records:
             raise NotFoundError(
                 f"gallery {name!r} has no identities enrolled with {embedder!r}",

@@ -206,13 +206,14 @@ class JobService(JobTransitions):
         inline_max_seconds: float,
         media_seconds: float,
         idempotency_key: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> tuple[JobRecord, bool]:
         """Create a job for a request that wants an answer now if it can have one.
 
         Returns ``(job, inline)``: with ``inline`` the caller runs it (``run_inline``) and
         answers with its result; otherwise it was dispatched and the caller answers 202. Inline
         needs a dispatcher that runs jobs in-process and media no longer than
-        ``inline_max_seconds``.
+        ``inline_max_seconds``. ``extra`` is stored on the job (as in ``create``).
         """
         inline = (
             self.dispatcher is not None
@@ -220,7 +221,12 @@ class JobService(JobTransitions):
             and media_seconds <= inline_max_seconds
         )
         job, _ = self.create(
-            principal, request, kind=kind, dispatch=not inline, idempotency_key=idempotency_key
+            principal,
+            request,
+            kind=kind,
+            dispatch=not inline,
+            idempotency_key=idempotency_key,
+            extra=extra,
         )
         return job, inline
 

@@ -121,7 +121,11 @@ def _cause(raw: Any) -> dict[str, Any]:
 
 def discard_copies(deps: PipelineDeps, job_id: str) -> None:
     """Delete the job's copies of fetched sources and its probe output (nothing else needs
-    them once the job ended; the layout's expiry is the backstop)."""
+    them once the job ended; the layout's expiry is the backstop), and the photos an enrolment
+    request uploaded."""
+    from framelens.jobs.enrolment import discard_uploads
+
+    discard_uploads(deps.stores, deps.stores.jobs.get(job_id))
     blobs = deps.stores.blobs
     try:
         probed = Probed.model_validate_json(blobs.get(layout.probe_key(job_id)))

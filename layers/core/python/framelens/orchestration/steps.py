@@ -81,7 +81,7 @@ def plan(deps: PipelineDeps, payload: JobRef) -> Planned:
     item (one decode): CPU/GPU placement is a cloud concern.
     """
     job = _running(deps, payload.job_id)
-    groups = _module_groups(job.modules, deps.pipeline_config.backend)
+    backend = deps.pipeline_config.backend
     items = [
         WorkItem(
             job_id=job.id,
@@ -93,7 +93,7 @@ def plan(deps: PipelineDeps, payload: JobRef) -> Planned:
         )
         for src in load_probed(deps, job.id).sources
         for segment in _segments(src, deps.pipeline_config.segment_seconds)
-        for runtime, modules in groups
+        for runtime, modules in _module_groups(job.modules, backend, src.media_type)
     ]
     key = layout.items_key(job.id)
     body = WorkItems.dump_json(items)
@@ -105,9 +105,10 @@ def plan(deps: PipelineDeps, payload: JobRef) -> Planned:
 
 
 def _module_groups(
-    modules: dict[str, Any], backend: str
+    modules: dict[str, Any], backend: str, media_type: str
 ) -> list[tuple[Literal["cpu", "gpu"], list[str]]]:
-    """The modules of one work item per runtime (one item for all of them locally)."""
+    """The modules of one work item per runtime for a ``media_type`` source (one item for all
+    of them locally)."""
     from framelens.analyzers.registry import PIPELINE_MODULES, analyzer_class
 
     names = [m for m in modules if m not in PIPELINE_MODULES]
@@ -117,7 +118,7 @@ def _module_groups(
         return [("cpu", names)]
     by_runtime: dict[Literal["cpu", "gpu"], list[str]] = {}
     for name in names:
-        by_runtime.setdefault(analyzer_class(name).runtime, []).append(name)
+        by_runtime.setdefault(analyzer_class(name).runtime_for(media_type), []).append(name)
     return sorted(by_runtime.items())
 
 
@@ -208,7 +209,11 @@ def _exact(seconds: float) -> Fraction:
 
 
 def aggregate(deps: PipelineDeps, payload: Planned) -> JobRef:
-    """Merge the parts per source and module, write result documents, mark the job finished."""
+    """Merge the parts per source and module, write result documents, mark the job finished.
+
+    An enrolment job makes its gallery identity here, before it is finished (``enrolment``).
+    """
+    from framelens.orchestration.enrolment import enrol
     from framelens.orchestration.merge import merge_parts
 
     job = _running(deps, payload.job_id)
@@ -219,6 +224,7 @@ def aggregate(deps: PipelineDeps, payload: Planned) -> JobRef:
         for item in load_items(deps, payload)
     ]
     merged = merge_parts(blobs, job, sources, manifests)
+    enrol(deps, job, merged)
     result_keys: dict[str, str] = {}
     for module, doc in merged.documents.items():
         key = layout.result_key(job.id, module)

@@ -244,7 +244,9 @@ class IdentityStore(Protocol):
         """Append embeddings atomically. Raises ``NotFoundError``."""
         ...
 
-    def set_allowlisted(self, tenant_id: str, identity_id: str, allowlisted: bool) -> IdentityRecord:
+    def set_allowlisted(
+        self, tenant_id: str, identity_id: str, allowlisted: bool
+    ) -> IdentityRecord:
         """Set the ``allowlisted`` flag. Raises ``NotFoundError``."""
         ...
 

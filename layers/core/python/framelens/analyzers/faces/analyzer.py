@@ -11,7 +11,7 @@ so a segment knows whether it starts with a cut. Images are one-frame videos.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from framelens.analyzers._shots import ShotWatcher
 from framelens.analyzers.faces.assemble import TraceRecord, assemble
@@ -82,9 +82,15 @@ class FacesAnalyzer(Analyzer):
     """
 
     name: ClassVar[str] = "faces"
-    # ARCHITECTURE: faces on video run on the GPU worker; images may run on the CPU image.
+    # ARCHITECTURE: faces on video run on the GPU worker, on images in the CPU inference image
+    # (one photo, e.g. an enrolment, never waits for a GPU instance to scale up from zero).
     runtime = "gpu"
     result_type = FacesPart
+
+    @classmethod
+    def runtime_for(cls, media_type: str) -> Literal["cpu", "gpu"]:
+        """CPU for images, the GPU worker for video."""
+        return "cpu" if media_type == "image" else cls.runtime
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__(options)

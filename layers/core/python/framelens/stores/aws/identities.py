@@ -182,7 +182,9 @@ class DynamoIdentityStore:
         record = record.model_copy(update={"name": name, "time_updated": utcnow()})
         return self._update(tenant_id, identity_id, "SET body = :b", {":b": _body(record)})
 
-    def set_allowlisted(self, tenant_id: str, identity_id: str, allowlisted: bool) -> IdentityRecord:
+    def set_allowlisted(
+        self, tenant_id: str, identity_id: str, allowlisted: bool
+    ) -> IdentityRecord:
         """Set the ``allowlisted`` flag. Raises ``NotFoundError``."""
         record = self.get(tenant_id, identity_id)
         record = record.model_copy(update={"allowlisted": allowlisted, "time_updated": utcnow()})

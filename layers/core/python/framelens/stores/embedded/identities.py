@@ -146,11 +146,15 @@ class SqliteIdentityStore:
             self._write_body(conn, record)
         return record
 
-    def set_allowlisted(self, tenant_id: str, identity_id: str, allowlisted: bool) -> IdentityRecord:
+    def set_allowlisted(
+        self, tenant_id: str, identity_id: str, allowlisted: bool
+    ) -> IdentityRecord:
         """Set the ``allowlisted`` flag. Raises ``NotFoundError``."""
         with self.db.write() as conn:
             record = self._row(conn, tenant_id, identity_id)
-            record = record.model_copy(update={"allowlisted": allowlisted, "time_updated": utcnow()})
+            record = record.model_copy(
+                update={"allowlisted": allowlisted, "time_updated": utcnow()}
+            )
             self._write_body(conn, record)
         return record
 
