@@ -3,23 +3,16 @@
 Ground truth: scikit-image's ``astronaut`` shows one woman; ``coffee`` shows no face; the
 violinist clip (``../shared/media``) shows one man in 4 shots (cuts at frames 223, 403, 584),
 and its frame 600 (the last shot) shows his face alone; ``pair`` puts the astronaut beside the
-violinist, two faces. ``violin_head`` is the clip's first ``seconds`` (shot 1 and, from 7.4 s,
-shot 2), re-encoded, so a job over it is quick.
+violinist, two faces.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import av
 import cv2
 import numpy as np
 
-from tests.media import write_video
 from tests.shared import media
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 __all__ = [
     "VIOLIN",
@@ -28,7 +21,6 @@ __all__ = [
     "encode",
     "pair",
     "violin_frame",
-    "violin_head",
 ]
 
 VIOLIN = media("violinist_faces_cuts_640x360.mp4")
@@ -71,15 +63,3 @@ def encode(image: np.ndarray, suffix: str = ".png") -> bytes:
     ok, data = cv2.imencode(suffix, image)
     assert ok, suffix
     return data.tobytes()
-
-
-def violin_head(path: Path, seconds: int = 9) -> Path:
-    """The violinist clip's first ``seconds``, at 30 fps (the source's 29.97, rounded)."""
-    frames = []
-    with av.open(str(VIOLIN)) as container:
-        for i, frame in enumerate(container.decode(video=0)):
-            if i >= seconds * 30:
-                break
-            frames.append(frame.to_ndarray(format="bgr24"))
-    write_video(path, frames, fps=30, x264_extra="crf=26")
-    return path

@@ -27,6 +27,8 @@ from constructs import Construct
 from framelens.config import Settings
 from infra.constructs.common import FramelensProps, Layers, ephemeral_mb_for, python_function
 
+IDENTITIES_ENV = "FRAMELENS_IDENTITIES_TABLE"
+
 if TYPE_CHECKING:
     from aws_cdk import aws_lambda as lambda_
 
@@ -110,6 +112,7 @@ class Api(Construct):
             ephemeral_mb=ephemeral_mb_for(defaults.max_presigned_upload_bytes),
         )
         storage.bucket.grant_read_write(self.function)
+        # Every table, the identities included (the identity routes rename, merge, delete).
         for table in storage.tables.values():
             table.grant_read_write_data(self.function)
 
@@ -119,7 +122,8 @@ class Api(Construct):
             name="authorizer",
             layers=layers,
             props=props,
-            environment=environment,
+            # Keys only: it never sees the identities table.
+            environment={k: v for k, v in environment.items() if k != IDENTITIES_ENV},
             memory_mb=256,
             timeout=Duration.seconds(10),
         )

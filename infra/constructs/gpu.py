@@ -151,7 +151,9 @@ class GpuCompute(Construct):
             environment={**powertools_env("framelens-gpu-worker"), **environment},
         )
         storage.bucket.grant_read_write(self.task_definition.task_role)
-        for table in storage.tables.values():
+        for table in storage.job_tables.values():
             table.grant_read_write_data(self.task_definition.task_role)
+        # Analysis only matches faces against galleries: it reads them, never writes.
+        storage.identities.grant_read_data(self.task_definition.task_role)
         self.security_group = security_group
         self.vpc = vpc

@@ -145,8 +145,12 @@ class Pipeline(Construct):
         )
         for function in (self.control_function, self.inference_function):
             storage.bucket.grant_read_write(function)
-            for table in storage.tables.values():
+            for table in storage.job_tables.values():
                 table.grant_read_write_data(function)
+        # Aggregate (a control stage) writes an enrolment job's identity; analysis (the CPU
+        # work items) only reads galleries to match faces.
+        storage.identities.grant_read_write_data(self.control_function)
+        storage.identities.grant_read_data(self.inference_function)
 
         self.state_machine = sfn.StateMachine(
             self,

@@ -27,7 +27,10 @@ TABLE_IDS = {
     "jobs": "FramelensJobsTable",
     "files": "FramelensFilesTable",
     "keys": "FramelensKeysTable",
+    "identities": "FramelensIdentitiesTable",
 }
+# Gallery identities (face embeddings): granted only to what reads or writes them.
+IDENTITIES = "identities"
 
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,
@@ -52,11 +55,11 @@ def _key(spec: dict[str, Any], key_schema: list[dict[str, str]], kind: str) -> A
 
 
 class Storage(Construct):
-    """The media bucket and the jobs/files/keys tables.
+    """The media bucket and the jobs/files/keys/identities tables.
 
     Attributes:
         bucket: The media bucket (uploads/, media/, artifacts/, results/, work/, models/).
-        tables: ``jobs``, ``files``, ``keys`` → table.
+        tables: ``jobs``, ``files``, ``keys``, ``identities`` → table.
     """
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
@@ -111,6 +114,16 @@ class Storage(Construct):
         # physical names), so the spec's TableName is deliberately ignored.
         for spec in table_specs(Settings(backend="aws")):
             self.tables[spec["name"]] = self._table(spec)
+
+    @property
+    def identities(self) -> dynamodb.Table:
+        """The gallery identities table (face embeddings of enrolled people)."""
+        return self.tables[IDENTITIES]
+
+    @property
+    def job_tables(self) -> dict[str, dynamodb.Table]:
+        """Every table but the identities: what the pipeline's bookkeeping writes."""
+        return {name: t for name, t in self.tables.items() if name != IDENTITIES}
 
     def _table(self, spec: dict[str, Any]) -> dynamodb.Table:
         create = spec["create_table"]

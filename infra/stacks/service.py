@@ -37,6 +37,12 @@ def storage_environment(storage: Storage) -> dict[str, str]:
     }
 
 
+def identities_environment(storage: Storage) -> dict[str, str]:
+    """The identities table's name, for the functions that read or write galleries only: the
+    API (identity routes), the pipeline's functions and the GPU worker (matching, enrolment)."""
+    return {"FRAMELENS_IDENTITIES_TABLE": storage.identities.table_name}
+
+
 class ServiceStack(Stack):
     """Everything stateless.
 
@@ -59,10 +65,18 @@ class ServiceStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         environment = storage_environment(storage)
+        with_identities = {**environment, **identities_environment(storage)}
         layers = Layers(self, "Layers")
-        self.gpu = GpuCompute(self, "Gpu", storage=storage, props=props, environment=environment)
+        self.gpu = GpuCompute(
+            self, "Gpu", storage=storage, props=props, environment=with_identities
+        )
         self.pipeline = Pipeline(
-            self, "Pipeline", storage=storage, gpu=self.gpu, props=props, environment=environment
+            self,
+            "Pipeline",
+            storage=storage,
+            gpu=self.gpu,
+            props=props,
+            environment=with_identities,
         )
         submit_environment = {
             **environment,
@@ -74,7 +88,7 @@ class ServiceStack(Stack):
             storage=storage,
             layers=layers,
             props=props,
-            environment=submit_environment,
+            environment={**submit_environment, **identities_environment(storage)},
         )
         self.ingest = Ingest(
             self,

@@ -1,8 +1,8 @@
 """Gallery identities through HTTP on the local server: enrol from photos, match in a job, manage.
 
 Real models (YuNet, dlib's ResNet, the age/gender net) and real faces (``tests/media_faces``):
-the violinist is enrolled from one frame of his last shot and named in a job over his first two
-shots; with only the astronaut enrolled he stays ``unknown``. A photo with no face or with two
+the violinist is enrolled from one frame of his last shot and named in a job over his whole clip
+(4 shots); with only the astronaut enrolled he stays ``unknown``. A photo with no face or with two
 is a 400 naming it; tenants never see each other's galleries.
 """
 
@@ -21,7 +21,7 @@ from framelens.api import create_app
 from framelens.config import Settings
 from framelens.runtime import build_services
 from tests.e2e.conftest import TERMINAL
-from tests.media_faces import astronaut, coffee, encode, pair, violin_frame, violin_head
+from tests.media_faces import VIOLIN, astronaut, coffee, encode, pair, violin_frame
 from tests.shared import MODELS
 
 if TYPE_CHECKING:
@@ -126,10 +126,9 @@ def photos() -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def clip_source(acme: Client, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The violinist's first 9 s (shots 1 and 2), uploaded by acme."""
-    path = violin_head(tmp_path_factory.mktemp("violin") / "violin_head.mp4")
-    return f"storage://{acme.upload(path.name, path.read_bytes(), 'video/mp4')}"
+def clip_source(acme: Client) -> str:
+    """The violinist clip (4 shots, 21.8 s), uploaded by acme."""
+    return f"storage://{acme.upload(VIOLIN.name, VIOLIN.read_bytes(), 'video/mp4')}"
 
 
 def _identities(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -150,7 +149,7 @@ def test_enrolled_violinist_is_named_in_a_job_on_his_clip(
     assert man.headers["Location"] == f"/v1/identities/{man.json()['id']}"
     assert man.json()["faces"] == 1 and man.json()["gallery"] == "people"
 
-    # WHEN a faces job over his first two shots matches the gallery
+    # WHEN a faces job over his clip (all 4 shots) matches the gallery
     job = acme.run_job(clip_source, {"faces": {"gallery": "people"}})
 
     # THEN the one person in the clip is named, by the enrolled identity's id

@@ -22,6 +22,7 @@ def test_stateful_logical_ids_are_pinned(synth):
         "jobs": "FramelensJobsTable",
         "files": "FramelensFilesTable",
         "keys": "FramelensKeysTable",
+        "identities": "FramelensIdentitiesTable",
     }
 
 
@@ -52,6 +53,30 @@ def test_table_has_ttl_and_point_in_time_recovery(synth, spec):
         }
     else:
         assert "TimeToLiveSpecification" not in props
+
+
+@pytest.mark.parametrize("spec", table_specs(), ids=lambda s: s["name"])
+def test_table_is_encrypted_at_rest(synth, spec):
+    props = synth.templates["FramelensStorage"]["Resources"][TABLE_IDS[spec["name"]]]["Properties"]
+    # AWS-managed KMS key (TableEncryption.AWS_MANAGED), never DynamoDB's unmanaged default
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+
+
+def test_identities_table_keeps_embeddings_per_tenant_without_expiry(synth):
+    # GIVEN the identities table (gallery identities and their face embeddings)
+    props = synth.templates["FramelensStorage"]["Resources"]["FramelensIdentitiesTable"][
+        "Properties"
+    ]
+    # THEN every read names the tenant (pk), an identity lives until deleted (no TTL), it is
+    # recoverable (PITR) and its name reaches the service stack as an output
+    assert props["KeySchema"] == [
+        {"AttributeName": "tenant_id", "KeyType": "HASH"},
+        {"AttributeName": "identity_id", "KeyType": "RANGE"},
+    ]
+    assert "TimeToLiveSpecification" not in props
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    outputs = synth.templates["FramelensStorage"]["Outputs"]
+    assert outputs["IdentitiesTableName"]["Value"] == {"Ref": "FramelensIdentitiesTable"}
 
 
 def test_bucket_is_private_and_encrypted(storage_template):

@@ -46,6 +46,8 @@ WIRED_SETTINGS = (
     "FRAMELENS_KEYS_TABLE",
     "FRAMELENS_MEDIA_BUCKET",
 )
+# Given only to what uses it (the identities table): checked where present.
+WIRED_WHERE_GIVEN = ("FRAMELENS_IDENTITIES_TABLE",)
 
 
 @cache
@@ -144,7 +146,7 @@ class Faults:
 
 def check_wiring(what: str, env: dict[str, str], process: Any) -> None:
     """The resource's environment names the same storage the in-process handlers use."""
-    for key in WIRED_SETTINGS:
+    for key in (*WIRED_SETTINGS, *WIRED_WHERE_GIVEN):
         if key in env and env[key] != process.get(key):
             raise AssertionError(f"{what}: {key}={env[key]!r}, handlers use {process.get(key)!r}")
     missing = [k for k in WIRED_SETTINGS if k not in env]
