@@ -1,4 +1,4 @@
-"""Photos and clips of real faces for the identity tests, made at test time (never committed).
+"""Photos of real faces for the identity tests, made at test time (never committed).
 
 Ground truth: scikit-image's ``astronaut`` shows one woman; ``coffee`` shows no face; the
 violinist clip (``../shared/media``) shows one man in 4 shots (cuts at frames 223, 403, 584),

@@ -403,3 +403,21 @@ def test_unmatched_embeddings_live_only_in_results_that_expire_with_the_job(
     # ... and results expire with the job
     expiry = {e.prefix: e.days for e in EXPIRIES}
     assert expiry["results/"] == JOB_TTL_DAYS == services.settings.job_ttl_days
+
+
+def test_identity_routes_are_in_the_openapi_document(app: tuple[TestClient, Services]) -> None:
+    client, _ = app
+    paths = client.get("/openapi.json").json()["paths"]
+    # THEN every route is documented, enrolment with both answers and both request forms
+    assert set(paths["/v1/identities/{identity_id}"]) == {"get", "patch", "delete"}
+    assert "get" in paths["/v1/galleries"]
+    assert {"get", "post"} <= set(paths["/v1/galleries/{gallery}/identities"])
+    assert "post" in paths["/v1/identities/{identity_id}/merge"]
+    for path in ("/v1/galleries/{gallery}/identities", "/v1/identities/{identity_id}/faces"):
+        post = paths[path]["post"]
+        assert {"202", "400", "404"} <= set(post["responses"]), path
+        assert {"multipart/form-data", "application/json"} == set(post["requestBody"]["content"])
+    enrol = paths["/v1/galleries/{gallery}/identities"]["post"]["responses"]
+    assert enrol["201"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/IdentityPublic"
+    )
