@@ -15,6 +15,7 @@ from fastapi import Depends, Request, Response
 from framelens.auth import KeyService, Principal, Quotas, RateLimiter, extract_key
 from framelens.config import Settings
 from framelens.jobs.latency import LatencyStats
+from framelens.jobs.links import MediaLinks
 from framelens.jobs.service import JobService
 from framelens.models.provider import ModelProvider
 from framelens.stores import Stores
@@ -36,6 +37,11 @@ class AppServices(Protocol):
     @property
     def models(self) -> ModelProvider:
         """Models (opened on first use)."""
+        ...
+
+    @property
+    def links(self) -> MediaLinks:
+        """Short-lived links to stored media."""
         ...
 
 
