@@ -53,3 +53,15 @@ def test_cursors_this_api_did_not_return_are_a_400(api: Api, cursor: str) -> Non
 def test_a_non_ascii_upload_token_is_a_401(env: Env) -> None:
     resp = env.client.put("/v1/uploads/x?token=%C3%A9", content=b"abc")
     assert resp.status_code == 401
+
+
+def test_openapi_declares_the_three_key_styles_on_authenticated_routes(env: Env) -> None:
+    doc = env.client.get("/openapi.json").json()
+    schemes = doc["components"]["securitySchemes"]
+    assert {s.get("name") for s in schemes.values() if s["type"] == "apiKey"} == {
+        "X-API-Key",
+        "Authorization",
+    }
+    assert any(s["type"] == "http" and s["scheme"] == "bearer" for s in schemes.values())
+    assert doc["paths"]["/v1/jobs"]["post"]["security"]
+    assert "security" not in doc["paths"]["/health"]["get"]
