@@ -7,7 +7,7 @@ FRAMELENS_DATA_DIR ?= ./.framelens
 SHARED ?= ../shared
 export FRAMELENS_MODEL_DIR ?= $(abspath $(SHARED)/models)
 
-.PHONY: run test install install-test lint bench synth clean locks image-models smoke
+.PHONY: run test install install-test browser lint bench synth clean locks image-models smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -38,13 +38,21 @@ run: install
 
 # make test runs, in order: ruff (lint), import-linter (the library's layer and "never" contracts),
 # mypy --strict (the library), and pytest: unit, contract (both store adapters; aws on moto),
-# infra (the synthesized CDK app) and e2e (HTTP, CLI, a restarted server, the state machine on
-# moto) tests. Models come from ../shared/models (FRAMELENS_MODEL_DIR).
-test: install-test
+# infra (the synthesized CDK app), e2e (HTTP, CLI, a restarted server, the state machine on
+# moto), artifact (the built Lambda layer and image locks) and browser (the results viewer in
+# Debian's Chromium) tests. Models come from ../shared/models (FRAMELENS_MODEL_DIR).
+test: install-test browser
 	$(BIN)/ruff check layers functions infra tests benchmarks scripts
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The page tests drive Debian's Chromium (Playwright's own browser download is not available):
+# installed through apt-get when missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the page tests"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lint: install-test
 	$(BIN)/ruff check layers functions infra tests benchmarks scripts

@@ -52,6 +52,7 @@ OPEN_PATHS = (
     "detection/health",
     "tracking/health",
 )
+VIEWER_PATHS = ("viewer/{file+}",)  # and the root, GET / (the page itself)
 # Lambda's synchronous invoke payload is 6 MB; API Gateway sends a binary body base64-encoded
 # (4/3 larger) inside a JSON event with headers: about 4.4 MB of upload fit. Larger files go
 # through POST /v1/uploads (presigned S3 PUT); the API answers 413 naming it.
@@ -171,7 +172,11 @@ class Api(Construct):
         }
         for path in OPEN_PATHS:
             self.rest_api.root.resource_for_path(path).add_method("GET", integration)
-        self.rest_api.root.add_method("GET", integration, **secured)
+        # The results viewer's page and modules: static files, no key (the page asks for one and
+        # sends it only to the API routes; its media links are S3 presigned URLs in AWS).
+        for path in VIEWER_PATHS:
+            self.rest_api.root.resource_for_path(path).add_method("GET", integration)
+        self.rest_api.root.add_method("GET", integration)
         proxy = self.rest_api.root.add_resource("{proxy+}")
         # GET and POST are explicit so the usage plan can throttle them separately; ANY takes
         # the rest (PUT, DELETE, PATCH, HEAD, OPTIONS) under the plan's default throttle.

@@ -59,14 +59,15 @@ def test_authorizer_is_an_uncached_request_authorizer(synth):
     assert "ApiAuthorizerFunction" in str(authorizer["AuthorizerUri"])
 
 
-def test_every_method_but_health_needs_authorizer_and_key(synth):
+def test_every_method_but_health_and_the_viewer_needs_authorizer_and_key(synth):
     methods = synth.resources("FramelensService", "AWS::ApiGateway::Method").values()
     secured = [m["Properties"] for m in methods if m["Properties"]["AuthorizationType"] != "NONE"]
     open_ = [m["Properties"] for m in methods if m["Properties"]["AuthorizationType"] == "NONE"]
     assert {m["HttpMethod"] for m in secured} == {"GET", "POST", "ANY"}
     assert all(m["AuthorizationType"] == "CUSTOM" and m["ApiKeyRequired"] for m in secured)
     assert all("AuthorizerId" in m for m in secured)
-    assert [m["HttpMethod"] for m in open_] == ["GET"] * len(OPEN_PATHS)  # the health routes
+    # the health routes, and the viewer's page (GET /) and static modules (GET /viewer/...)
+    assert [m["HttpMethod"] for m in open_] == ["GET"] * (len(OPEN_PATHS) + 2)
 
 
 def test_methods_proxy_to_the_api_function(synth):

@@ -176,3 +176,15 @@ def test_gpu_root_volume_is_sized_and_encrypted(synth):
     assert device["Ebs"]["Encrypted"] is True
     assert device["Ebs"]["VolumeSize"] == ROOT_VOLUME_GIB
     assert device["Ebs"]["VolumeType"] == "gp3"
+
+
+def test_the_viewer_page_and_modules_are_open_and_nothing_else_new(service_template):
+    # GIVEN the API's methods without an authorizer
+    methods = service_template.find_resources("AWS::ApiGateway::Method")
+    open_methods = [m for m in methods.values() if m["Properties"]["AuthorizationType"] == "NONE"]
+    # THEN besides the health routes only GET / and GET /viewer/{file+} are open (the page asks
+    # the user for a key and sends it to the API itself)
+    assert all(m["Properties"]["HttpMethod"] == "GET" for m in open_methods)
+    from infra.constructs.api import OPEN_PATHS, VIEWER_PATHS
+
+    assert len(open_methods) == len(OPEN_PATHS) + len(VIEWER_PATHS) + 1

@@ -46,6 +46,7 @@ GPU_INSTANCE_MEMORY_MIB = 15_360  # g4dn.xlarge: 4 vCPU, 16 GiB, one T4
 STATE_PAYLOAD_LIMIT = 256 * 1024  # Step Functions: a state's input or output, 256 KiB
 
 _ACTIVE: list[CloudEnv] = []
+_HANDLER_LOCKS: dict[str, threading.Lock] = {}
 _PATCHED = False
 
 
@@ -79,7 +80,11 @@ def invoke_handler(env: CloudEnv, function: Any, event: dict[str, Any]) -> tuple
             return payload, failed, ""
         module = handler_module(env.function_handlers[name])
         context = LambdaContext(function_name=name, invoked_function_arn=function.function_arn)
-        record.result = module.handler(event, context)
+        # A Lambda container runs one event at a time (more load, more containers, each with
+        # its own module globals such as powertools' Metrics); in-process, one lock per handler
+        # module keeps a Distributed Map's concurrent items from sharing those globals.
+        with _HANDLER_LOCKS.setdefault(module.__name__, threading.Lock()):
+            record.result = module.handler(event, context)
     except Exception as exc:  # noqa: BLE001 - the Lambda runtime's boundary: report, never raise
         record.error = type(exc).__name__
         record.finished = True

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     quota_concurrent_jobs: int = Field(default=4, ge=1)
     quota_media_seconds_per_month: float = Field(default=36_000.0, gt=0)
     presign_expiry_s: int = 3600
+    # Links that stream media to clients without a key (the viewer's <video>): how long they
+    # live, and the HMAC key of local ones (embedded: generated in the data folder when unset;
+    # AWS links are S3 presigned URLs).
+    link_ttl_s: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    link_secret: SecretStr | None = None
     # The authorizer reuses a key's successful check this long (a revoked key stops within it).
     auth_cache_ttl_s: int = 60
     # Larger artifacts are answered with a redirect to a presigned GET where the backend has one:

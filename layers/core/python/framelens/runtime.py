@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from framelens.auth.cache import CachedAuthenticator
     from framelens.jobs.drops import DropIngest
     from framelens.jobs.galleries import GalleryService
+    from framelens.jobs.links import MediaLinks
     from framelens.models.provider import ModelProvider
     from framelens.orchestration.runner import LocalRunner
     from framelens.schemas import KeyRecord
@@ -87,6 +88,24 @@ class Services:
         from framelens.auth.cache import CachedAuthenticator
 
         return CachedAuthenticator(self.keys, self.settings.auth_cache_ttl_s)
+
+    @cached_property
+    def links(self) -> MediaLinks:
+        """Short-lived links to stored media (S3 presigned in AWS, HMAC-signed locally)."""
+        from framelens.jobs.links import MediaLinks
+
+        settings = self.settings
+        if settings.link_secret is not None:
+            secret = settings.link_secret.get_secret_value().encode()
+        elif settings.backend == "embedded":
+            from framelens.stores.embedded.secrets import local_secret
+
+            secret = local_secret(settings.data_dir, "links")
+        else:  # S3 presigns every link; local tokens are never issued there
+            import secrets
+
+            secret = secrets.token_bytes(32)
+        return MediaLinks(self.stores.blobs, secret, ttl_s=settings.link_ttl_s)
 
     @cached_property
     def drops(self) -> DropIngest:

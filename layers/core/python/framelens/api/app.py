@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from framelens import __version__
 from framelens.api.errors import install_error_handlers
-from framelens.api.routers import health, identities, jobs, latency, media
+from framelens.api.routers import health, identities, insights, jobs, latency, media, viewer
 from framelens.api.seeds import best_frame, detection, tracking, videos
 
 if TYPE_CHECKING:
@@ -43,8 +43,13 @@ def create_app(services: AppServices) -> FastAPI:
     app.include_router(media.public)
     app.include_router(media.router)
     app.include_router(jobs.router)
+    app.include_router(jobs.modules_router)
     app.include_router(latency.router)
     app.include_router(identities.router)
+    app.include_router(insights.router)
+    app.include_router(insights.links_router)
+    app.include_router(viewer.router)
+    app.mount("/viewer", viewer.static_files(), name="viewer")
     seed_routers = (
         best_frame.health_router,
         best_frame.router,

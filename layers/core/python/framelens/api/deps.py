@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Protocol
 
 from fastapi import Depends, Request, Response
+from fastapi.security import APIKeyHeader, HTTPBearer
 
 from framelens.auth import KeyService, Principal, Quotas, RateLimiter, extract_key
 from framelens.config import Settings
 from framelens.jobs.latency import LatencyStats
+from framelens.jobs.links import MediaLinks
 from framelens.jobs.service import JobService
 from framelens.models.provider import ModelProvider
 from framelens.stores import Stores
@@ -42,6 +44,11 @@ class AppServices(Protocol):
         ...
 
     @property
+    def links(self) -> MediaLinks:
+        """Short-lived links to stored media."""
+        ...
+
+    @property
     def galleries(self) -> GalleryService:
         """Each tenant's gallery identities."""
         ...
@@ -56,7 +63,26 @@ def get_services(request: Request) -> AppServices:
 ServicesDep = Annotated[AppServices, Depends(get_services)]
 
 
-def authenticate(request: Request, response: Response, services: ServicesDep) -> Principal:
+# The three ways a key may arrive, declared so the OpenAPI document shows them (clients and
+# fuzzers read it); the key itself is read once by ``auth.extract_key``.
+_X_API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="Seed 000 style.")
+_KEY = APIKeyHeader(
+    name="Authorization",
+    scheme_name="AuthorizationKey",
+    auto_error=False,
+    description="`Authorization: Key <key>` (seed 003 style).",
+)
+_BEARER = HTTPBearer(auto_error=False, description="`Authorization: Bearer <key>` (seed 002).")
+
+
+def authenticate(
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    _x_api_key: Annotated[str | None, Depends(_X_API_KEY)] = None,
+    _key: Annotated[str | None, Depends(_KEY)] = None,
+    _bearer: Annotated[object, Depends(_BEARER)] = None,
+) -> Principal:
     """Resolve the API key to a principal and count the request against its rate limit.
 
     Raises:

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from framelens.errors import ValidationError
 
-__all__ = ["parse_max_processing_time"]
+__all__ = ["MAX_PROCESSING_TIME_S", "parse_max_processing_time"]
+
+# A Step Functions execution lives at most a year; a job deadline beyond a month is a mistake.
+MAX_PROCESSING_TIME_S = 31 * 24 * 3600
 
 
 def parse_max_processing_time(value: str | None) -> int:
-    """Seed 001's ``Max-Processing-Time`` header: an integer >= 0 (0 = unlimited)."""
+    """Seed 001's ``Max-Processing-Time`` header: an integer >= 0 (0 = unlimited).
+
+    Only ASCII digits (``str.isdigit`` also accepts ``²`` and other scripts' digits), and at
+    most ``MAX_PROCESSING_TIME_S``.
+    """
     if value is None or value == "":
         return 0
-    if not value.strip().isdigit():
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
         raise ValidationError(
             "Max-Processing-Time must be an integer number of seconds >= 0 (0 = unlimited)",
             details={"header": "Max-Processing-Time", "value": value[:50]},
         )
-    return int(value)
+    seconds = int(text)
+    if seconds > MAX_PROCESSING_TIME_S:
+        raise ValidationError(
+            f"Max-Processing-Time must be at most {MAX_PROCESSING_TIME_S} seconds (31 days)",
+            details={"header": "Max-Processing-Time", "value": value[:50]},
+        )
+    return seconds

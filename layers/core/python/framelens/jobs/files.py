@@ -9,7 +9,6 @@ media is recognised (``framelens.media``) or where bytes live (store ports).
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import secrets
@@ -197,7 +196,7 @@ class FileService:
         try:
             tenant_id = base64.urlsafe_b64decode(tenant_b64 + "=" * (-len(tenant_b64) % 4)).decode()
             record = self._stores.files.get(tenant_id, file_id)
-        except (binascii.Error, UnicodeDecodeError, NotFoundError) as exc:
+        except (ValueError, NotFoundError) as exc:  # bad base64, not UTF-8, non-ASCII token
             raise invalid from exc
         digest = hashlib.sha256(token.encode()).hexdigest()
         if (

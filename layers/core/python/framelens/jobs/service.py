@@ -33,6 +33,7 @@ from framelens.schemas import (
 )
 
 if TYPE_CHECKING:
+    import builtins
     from collections.abc import Callable
 
     from framelens.auth import Principal, Quotas
@@ -238,6 +239,10 @@ class JobService(JobTransitions):
         return self._stores.jobs.get(job_id)
 
     # ---- reads ----------------------------------------------------------------------------
+
+    def modules(self) -> builtins.list[str]:
+        """Every module name a job may ask for."""
+        return sorted(self._known_modules()) if self._known_modules is not None else []
 
     def get(self, tenant_id: str, job_id: str) -> JobRecord:
         """The tenant's job. Raises ``NotFoundError`` for unknown and foreign ids alike."""

@@ -19,6 +19,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorEnvelope} for code in (400, 401, 404, 409, 422, 429)
 }
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses=_ERRORS)
+modules_router = APIRouter(prefix="/v1", tags=["jobs"], responses=_ERRORS)
 
 
 def public(job: JobRecord, base_url: str = "") -> JobPublic:
@@ -114,3 +115,9 @@ def job_artifact(
     data = blobs.get(key)
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return Response(content=data, media_type=media_type)
+
+
+@modules_router.get("/modules", response_model=list[str], summary="The modules a job may run")
+def list_modules(_: CurrentPrincipal, services: ServicesDep) -> list[str]:
+    """Module names for ``POST /v1/jobs``'s ``modules``."""
+    return services.jobs.modules()

@@ -75,14 +75,22 @@ def encode_cursor(parts: list[str]) -> str:
     return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> list[str]:
-    """The sort key a cursor carries. Raises ``ValidationError`` for a malformed cursor."""
+def decode_cursor(cursor: str, parts_count: int = 2) -> list[str]:
+    """The sort key a cursor carries (``parts_count`` strings).
+
+    Raises:
+        ValidationError: a cursor this API did not return.
+    """
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         parts = json.loads(raw)
     except (ValueError, TypeError) as exc:
         raise ValidationError("The cursor is not valid; pass back a next_cursor value.") from exc
-    if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
+    if (
+        not isinstance(parts, list)
+        or len(parts) != parts_count
+        or not all(isinstance(p, str) for p in parts)
+    ):
         raise ValidationError("The cursor is not valid; pass back a next_cursor value.")
     return parts
 
