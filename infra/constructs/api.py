@@ -49,6 +49,7 @@ OPEN_PATHS = (
     "best_frame_selection/health",
     "detection/health",
     "tracking/health",
+    "ocr/health",
 )
 # Lambda's synchronous invoke payload is 6 MB; API Gateway sends a binary body base64-encoded
 # (4/3 larger) inside a JSON event with headers: about 4.4 MB of upload fit. Larger files go
