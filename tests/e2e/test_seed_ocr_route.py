@@ -99,6 +99,24 @@ def test_a_corrupt_image_is_400(api: SeedApi) -> None:
     assert body["error"]["code"] == "unprocessable_media"
 
 
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [("_bomb", "document_too_large_uncompressed"), ("_entities", "document_xml_entities")],
+)
+def test_an_unsafe_docx_is_400_never_read(
+    api: SeedApi, tmp_path_factory: pytest.TempPathFactory, make: str, code: str
+) -> None:
+    from tests.media import docx_file
+    from tests.unit import test_docx_safety
+
+    tmp = tmp_path_factory.mktemp("unsafe")
+    plain = docx_file(tmp / "plain.docx").path
+    unsafe = getattr(test_docx_safety, make)(tmp, plain)
+    status, body = _ocr(api, "report.docx", unsafe.read_bytes())
+    assert status == 400
+    assert body["error"]["code"] == code
+
+
 def test_a_wrong_field_name_is_422_naming_file(api: SeedApi, sign_png: bytes) -> None:
     status, body = _ocr(api, "sign.png", sign_png, field="image")
     assert status == 422

@@ -2,7 +2,7 @@
 
 Paths, fields and the error table follow seed 000: JPG, PNG, BMP, TIFF, WebP and DOCX up to
 10 MB, recognised by content (magic bytes and a real decode, never the file name); 400 for an
-unsupported type, a file over 10 MB or one that does not decode; 401 without a valid key; 422
+unsupported type, a file over 10 MB, one that does not decode or a DOCX refused as unsafe; 401 without a valid key; 422
 without a file in the field ``file``; 429 over the key's rate limit (60 GET / 10 POST a minute).
 
 The answer is the seed's body at once where this server runs jobs in-process (the local
@@ -47,14 +47,23 @@ router = APIRouter(
 health_router = APIRouter(prefix=PREFIX, tags=["seed 000: OCR"])
 
 # Seed 000's OCR table: 400 for an unsupported type or a file over 10 MB; a file that does not
-# decode is an "invalid or malformed request" too. 422 stays for a missing file or field.
+# decode, and a DOCX refused as unsafe (zip bomb, entity expansion, path tricks), are "invalid or
+# malformed requests" too. 422 stays for a missing file or field.
+_UNDECODABLE = (
+    "unprocessable_media",
+    "media_too_long",
+    "unsafe_document",
+    "document_too_large_uncompressed",
+    "document_xml_entities",
+    "document_member_path",
+)
 FLOW = SeedFlow(
     form_field="file",
     media_types=("image", "document"),
     modules={"ocr": {}},
     kind=KIND,
     inline_max_seconds=0.0,  # images and documents have no duration: inline where possible
-    status_map={413: 400, 415: 400, "unprocessable_media": 400, "media_too_long": 400},
+    status_map={413: 400, 415: 400, **dict.fromkeys(_UNDECODABLE, 400)},
     wrong_media="send an image (JPG, PNG, BMP, TIFF or WebP) or a DOCX document",
     containers=("jpeg", "png", "bmp", "tiff", "webp", "docx"),
 )
