@@ -2,8 +2,9 @@
 
 Paths, fields and the error table follow seed 000: JPG, PNG, BMP, TIFF, WebP and DOCX up to
 10 MB, recognised by content (magic bytes and a real decode, never the file name); 400 for an
-unsupported type, a file over 10 MB, one that does not decode or a DOCX refused as unsafe; 401 without a valid key; 422
-without a file in the field ``file``; 429 over the key's rate limit (60 GET / 10 POST a minute).
+unsupported type, a file over 10 MB, one that does not decode or a DOCX refused as unsafe; 401
+without a valid key; 422 without a file in the field ``file``; 429 over the key's rate limit
+(60 GET / 10 POST a minute).
 
 The answer is the seed's body at once where this server runs jobs in-process (the local
 server); elsewhere (AWS) 202 with ``status_url`` (``GET /ocr/api/ocr/{job_id}``), which answers
