@@ -51,6 +51,7 @@ OPEN_PATHS = (
     "best_frame_selection/health",
     "detection/health",
     "tracking/health",
+    "ocr/health",
 )
 VIEWER_PATHS = ("viewer/{file+}",)  # and the root, GET / (the page itself)
 # Lambda's synchronous invoke payload is 6 MB; API Gateway sends a binary body base64-encoded

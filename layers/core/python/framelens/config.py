@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     # seed routes answer synchronously up to these durations, else 202 + job (seed 000)
     sync_detect_max_seconds: float = 15.0
     sync_track_max_seconds: float = 30.0
+    sync_activity_max_seconds: float = 30.0
+
+    # seed 001 image batches (POST /v1/images): a job holds at most 100 sources
+    image_batch_max_items: int = Field(default=100, ge=1, le=100)
+    image_batch_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1)  # decoded, all items
 
     # remote sources (https://) fetched with SSRF protection
     fetch_max_bytes: int = 500 * 1024 * 1024

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from framelens import __version__
 from framelens.api.errors import install_error_handlers
 from framelens.api.routers import health, identities, insights, jobs, latency, media, viewer
-from framelens.api.seeds import best_frame, detection, tracking, videos
+from framelens.api.seeds import activity, best_frame, detection, images, ocr, tracking, videos
 
 if TYPE_CHECKING:
     from framelens.api.deps import AppServices
@@ -58,6 +58,10 @@ def create_app(services: AppServices) -> FastAPI:
         detection.router,
         tracking.health_router,
         tracking.router,
+        ocr.health_router,
+        ocr.router,
+        activity.router,
+        images.router,
     )
     for router in seed_routers:
         app.include_router(router)

@@ -7,7 +7,8 @@ or storing results (the orchestration stages).
 Failure shape: if an analyzer raises in ``start``/``process``/``finish`` its traceback is logged,
 it receives no more frames, the others run to the end, and then ``AnalyzerFailedError`` is raised
 naming the failed analyzers and carrying the finished results in ``.results``. Media errors
-(``UnprocessableMediaError``) are not isolated: no analyzer can run on an undecodable file.
+(``UnprocessableMediaError``) are not isolated: no analyzer can run on an undecodable file; nor
+is a ``ValidationError`` from ``start`` (an option the request gave that the analyzer refuses).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from framelens.engine.decode import DecodedFrame, decode_video, read_image
 from framelens.engine.exceptions import AnalyzerFailedError
 from framelens.engine.sampling import on_tick
 from framelens.engine.shared import SharedWorks
+from framelens.errors import ValidationError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -163,6 +165,10 @@ def run_analyzers(
         slots.append(slot)
         try:
             analyzer.start(media, ctx)
+        except ValidationError:
+            # An option the client gave that the analyzer refuses (a class its model lacks): the
+            # request's fault, so the run ends with that message rather than a logged failure.
+            raise
         except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
             _fail(slot, "start")
     works = SharedWorks([w for slot in slots if not slot.failed for w in slot.needs.shared])

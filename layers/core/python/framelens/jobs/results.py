@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from framelens.schemas import JobRecord
     from framelens.stores import BlobStore
 
-__all__ = ["module_result", "page_results", "results_link"]
+__all__ = ["module_result", "module_results", "page_results", "results_link"]
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
 
@@ -48,6 +48,25 @@ def module_result(
         if entry.get("index") == source_index and "result" in entry:
             return model.model_validate(entry["result"])
     return None
+
+
+def module_results(
+    blobs: BlobStore, job: JobRecord, module: str, model: type[ResultT]
+) -> dict[int, ResultT]:
+    """Every source's final result of ``module`` (source index → result), reading the document
+    once; sources the module skipped are absent."""
+    key = job.result_keys.get(module)
+    if key is None:
+        return {}
+    try:
+        doc = json.loads(blobs.get(key))
+    except NotFoundError:
+        return {}
+    return {
+        int(entry["index"]): model.model_validate(entry["result"])
+        for entry in doc.get("sources", [])
+        if "result" in entry
+    }
 
 
 def page_results(

@@ -1,11 +1,12 @@
 """The local runner: executes the stage list in-process with a worker pool (the embedded default).
 
 Owns: the queue of submitted jobs, running ``STAGES`` then ``FAILURE_STAGES`` on error (with each
-stage's retry policy), the deadline sweeper (which also applies the blob layout's expiries on the
-embedded backend), and recovery of jobs a previous process left queued or running. It is the
-local ``Dispatcher``: it can also run a job inline (synchronous seed routes) and notify at once
-when a queued job is cancelled. Does not own: what stages do (``steps``). Step Functions runs the
-same stage list in AWS.
+stage's retry policy; a fan-out stage's items run concurrently, up to ``workers`` per job, as
+the Map state runs them in AWS), the deadline sweeper (which also applies the blob layout's
+expiries on the embedded backend), and recovery of jobs a previous process left queued or
+running. It is the local ``Dispatcher``: it can also run a job inline (synchronous seed routes)
+and notify at once when a queued job is cancelled. Does not own: what stages do (``steps``).
+Step Functions runs the same stage list in AWS.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +40,9 @@ StageHook = Callable[[str], None]
 
 
 class LocalRunner:
-    """Runs jobs on ``workers`` threads; a job's stages run in order on one thread.
+    """Runs jobs on ``workers`` threads; a job's stages run in order on one thread, and the items
+    of its fan-out stage (the images of a batch, the segments of a long video) on up to
+    ``workers`` more.
 
     Examples:
         >>> runner = LocalRunner(services, workers=2)  # doctest: +SKIP
@@ -136,8 +140,8 @@ class LocalRunner:
             for stage in STAGES:
                 self._check_deadline(job_id)
                 if stage.fan_out:  # the items are in the bucket; the state passes through
-                    for item in load_items(self._deps, Planned.model_validate(payload)):
-                        self._run_stage(stage, item.model_dump(mode="json"))
+                    items = load_items(self._deps, Planned.model_validate(payload))
+                    self._run_items(stage, [item.model_dump(mode="json") for item in items])
                 else:
                     payload = self._run_stage(stage, payload)
         except Exception as exc:  # noqa: BLE001 - the pipeline boundary: every error ends the job
@@ -149,6 +153,26 @@ class LocalRunner:
                     failure = {**failure, **self._run_stage(stage, failure)}
                 except Exception:
                     log.exception("failure stage %s of job %s raised", stage.name, job_id)
+
+    def _run_items(self, stage: Stage, items: list[dict[str, Any]]) -> None:
+        """Run a fan-out stage's items concurrently, at most ``workers`` at a time (the local
+        Map). Items are independent (each writes its own manifest); the first error stops the
+        items not yet started and is raised once the running ones end."""
+        if len(items) <= 1 or self._workers <= 1:
+            for item in items:
+                self._run_stage(stage, item)
+            return
+        with ThreadPoolExecutor(
+            max_workers=min(self._workers, len(items)), thread_name_prefix="framelens-item"
+        ) as pool:
+            futures = [pool.submit(self._run_stage, stage, item) for item in items]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            errors = [f.exception() for f in futures if f in done]
+            error = next((e for e in errors if e is not None), None)
+            if error is not None:
+                for future in futures:
+                    future.cancel()
+                raise error
 
     def _run_stage(self, stage: Stage, payload: dict[str, Any]) -> dict[str, Any]:
         attempt = 0

@@ -57,8 +57,10 @@ class SeedFlow:
         modules: the job's modules and options.
         kind: the job kind recorded on the job.
         inline_max_seconds: answer inline up to this media length; ``None``: always a job.
-        status_map: the seed's error table (native status → seed status).
+        status_map: the seed's error table: native status (or error code) → seed status.
         wrong_media: what to tell a client whose file is another kind of media.
+        containers: the formats accepted (``probe.container``: ``"png"``, ``"docx"``...);
+            ``None``: every format of ``media_types``.
     """
 
     form_field: str | None
@@ -66,8 +68,9 @@ class SeedFlow:
     modules: dict[str, dict[str, Any]]
     kind: str
     inline_max_seconds: float | None = None
-    status_map: dict[int, int] = field(default_factory=dict)
+    status_map: dict[int | str, int] = field(default_factory=dict)
     wrong_media: str = "send MP4, AVI, MOV, MKV or WebM"
+    containers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +83,19 @@ class Answer:
 
 
 @contextmanager
-def seed_statuses(mapping: dict[int, int]) -> Iterator[None]:
-    """Re-map the HTTP status of library errors raised inside, per a seed's error table."""
+def seed_statuses(mapping: dict[int | str, int]) -> Iterator[None]:
+    """Re-map the HTTP status of library errors raised inside, per a seed's error table (an
+    error code in ``mapping`` wins over its status)."""
     try:
         yield
     except FramelensError as exc:
-        if exc.http_status in mapping:
-            exc.http_status = mapping[exc.http_status]  # type: ignore[misc]
+        status = mapping.get(exc.code, mapping.get(exc.http_status))
+        if status is not None:
+            exc.http_status = status  # type: ignore[misc]
         raise
+
+
+_ARTICLES = {"image": "an image", "video": "a video", "document": "a document"}
 
 
 async def _store(
@@ -103,9 +111,15 @@ async def _store(
             files.ingest, principal.tenant_id, up.path, name=up.name
         )
     if record.media_type not in flow.media_types:
-        wanted = " or ".join(flow.media_types)
+        wanted = " or ".join(_ARTICLES.get(t, t) for t in flow.media_types)
+        found = _ARTICLES.get(str(record.media_type), str(record.media_type))
+        raise UnsupportedMediaError(f"the file is {found}, not {wanted}; {flow.wrong_media}")
+    container = record.probe.container or ""
+    if flow.containers is not None and container not in flow.containers:
         raise UnsupportedMediaError(
-            f"the file is {record.media_type}, not a {wanted}; {flow.wrong_media}"
+            f"the file is {container.upper() or 'an unknown format'}, which this endpoint does "
+            f"not take; {flow.wrong_media}",
+            details={"detected": container},
         )
     return record
 
@@ -156,12 +170,18 @@ class JobFailedError(FramelensError):
         self.http_status = http_status  # type: ignore[misc]
 
 
+# Job error codes a client caused (its media, or an option a module refused): 400, not 500.
+_CLIENT_CODES = frozenset(
+    {"unsupported_media_type", "unprocessable_media", "media_too_long", "bad_request"}
+)
+
+
 def job_failure(job: JobRecord) -> JobFailedError:
     """The error to answer when an inline job failed: its own code, 4xx for media problems."""
     if job.error is None:
         return JobFailedError("internal_error", "the analysis did not finish", 500)
     status = 500
-    if job.error.code in ("unsupported_media_type", "unprocessable_media", "media_too_long"):
+    if job.error.code in _CLIENT_CODES:
         status = 400
     return JobFailedError(job.error.code, job.error.message, status)
 

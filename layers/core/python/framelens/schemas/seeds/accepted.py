@@ -1,4 +1,5 @@
-"""The seed 000 "accepted" body: a request answered with a job instead of a result."""
+"""Seed 000 "accepted" bodies: a request answered with a job instead of a result, and the job
+while it is not finished yet."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-__all__ = ["Accepted"]
+__all__ = ["Accepted", "Pending"]
 
 
 class Accepted(BaseModel):
@@ -14,4 +15,13 @@ class Accepted(BaseModel):
 
     status: Literal["accepted"] = "accepted"
     job_id: str
+    status_url: str
+
+
+class Pending(BaseModel):
+    """A seed job's status URL while the job is ``queued`` or ``running`` (HTTP 202)."""
+
+    status: Literal["queued", "running"]
+    job_id: str
+    progress: float
     status_url: str

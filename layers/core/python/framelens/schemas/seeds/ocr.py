@@ -17,14 +17,20 @@ from pydantic import BaseModel, Field
 if TYPE_CHECKING:
     from framelens.schemas.results_ocr import OcrResult
 
-__all__ = ["OcrHealth", "OcrInput", "OcrResponse", "OcrText", "ocr_response"]
+__all__ = ["OcrHealth", "OcrInput", "OcrResponse", "OcrText", "ocr_response", "saved_filename"]
 
 
 class OcrHealth(BaseModel):
-    """``GET /ocr/health``: ``{"status": "ok", "model": "loaded"}`` when the models load."""
+    """``GET /ocr/health``: ``{"status": "ok", "model": "loaded"}`` when the models load.
+
+    ``"error"`` / ``"unavailable"`` (HTTP 503, with ``detail``) when this process cannot load
+    them; ``"remote"`` where the API process does not run analysis (AWS: the inference image
+    does, and the API function carries no models).
+    """
 
     status: Literal["ok", "error"] = "ok"
-    model: Literal["loaded", "unavailable"] = "loaded"
+    model: Literal["loaded", "unavailable", "remote"] = "loaded"
+    detail: str | None = Field(default=None, description="Why the models are not loaded here.")
 
 
 class OcrInput(BaseModel):
@@ -47,6 +53,20 @@ class OcrResponse(BaseModel):
     detected_type: Literal["image", "document"]
     input: OcrInput
     output: list[OcrText] = Field(default_factory=list)
+
+
+_EXTENSIONS = {"jpeg": "jpg"}
+
+
+def saved_filename(file_id: str, container: str | None) -> str:
+    """The name the upload is stored under: its file id and an extension from its content.
+
+    Examples:
+        >>> saved_filename("f_abc", "jpeg")
+        'f_abc.jpg'
+    """
+    ext = _EXTENSIONS.get(container or "", container or "bin")
+    return f"{file_id}.{ext}"
 
 
 def ocr_response(result: OcrResult, original_filename: str, saved_filename: str) -> OcrResponse:
