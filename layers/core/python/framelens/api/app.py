@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from framelens import __version__
 from framelens.api.errors import install_error_handlers
 from framelens.api.routers import health, jobs, latency, media
-from framelens.api.seeds import best_frame, detection, tracking, videos
+from framelens.api.seeds import best_frame, detection, streaming, tracking, videos
 
 if TYPE_CHECKING:
     from framelens.api.deps import AppServices
@@ -52,6 +52,7 @@ def create_app(services: AppServices) -> FastAPI:
         detection.router,
         tracking.health_router,
         tracking.router,
+        streaming.router,
     )
     for router in seed_routers:
         app.include_router(router)

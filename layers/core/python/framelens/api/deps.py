@@ -8,7 +8,7 @@ satisfies it (the API never imports ``runtime``).
 
 from __future__ import annotations
 
-from typing import Annotated, Protocol
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 from fastapi import Depends, Request, Response
 
@@ -18,6 +18,9 @@ from framelens.jobs.latency import LatencyStats
 from framelens.jobs.service import JobService
 from framelens.models.provider import ModelProvider
 from framelens.stores import Stores
+
+if TYPE_CHECKING:
+    from framelens.jobs.file_media import FileMedia
 
 __all__ = ["AppServices", "CurrentPrincipal", "ServicesDep", "authenticate", "get_services"]
 
@@ -36,6 +39,11 @@ class AppServices(Protocol):
     @property
     def models(self) -> ModelProvider:
         """Models (opened on first use)."""
+        ...
+
+    @property
+    def file_media(self) -> FileMedia:
+        """Seed 002's media answers (built on first use)."""
         ...
 
 

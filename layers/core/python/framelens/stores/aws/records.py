@@ -229,7 +229,7 @@ class DynamoJobStore:
 
     def list_for_file(
         self, tenant_id: str, file_id: str, limit: int = 50, cursor: str | None = None
-    ) -> tuple[list[JobRecord], str | None]:
+    ) -> tuple[builtins.list[JobRecord], str | None]:
         """The tenant's jobs with source ``storage://<file_id>``, newest first, and a cursor."""
         ids, next_cursor = self.by_file.page(tenant_id, file_id, limit, cursor)
         found = self._batch_get(ids)

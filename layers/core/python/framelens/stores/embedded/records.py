@@ -132,7 +132,7 @@ class SqliteJobStore:
 
     def list_for_file(
         self, tenant_id: str, file_id: str, limit: int = 50, cursor: str | None = None
-    ) -> tuple[list[JobRecord], str | None]:
+    ) -> tuple[builtins.list[JobRecord], str | None]:
         """The tenant's jobs with source ``storage://<file_id>``, newest first, and a cursor."""
         sql = (
             "SELECT jobs.body, job_files.time_created, job_files.job_id FROM job_files"
