@@ -35,7 +35,8 @@ def decoded(data: bytes) -> dict[str, Any]:
             "video": [s.codec_context.name for s in container.streams.video],
             "audio": [s.codec_context.name for s in container.streams.audio],
         }
-        info["indices"] = [read_index(f.to_ndarray(format="bgr24")) for f in container.decode(video=0)]
+        pictures = container.decode(video=0)
+        info["indices"] = [read_index(f.to_ndarray(format="bgr24")) for f in pictures]
     return info
 
 
