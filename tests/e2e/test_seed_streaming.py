@@ -301,3 +301,81 @@ def test_bad_clip_requests_are_400(
     resp = api.get(f"{base(file_id)}/clip?{query}")
     assert resp.status_code == 400, resp.text
     assert says in resp.json()["error"]["message"]
+
+
+# --- streamed renders -------------------------------------------------------------------------
+
+
+def _asgi_get(app: Any, path: str, query: str, key: str, leave_after: int | None) -> list[bytes]:
+    """GET through the ASGI app itself (TestClient buffers whole responses): the body chunks
+    in the order sent; with ``leave_after`` the client goes away after that many chunks."""
+    import asyncio
+
+    bodies: list[bytes] = []
+    gone = asyncio.Event()
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},  # uvicorn's: a gone client raises
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"test"), (b"x-api-key", key.encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("test", 80),
+        "state": {},
+    }
+
+    async def receive() -> dict[str, Any]:
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] != "http.response.body":
+            return
+        if gone.is_set():
+            raise OSError("connection reset by peer")
+        bodies.append(message["body"])
+        if leave_after is not None and len(bodies) >= leave_after:
+            gone.set()
+
+    asyncio.run(app(scope, receive, send))
+    return bodies
+
+
+@pytest.fixture(scope="module")
+def large_video(tmp_path_factory: pytest.TempPathFactory) -> Generated:
+    """250 indexed frames at 640x360 (its clip is several 64 KB chunks long)."""
+    from tests.media_indexed import indexed_clip
+
+    path = tmp_path_factory.mktemp("large") / "large.mp4"
+    return indexed_clip(path, frames=250, size=(640, 360), keyint=250)
+
+
+def test_a_render_streams_as_it_is_encoded_and_a_client_that_leaves_stops_it(
+    env: Env, api: Api, large_video: Generated
+) -> None:
+    # GIVEN a 250-frame clip not rendered before, and the cache key it will be stored under
+    from framelens.jobs import RenderRequest
+
+    file_id = api.upload(large_video.path)["file_id"]
+    media = env.services.file_media.media
+    record = env.services.stores.files.get("acme", file_id)
+    key = media.cache.render_key(record, RenderRequest("clip", 0, 249, audio=False))
+    path, query = f"{base(file_id)}/clip", "start_frame=0&end_frame=249&audio=off"
+    # WHEN a client reads two chunks and leaves
+    sent = _asgi_get(env.client.app, path, query, api.key, leave_after=2)
+    # THEN chunks came before the encode ended, and nothing partial was cached
+    assert len(sent) == 2 and sent[0]
+    assert not env.services.stores.blobs.exists(key)
+    # WHEN a client reads it all THEN every frame comes, streamed in many chunks, then cached
+    whole = _asgi_get(env.client.app, path, query, api.key, leave_after=None)
+    assert len([c for c in whole if c]) > 2
+    assert decoded(b"".join(whole))["indices"] == list(range(250))
+    assert env.services.stores.blobs.exists(key)
+    # AND the next request is the cached file, with its length and ranges
+    cached = api.get(f"{path}?{query}", headers={"Range": "bytes=0-187"})
+    assert cached.status_code == 206 and cached.content == b"".join(whole)[:188]

@@ -13,7 +13,6 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from starlette.requests import ClientDisconnect
 
 from framelens.api.media_responses import ClosingStreamingResponse
 
@@ -62,14 +61,8 @@ def test_a_disconnected_client_closes_the_render_at_once(spec: str) -> None:
         await gone.wait()
         return {"type": "http.disconnect"}
 
-    async def serve() -> None:
-        try:
-            await response(_scope(spec), receive, send)
-        except ClientDisconnect:
-            pass
-
-    # WHEN the response is served
-    asyncio.run(serve())
+    # WHEN the response is served (a client that left is not an error: nothing is raised)
+    asyncio.run(response(_scope(spec), receive, send))
     # THEN the render's generator is closed before the response returns (the test still holds
     # it, so garbage collection cannot be what closed it) and it stopped making chunks
     assert render.stopped.is_set()

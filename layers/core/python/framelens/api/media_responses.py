@@ -9,16 +9,20 @@ Why ``ClosingStreamingResponse``: Starlette iterates a sync iterator in a thread
 the client disconnects, cancels the sending task but never calls the iterator's ``close()``. A
 render's generator would then live on (holding its decoder and temporary file) until garbage
 collection. Closing it runs its ``finally`` blocks at once: the decode and encode stop, and the
-render cache stores nothing partial.
+render cache stores nothing partial. A client that leaves is normal (players drop requests when
+they seek): under ASGI 2.4 Starlette raises ``ClientDisconnect``, which ends the response
+quietly here instead of reaching the error handlers as a 500 to log.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from fastapi import Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from framelens.jobs.media_answers import (
     BytesAnswer,
@@ -39,6 +43,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ClosingStreamingResponse", "conditions", "pending_response", "respond"]
 
+log = logging.getLogger(__name__)
+
 
 class ClosingStreamingResponse(StreamingResponse):
     """A ``StreamingResponse`` over a sync iterator that is always closed when the response
@@ -51,6 +57,9 @@ class ClosingStreamingResponse(StreamingResponse):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
+        except ClientDisconnect:
+            # A player that seeks drops its request: normal, not a server error to log.
+            log.info("client went away during a streamed answer")
         finally:
             await run_in_threadpool(_close, self._chunks)
 

@@ -9,6 +9,8 @@ trace's sightings, and the 404s that say which module to run. Does not own rende
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
@@ -94,15 +96,31 @@ class FileAnalyses:
         blobs: where result documents live.
     """
 
-    def __init__(self, jobs: JobService, blobs: BlobStore) -> None:
+    def __init__(self, jobs: JobService, blobs: BlobStore, *, remembered: int = 8) -> None:
         self._jobs = jobs
         self._blobs = blobs
+        # A finished job's results never change: keep the last few parsed (a long video's faces
+        # result is megabytes of JSON, and every trace request reads it).
+        self._remembered = remembered
+        self._parsed: OrderedDict[tuple[str, str, int], BaseModel | None] = OrderedDict()
+        self._lock = threading.Lock()
 
     def _result(
         self, job: JobRecord, record: FileRecord, module: str, model: type[ResultT]
     ) -> ResultT | None:
         index = _source_index(job, record.file_id)
-        return module_result(self._blobs, job, module, model, source_index=index)
+        memo = (job.id, module, index)
+        with self._lock:
+            if memo in self._parsed:
+                self._parsed.move_to_end(memo)
+                known = self._parsed[memo]
+                return known if isinstance(known, model) else None
+        found = module_result(self._blobs, job, module, model, source_index=index)
+        with self._lock:
+            self._parsed[memo] = found
+            if len(self._parsed) > self._remembered:
+                self._parsed.popitem(last=False)
+        return found
 
     def faces(self, record: FileRecord) -> FacesAnalysis:
         """The latest finished faces analysis of the file.
