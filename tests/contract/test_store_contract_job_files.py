@@ -21,9 +21,7 @@ if TYPE_CHECKING:
 
 def test_jobs_of_a_file_come_newest_first_across_pages(stores: Stores) -> None:
     # GIVEN five jobs on f_1 (one also reads f_2, one names it twice) and two on f_2 only
-    on_f1 = [
-        stores.jobs.create(make_job(n=n, sources=["storage://f_1"]))[0] for n in (0, 2, 4)
-    ]
+    on_f1 = [stores.jobs.create(make_job(n=n, sources=["storage://f_1"]))[0] for n in (0, 2, 4)]
     on_f1.append(stores.jobs.create(make_job(n=5, sources=["storage://f_2", "storage://f_1"]))[0])
     on_f1.append(stores.jobs.create(make_job(n=6, sources=["storage://f_1"] * 2))[0])
     for n in (1, 3):

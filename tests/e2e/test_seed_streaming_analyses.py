@@ -265,9 +265,7 @@ def test_trace_video_covers_the_trace_with_its_face_highlighted(
     assert people.get("/trace/999/video").status_code == 404
 
 
-def test_cooccurrence_of_the_two_people_side_by_side(
-    people: Client, faces: dict[str, Any]
-) -> None:
+def test_cooccurrence_of_the_two_people_side_by_side(people: Client, faces: dict[str, Any]) -> None:
     # WHEN the astronaut and the violinist are asked about
     resp = people.get(f"/identities/{faces['woman']}/co-occur-with/{faces['man']}")
     # THEN together from frame 0 for the 3 s (30 frames) they share, each with a face to show
