@@ -10,9 +10,10 @@ Why FFmpeg only: the API Lambda's layer carries PyAV but neither numpy nor OpenC
 250 MB limit, README "What deploys"), and thumbnails and face pictures are answered inline there.
 Every step runs inside FFmpeg's libraries; no pixel crosses into Python.
 
-Pixels: the decoded frame is converted to full-range 4:4:4 (``yuvj444p``) before cropping, so a
-crop lands on exactly the pixels asked for (4:2:0 chroma would round odd offsets), and JPEGs are
-encoded 4:4:4 at a fixed quantiser from a 1..100 quality (``jpeg_qscale``).
+Pixels: a whole frame is encoded full-range 4:2:0 (``yuvj420p``, as it was decoded); a crop is
+first cut to the even-aligned box around it (exact in 4:2:0), converted to full-range 4:4:4 and
+cut exactly, so it lands on the pixels asked for (4:2:0 chroma would round odd offsets). JPEGs
+use a fixed quantiser from a 1..100 quality (``jpeg_qscale``).
 """
 
 from __future__ import annotations
@@ -111,8 +112,37 @@ def _upright(frame: Any) -> list[tuple[str, str]]:
     return turns.get(_clockwise(frame), [])
 
 
+_HALF_CHROMA = frozenset({"yuv420p", "yuvj420p", "nv12"})
+
+
+def _pre_crop(frame: Any, crop: Box) -> tuple[list[tuple[str, str]], Box]:
+    """Crop the decoded picture to the even-aligned box around ``crop`` first (exact in 4:2:0),
+    so only that region is converted; returns the steps and ``crop`` inside the smaller picture.
+
+    Only for upright 4:2:0 pictures of even size; others are converted whole.
+    """
+    if (
+        _upright(frame)
+        or frame.format.name not in _HALF_CHROMA
+        or frame.width % 2
+        or frame.height % 2
+    ):
+        return [], crop
+    x, y, w, h = crop
+    ax, ay = x - x % 2, y - y % 2
+    aw = min(frame.width - ax, (x + w - ax + 1) // 2 * 2)
+    ah = min(frame.height - ay, (y + h - ay + 1) // 2 * 2)
+    return [("crop", f"{aw}:{ah}:{ax}:{ay}")], (x - ax, y - ay, w, h)
+
+
 def _crop_and_scale(frame: Any, crop: Box | None, size: tuple[int, int] | None) -> list[Any]:
-    steps = [("scale", "out_range=pc"), ("format", "yuvj444p"), *_upright(frame)]
+    # A whole frame stays 4:2:0 (a quarter of 4:4:4's work: 5 vs 20 ms for 720p); a crop is
+    # converted to 4:4:4 first so odd offsets land exactly, on its own pixels only.
+    steps: list[tuple[str, str]] = []
+    if crop is not None:
+        steps, crop = _pre_crop(frame, crop)
+    target = "yuvj420p" if crop is None else "yuvj444p"
+    steps += [("scale", "out_range=pc"), ("format", target), *_upright(frame)]
     if crop is not None:
         x, y, w, h = crop
         steps.append(("crop", f"{w}:{h}:{x}:{y}:exact=1"))
@@ -140,7 +170,7 @@ def frame_jpeg(
         quality: JPEG quality 1..100 (``jpeg_qscale``).
 
     Returns:
-        JPEG bytes (baseline, 4:4:4, full range).
+        JPEG bytes (baseline, full range; 4:2:0 for a whole frame, 4:4:4 for a crop).
     """
     import av
 
