@@ -136,7 +136,7 @@ class RenderCache:
 
     Args:
         blobs: the blob store port.
-        key_builder: turns a ``RenderKey`` into a blob key (the layout module's, eventually).
+        key_builder: turns a ``RenderKey`` into a blob key (``runtime`` passes the layout's).
     """
 
     def __init__(self, blobs: BlobStore, key_builder: KeyBuilder = default_render_key) -> None:
