@@ -33,6 +33,7 @@ IMAGE_CONTEXT_INCLUDES = [
     "README.md",
     "layers/core/python/framelens",
     "functions/pipeline",
+    "functions/render",
     "containers",
 ]
 

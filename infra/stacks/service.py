@@ -18,6 +18,7 @@ from infra.constructs.ingest import Ingest
 from infra.constructs.job_events import JobEvents
 from infra.constructs.observability import Observability
 from infra.constructs.pipeline import Pipeline
+from infra.constructs.renders import RENDER_TIMEOUT_S, Renders
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -82,14 +83,24 @@ class ServiceStack(Stack):
             **environment,
             "FRAMELENS_STATE_MACHINE_ARN": self.pipeline.state_machine.state_machine_arn,
         }
+        # Seed 002's renders (clips, spans, overlays) are made by this worker, asked by the API.
+        self.renders = Renders(
+            self, "Render", storage=storage, props=props, environment=environment
+        )
         self.api = Api(
             self,
             "Api",
             storage=storage,
             layers=layers,
             props=props,
-            environment={**submit_environment, **identities_environment(storage)},
+            environment={
+                **submit_environment,
+                **identities_environment(storage),
+                "FRAMELENS_RENDER_FUNCTION": self.renders.function.function_name,
+                "FRAMELENS_RENDER_WORKER_TIMEOUT_S": str(RENDER_TIMEOUT_S),
+            },
         )
+        self.renders.function.grant_invoke(self.api.function)
         self.ingest = Ingest(
             self,
             "Ingest",
@@ -125,6 +136,7 @@ class ServiceStack(Stack):
                 "JobEvents": self.job_events.function,
                 "Control": self.pipeline.control_function,
                 "Inference": self.pipeline.inference_function,
+                "Render": self.renders.function,
             },
             alarm_email=props.alarm_email,
         )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from infra.artifacts import ARTIFACTS
+from infra.artifacts import ARTIFACTS, read_lock
 from tests.artifacts.build import FUNCTIONS, LAMBDA_UNZIPPED_LIMIT, tree_bytes
 from tests.e2e.cloud import TENANT, apigw_event, authorizer_event
 from tests.shared import media
@@ -151,8 +151,6 @@ def test_authorizer_artifact_allows_a_key_and_refuses_others(cloud_artifacts, ke
 
 def test_the_layer_lock_is_what_the_artifact_runs(cloud_artifacts):
     # The child imports av from the layer built from the lock, at the locked version.
-    from infra.artifacts import read_lock
-
     answer = cloud_artifacts.invoke(
         "ApiFunction",
         apigw_event("GET", "/health", headers={}),
@@ -185,3 +183,37 @@ def test_an_upload_over_the_direct_limit_gets_a_413_naming_uploads(cloud_artifac
     response = cloud_artifacts.invoke("ApiFunction", event).ok()
     assert response["statusCode"] == 413
     assert "/v1/uploads" in json.loads(response["body"])["error"]["message"]
+
+
+def test_api_answers_a_frame_exact_thumbnail_from_the_layer_without_numpy(cloud_artifacts, key):
+    # GIVEN a real clip uploaded through the API artifact, whose layer has PyAV but neither
+    # numpy nor OpenCV (Lambda's 250 MB)
+    import av
+    import cv2
+    import numpy as np
+
+    assert not {"numpy", "opencv-python-headless"} & set(read_lock(ARTIFACTS["layer"].lock))
+    uploaded = _upload(cloud_artifacts, key, "bridge.mp4", VIDEO.read_bytes(), "video/mp4")
+    file_id = json.loads(uploaded["body"])["file_id"]
+    # WHEN seed 002 asks it for frame 100, then for a face-sized crop of it
+    frames = {}
+    for name, query in (("full", {"frame": "100"}), ("crop", {"frame": "100", "x": "101",
+                        "y": "51", "w": "161", "h": "121"})):  # fmt: skip
+        event = apigw_event(
+            "GET", f"/api/v1/file/{file_id}/thumbnail", headers={"x-api-key": key}, query=query
+        )
+        answer = cloud_artifacts.invoke("ApiFunction", event).ok()
+        assert answer["statusCode"] == 200, answer["body"][:500]
+        assert answer["headers"]["content-type"] == "image/jpeg"
+        data = base64.b64decode(answer["body"]) if answer["isBase64Encoded"] else answer["body"]
+        frames[name] = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR).astype(int)
+    # THEN they are frame 100 (as this process decodes it) and the crop of it, answered inline
+    with av.open(str(VIDEO)) as container:
+        truth = (
+            next(f for i, f in enumerate(container.decode(video=0)) if i == 100)
+            .to_ndarray(format="bgr24")
+            .astype(int)
+        )
+    assert frames["full"].shape == truth.shape
+    assert np.abs(frames["full"] - truth).mean() < 4
+    assert np.abs(frames["crop"] - truth[51:172, 101:262]).mean() < 4

@@ -418,6 +418,4 @@ def test_identity_routes_are_in_the_openapi_document(app: tuple[TestClient, Serv
         assert {"202", "400", "404"} <= set(post["responses"]), path
         assert {"multipart/form-data", "application/json"} == set(post["requestBody"]["content"])
     enrol = paths["/v1/galleries/{gallery}/identities"]["post"]["responses"]
-    assert enrol["201"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "/IdentityPublic"
-    )
+    assert enrol["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/IdentityPublic")

@@ -12,7 +12,6 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-import av
 import cv2
 import numpy as np
 import pytest
@@ -32,8 +31,8 @@ from framelens.jobs.galleries import GalleryService, gallery_view
 from framelens.models import ModelRegistry
 from framelens.schemas.results_faces import FacesPart
 from framelens.stores.embedded import build_embedded_stores
-from tests.media import write_video
-from tests.shared import MODELS, media
+from tests.media_faces import VIOLIN, astronaut, two_people_clip, violin_frame
+from tests.shared import MODELS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -44,10 +43,8 @@ if TYPE_CHECKING:
 skimage_data = pytest.importorskip("skimage.data", reason="scikit-image (test extra) is needed")
 pytest.importorskip("dlib", reason="dlib-bin is needed for the face embedder")
 
-VIOLIN = media("violinist_faces_cuts_640x360.mp4")
 CUTS = (223, 403, 584)
 BOTH_SECONDS = 3
-FPS = 10
 
 
 class MemorySink(ArtifactSink):
@@ -73,23 +70,6 @@ def models(registry: ModelRegistry) -> FaceModels:
     return load_face_models(registry)
 
 
-def astronaut() -> np.ndarray:
-    return cv2.cvtColor(skimage_data.astronaut(), cv2.COLOR_RGB2BGR)
-
-
-def violin_frame(index: int) -> np.ndarray:
-    with av.open(str(VIOLIN)) as container:
-        for i, frame in enumerate(container.decode(video=0)):
-            if i == index:
-                return frame.to_ndarray(format="bgr24")
-    raise AssertionError(f"no frame {index}")
-
-
-def square(image: np.ndarray, cx: int, cy: int, half: int, side: int) -> np.ndarray:
-    crop = image[max(0, cy - half) : cy + half, max(0, cx - half) : cx + half]
-    return cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA)
-
-
 @pytest.fixture(scope="module")
 def violin_run(registry: ModelRegistry) -> tuple[FacesPart, MemorySink]:
     sink = MemorySink()
@@ -102,17 +82,8 @@ def violin_run(registry: ModelRegistry) -> tuple[FacesPart, MemorySink]:
 @pytest.fixture(scope="module")
 def composite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """640x360 at 10 fps: astronaut left, violinist right for 3 s; then the astronaut alone 2 s."""
-    left = square(astronaut(), 223, 120, 110, 300)
-    right = square(violin_frame(100), 205, 75, 110, 300)
-    both = np.full((360, 640, 3), 235, np.uint8)
-    both[30:330, 10:310] = left
-    both[30:330, 330:630] = right
-    alone = both.copy()
-    alone[30:330, 330:630] = 235
-    images = [both] * (BOTH_SECONDS * FPS) + [alone] * (2 * FPS)
     path = tmp_path_factory.mktemp("faces") / "two_people.mp4"
-    write_video(path, images, fps=FPS)
-    return path
+    return two_people_clip(path, both_seconds=BOTH_SECONDS, alone_seconds=2)
 
 
 def _gallery(tmp_path: Path, enrol: dict[str, list[float]]) -> GalleryView:

@@ -9,6 +9,7 @@ repeat (invocations, executions, their history, the job as DynamoDB holds it). B
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,15 @@ class CloudEnv:
     # fails any cloud test that went past it).
     limit_violations: list[str] = field(default_factory=list)
     _clients: dict[str, Any] = field(default_factory=dict)
+    # One warm container per function: Lambda hands a container one event at a time, so module
+    # globals (powertools' Metrics, cached services) never see two invocations at once.
+    _containers: dict[str, threading.Lock] = field(default_factory=dict)
+    _containers_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def container(self, function: str) -> threading.Lock:
+        """The lock an in-process invocation of ``function`` holds while it runs."""
+        with self._containers_lock:
+            return self._containers.setdefault(function, threading.Lock())
 
     # -- clients and services ----------------------------------------------------------------
 

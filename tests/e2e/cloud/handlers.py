@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[3]
 # Template function (logical id prefix) → the handler folder its code comes from. The two
-# pipeline functions are container images whose CMD is functions/pipeline (see
-# containers/inference/Dockerfile); the bucket-notification helper is CDK's own.
+# pipeline functions are container images whose CMD is functions/pipeline and the render worker
+# the same image with CMD functions/render (see containers/inference/Dockerfile); the
+# bucket-notification helper is CDK's own.
 FUNCTION_CODE = {
     "PipelineControl": "pipeline",
     "PipelineInference": "pipeline",
@@ -36,6 +37,7 @@ FUNCTION_CODE = {
     "JobEventsFunction": "job_events",
     "ApiFunction": "api",
     "ApiAuthorizerFunction": "authorizer",
+    "RenderFunction": "render",
 }
 # The settings every in-process handler reads; the hooks check each function's and the task
 # definition's resolved environment agrees with them (a wiring bug in infra/ fails the test).

@@ -5,7 +5,10 @@ Owns (installed once per process, active only while a ``CloudEnv`` is, via ``act
 - ``LambdaFunction._invoke_lambda`` (moto's only Docker call for Lambda) dispatches to
   ``functions/<name>/handler.py`` with the event, the way the Lambda runtime does: a raised
   exception becomes ``{"errorType": <class name>, "errorMessage"}`` with ``FunctionError``, so
-  each state's Retry and Catch match on our error class names, as in AWS.
+  each state's Retry and Catch match on our error class names, as in AWS. Invocations of one
+  function run one at a time (``CloudEnv.container``), as in one Lambda container: the
+  Distributed Map's concurrent items would otherwise share powertools' module-level Metrics
+  across threads, which Lambda never does.
 - ECS ``run_task`` runs ``containers/gpu-worker/worker.py``'s ``main`` in-process with the task
   definition's environment plus the container overrides, then stops the task with its exit code.
   The ``.sync`` resolver fails the state (``States.TaskFailed``) on a non-zero exit code, as AWS
@@ -46,7 +49,6 @@ GPU_INSTANCE_MEMORY_MIB = 15_360  # g4dn.xlarge: 4 vCPU, 16 GiB, one T4
 STATE_PAYLOAD_LIMIT = 256 * 1024  # Step Functions: a state's input or output, 256 KiB
 
 _ACTIVE: list[CloudEnv] = []
-_HANDLER_LOCKS: dict[str, threading.Lock] = {}
 _PATCHED = False
 
 
@@ -80,10 +82,7 @@ def invoke_handler(env: CloudEnv, function: Any, event: dict[str, Any]) -> tuple
             return payload, failed, ""
         module = handler_module(env.function_handlers[name])
         context = LambdaContext(function_name=name, invoked_function_arn=function.function_arn)
-        # A Lambda container runs one event at a time (more load, more containers, each with
-        # its own module globals such as powertools' Metrics); in-process, one lock per handler
-        # module keeps a Distributed Map's concurrent items from sharing those globals.
-        with _HANDLER_LOCKS.setdefault(module.__name__, threading.Lock()):
+        with env.container(name):
             record.result = module.handler(event, context)
     except Exception as exc:  # noqa: BLE001 - the Lambda runtime's boundary: report, never raise
         record.error = type(exc).__name__

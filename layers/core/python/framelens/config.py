@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     # a Lambda response is at most 6 MB, base64 included (about 4.4 MB of bytes).
     max_inline_response_bytes: int = 4_400_000
 
+    # Serving media (seed 002) in AWS: renders (spans, clips, overlays) are made by the render
+    # worker function; the API asks it again for a render still pending after its timeout. A
+    # file's frame index is built in the request up to this size (demuxed over ranged S3 reads),
+    # by the worker beyond it.
+    render_function: str | None = None
+    render_worker_timeout_s: int = Field(default=900, ge=1)
+    inline_index_max_bytes: int = Field(default=256 * 1024 * 1024, ge=0)
+
     # seed routes answer synchronously up to these durations, else 202 + job (seed 000)
     sync_detect_max_seconds: float = 15.0
     sync_track_max_seconds: float = 30.0

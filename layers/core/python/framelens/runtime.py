@@ -26,11 +26,14 @@ from framelens.schemas.auth import Plan
 if TYPE_CHECKING:
     from framelens.auth.cache import CachedAuthenticator
     from framelens.jobs.drops import DropIngest
+    from framelens.jobs.file_media import FileMedia
     from framelens.jobs.galleries import GalleryService
     from framelens.jobs.links import MediaLinks
+    from framelens.jobs.render_cache import RenderKey
     from framelens.models.provider import ModelProvider
     from framelens.orchestration.runner import LocalRunner
     from framelens.schemas import KeyRecord
+    from framelens.schemas.results_faces import CoOccurrence, FacesResult
     from framelens.stores import Stores
 
 __all__ = ["Services", "build_services", "default_plan"]
@@ -115,6 +118,41 @@ class Services:
         limits = (self.settings.max_image_pixels, self.settings.max_video_seconds)
         return DropIngest(self.stores, self.jobs, limits)
 
+    @cached_property
+    def file_media(self) -> FileMedia:
+        """Seed 002's media answers: streamed and rendered in the request locally; in AWS,
+        presigned redirects and renders made by the render worker (API Gateway: 29 s, 10 MB)."""
+        from framelens.jobs.file_analyses import FileAnalyses
+        from framelens.jobs.file_media import FileMedia
+        from framelens.jobs.media_service import MediaService
+        from framelens.jobs.render_queue import RenderQueue, RenderTickets
+
+        settings = self.settings
+        aws = settings.backend == "aws"
+        media = MediaService(
+            self.stores.blobs,
+            render_key=_render_key,
+            presign_expires_s=settings.presign_expiry_s if aws else None,
+            inline_renders=not aws,
+            ranged_reads=aws,
+        )
+        queue: RenderQueue | None = None
+        if aws and settings.render_function:
+            from framelens.stores.aws.render_queue import LambdaRenderQueue
+
+            queue = LambdaRenderQueue(settings.render_function)
+        tickets = RenderTickets(
+            self.stores.blobs, queue, renew_after_s=settings.render_worker_timeout_s
+        )
+        return FileMedia(
+            self.stores.files,
+            media,
+            FileAnalyses(self.jobs, self.stores.blobs),
+            tickets,
+            cooccurrence=_cooccurrence,
+            inline_index_max_bytes=settings.inline_index_max_bytes if aws else None,
+        )
+
     def create_key(self, tenant_id: str, plan: str | None = None) -> tuple[str, KeyRecord]:
         """A new API key; in AWS with a usage plan, its API Gateway key joins the plan too."""
         secret, record = self.keys.create(tenant_id, plan)
@@ -128,6 +166,19 @@ class Services:
         """Stop background work (the local runner) so a process can exit cleanly."""
         if self.runner is not None:
             self.runner.stop()
+
+
+def _render_key(key: RenderKey) -> str:
+    from framelens.stores import layout
+
+    return layout.render_key(key.tenant_id, key.file_id, key.kind, key.params, key.extension)
+
+
+def _cooccurrence(result: FacesResult, a: str, b: str) -> CoOccurrence | None:
+    # The faces analyzer's pure view; importing it loads no numpy (the API Lambda has none).
+    from framelens.analyzers.faces.persons import cooccurrence
+
+    return cooccurrence(result, a, b)
 
 
 def default_plan(settings: Settings) -> Plan:

@@ -14,7 +14,16 @@ from fastapi import FastAPI
 from framelens import __version__
 from framelens.api.errors import install_error_handlers
 from framelens.api.routers import health, identities, insights, jobs, latency, media, viewer
-from framelens.api.seeds import activity, best_frame, detection, images, ocr, tracking, videos
+from framelens.api.seeds import (
+    activity,
+    best_frame,
+    detection,
+    images,
+    ocr,
+    streaming,
+    tracking,
+    videos,
+)
 
 if TYPE_CHECKING:
     from framelens.api.deps import AppServices
@@ -62,6 +71,7 @@ def create_app(services: AppServices) -> FastAPI:
         ocr.router,
         activity.router,
         images.router,
+        streaming.router,
     )
     for router in seed_routers:
         app.include_router(router)

@@ -22,6 +22,7 @@ from framelens.models.provider import ModelProvider
 from framelens.stores import Stores
 
 if TYPE_CHECKING:
+    from framelens.jobs.file_media import FileMedia
     from framelens.jobs.galleries import GalleryService
 
 __all__ = ["AppServices", "CurrentPrincipal", "ServicesDep", "authenticate", "get_services"]
@@ -51,6 +52,11 @@ class AppServices(Protocol):
     @property
     def galleries(self) -> GalleryService:
         """Each tenant's gallery identities."""
+        ...
+
+    @property
+    def file_media(self) -> FileMedia:
+        """Seed 002's media answers (built on first use)."""
         ...
 
 

@@ -42,7 +42,7 @@ class MediaImages:
 
     Args:
         blobs: the blob store port.
-        render_key: builds cache keys (``stores.layout`` will supply the real one).
+        render_key: builds cache keys (``runtime`` passes ``stores.layout.render_key``).
         ranged_reads: decode through ranged reads of the blob (S3) instead of a local path.
         cache_control: ``Cache-Control`` of media answers (seed 002: 24 h, public).
     """

@@ -79,7 +79,7 @@ class MediaService(MediaImages):
 
     Args:
         blobs: the blob store port.
-        render_key: builds render cache keys (``stores.layout`` will supply the real one).
+        render_key: builds render cache keys (``runtime`` passes ``stores.layout.render_key``).
         presign_expires_s: answer stored bytes with a presigned GET valid this long (AWS);
             ``None`` streams them (local).
         inline_renders: render uncached clips/spans/overlays in the request (local) or answer

@@ -60,6 +60,17 @@ class MediaSources:
         with blobs.local_path(record.blob_key) as path:
             yield path
 
+    def index_key(self, record: FileRecord) -> str:
+        """The blob key the file's frame index is stored under."""
+        return self._cache.key(record, "frame-index", _INDEX_FORMAT, "bin")
+
+    def has_index(self, record: FileRecord) -> bool:
+        """Whether the file's frame index is built (in memory or stored); builds nothing."""
+        with self._lock:
+            if f"{record.blob_key}:{record.size}" in self._indexes:
+                return True
+        return self._cache.blobs.exists(self.index_key(record))
+
     def frame_index(self, record: FileRecord, source: MediaSource | None = None) -> FrameIndex:
         """The file's ``FrameIndex``: from memory, else the blob store, else built and stored.
 
@@ -78,7 +89,7 @@ class MediaSources:
             if known is not None:
                 self._indexes.move_to_end(memo)
                 return known
-        key = self._cache.key(record, "frame-index", _INDEX_FORMAT, "bin")
+        key = self.index_key(record)
         stored = self._cache.get(key)
         index: FrameIndex | None = None
         if stored is not None:

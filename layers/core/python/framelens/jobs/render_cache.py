@@ -37,8 +37,9 @@ __all__ = [
 ]
 
 RENDER_VERSION = 1
-RenderKind = Literal["span", "clip", "overlay", "trace"]
+RenderKind = Literal["span", "clip", "overlay", "trace", "index"]
 _FORMATS: dict[str, tuple[str, str]] = {
+    "index": ("application/octet-stream", "bin"),
     "span": ("video/mp4", "mp4"),
     "clip": ("video/mp2t", "ts"),
     "overlay": ("video/mp4", "mp4"),
@@ -51,8 +52,9 @@ class RenderRequest:
     """A render with every parameter resolved (frames, not times), so it can be queued.
 
     Attributes:
-        kind: ``span`` (stream copy), ``clip`` (MPEG-TS), ``overlay`` (boxes drawn) or
-            ``trace`` (one face trace highlighted).
+        kind: ``span`` (stream copy), ``clip`` (MPEG-TS), ``overlay`` (boxes drawn),
+            ``trace`` (one face trace highlighted) or ``index`` (the file's frame index, which a
+            worker builds when the file is too large to demux within a request).
         start: first frame (``None`` with ``end``: the whole video).
         end: last frame, inclusive.
         audio: keep the audio.
@@ -134,7 +136,7 @@ class RenderCache:
 
     Args:
         blobs: the blob store port.
-        key_builder: turns a ``RenderKey`` into a blob key (the layout module's, eventually).
+        key_builder: turns a ``RenderKey`` into a blob key (``runtime`` passes the layout's).
     """
 
     def __init__(self, blobs: BlobStore, key_builder: KeyBuilder = default_render_key) -> None:

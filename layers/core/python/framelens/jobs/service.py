@@ -27,6 +27,7 @@ from framelens.jobs.transitions import Dispatcher, JobTransitions
 from framelens.schemas import (
     JobCreate,
     JobRecord,
+    JobState,
     ResultPage,
     WebhookDelivery,
     utcnow,
@@ -34,7 +35,7 @@ from framelens.schemas import (
 
 if TYPE_CHECKING:
     import builtins
-    from collections.abc import Callable
+    from collections.abc import Callable, Collection
 
     from framelens.auth import Principal, Quotas
     from framelens.stores import Stores
@@ -255,6 +256,31 @@ class JobService(JobTransitions):
         if not 1 <= limit <= 200:
             raise ValidationError("limit must be between 1 and 200")
         return self._stores.jobs.list(tenant_id, limit=limit, cursor=cursor)
+
+    def latest_finished(
+        self, tenant_id: str, file_id: str, modules: Collection[str], *, scan: int = 200
+    ) -> JobRecord | None:
+        """The tenant's newest finished job on ``storage://<file_id>`` with a result of any of
+        ``modules``, or ``None``.
+
+        Reads the store's jobs-by-file index newest first (one query a page, whatever else the
+        tenant ran) and stops after ``scan`` jobs of that file: newer unfinished or unrelated
+        jobs come first, and a file with more than ``scan`` newer jobs is an abuse to bound, not
+        a case to serve.
+        """
+        cursor: str | None = None
+        seen = 0
+        while seen < scan:
+            page, cursor = self._stores.jobs.list_for_file(
+                tenant_id, file_id, limit=min(50, scan - seen), cursor=cursor
+            )
+            seen += max(1, len(page))  # an empty page (jobs never written) still counts
+            for job in page:
+                if job.state == JobState.finished and any(m in job.result_keys for m in modules):
+                    return job
+            if cursor is None:
+                return None
+        return None
 
     def results_page(
         self, tenant_id: str, job_id: str, module: str | None, cursor: str | None, limit: int

@@ -8,7 +8,9 @@ faces analyzer) or finding a trace's sightings in stored results (the caller).
 Seed 002's choice: the ten sightings with the largest area × confidence (``quality_score``),
 then the one FFmpeg's ``blurdetect`` finds sharpest (``blur_score``, lower = sharper). Here
 ``blurdetect`` runs in process through PyAV's filter graph, on the face box resized to
-``BLUR_SIDE`` pixels square so faces of different sizes are compared at one scale.
+``BLUR_SIDE`` pixels square so faces of different sizes are compared at one scale. Decoding,
+cropping, scaling, blur and JPEG all stay inside FFmpeg (``media.av_images``): the API Lambda,
+which has PyAV but no numpy or OpenCV, answers these routes inline.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from framelens.errors import NotFoundError, UnprocessableMediaError, ValidationError
 
@@ -136,10 +138,16 @@ def blur_score(image: npt.NDArray[np.uint8]) -> float:
     return score if math.isfinite(score) else BLUR_WITHOUT_EDGES
 
 
-def _crop(image: npt.NDArray[np.uint8], bbox: tuple[int, int, int, int]) -> npt.NDArray[np.uint8]:
-    height, width = image.shape[:2]
-    x1, y1, x2, y2 = _face_box(bbox, width, height, 0.0)
-    return image[y1:y2, x1:x2]
+def _sighting_blur(source: MediaSource, index: FrameIndex, sighting: FaceSighting) -> float:
+    from framelens.media.av_images import decode_frame, display_size, frame_blur
+
+    def score(picture: Any) -> float:
+        width, height = display_size(picture)
+        x1, y1, x2, y2 = _face_box(sighting.bbox, width, height, 0.0)
+        value = frame_blur(picture, (x1, y1, x2 - x1, y2 - y1), BLUR_SIDE)
+        return value if math.isfinite(value) else BLUR_WITHOUT_EDGES
+
+    return decode_frame(source, sighting.frame, index, score)
 
 
 def representative_face(
@@ -160,15 +168,10 @@ def representative_face(
         NotFoundError: ``sightings`` is empty (seed: "no suitable face").
         ValidationError: a sighting's frame is past the end of the video.
     """
-    from framelens.media.seek import read_frame_exact
-
     if not sightings:
         raise NotFoundError("The trace has no face to represent it.")
     ranked = sorted(sightings, key=lambda s: (-s.quality_score, s.frame))[:TOP_CANDIDATES]
-    scored = [
-        (blur_score(_crop(read_frame_exact(source, s.frame, index), s.bbox)), s)
-        for s in sorted(ranked, key=lambda s: s.frame)
-    ]
+    scored = [(_sighting_blur(source, index, s), s) for s in sorted(ranked, key=lambda s: s.frame)]
     blur, best = min(scored, key=lambda p: (p[0], -p[1].quality_score, p[1].frame))
     return RepresentativeFace(best, index.time_of(best.frame), best.quality_score, blur)
 
@@ -193,7 +196,7 @@ def face_thumbnail(
         frame: zero-based display frame number.
         bbox: ``(x, y, width, height)`` of the face in display pixels.
         side: output width and height.
-        quality: JPEG quality.
+        quality: JPEG quality 1..100.
 
     Returns:
         JPEG bytes.
@@ -204,17 +207,13 @@ def face_thumbnail(
     Examples:
         >>> jpeg = face_thumbnail(source, index, 68193, (347, 378, 427, 427))  # doctest: +SKIP
     """
-    import cv2
+    from framelens.media.av_images import decode_frame, display_size, frame_jpeg
 
-    from framelens.media.frames import encode_image
-    from framelens.media.seek import read_frame_exact
+    def encode(picture: Any) -> bytes:
+        width, height = display_size(picture)
+        x1, y1, x2, y2 = _face_box(bbox, width, height, _MARGIN)
+        return frame_jpeg(
+            picture, crop=(x1, y1, x2 - x1, y2 - y1), size=(side, side), quality=quality
+        )
 
-    image = read_frame_exact(source, frame, index)
-    height, width = image.shape[:2]
-    x1, y1, x2, y2 = _face_box(bbox, width, height, _MARGIN)
-    face = image[y1:y2, x1:x2]
-    interpolation = cv2.INTER_AREA if face.shape[0] > side else cv2.INTER_CUBIC
-    resized = cast(
-        "npt.NDArray[np.uint8]", cv2.resize(face, (side, side), interpolation=interpolation)
-    )
-    return encode_image(resized, "jpeg", quality)
+    return decode_frame(source, index=index, frame=frame, use=encode)

@@ -2,7 +2,8 @@
 
 Owns: ``Crop`` (the seed's ``x, y, w, h``: all four or none, inside the frame) and
 ``thumbnail``. Does not own seeking (``media.seek``), the frame index (``media.frame_index``)
-or JPEG encoding (``media.frames.encode_image``).
+or decoding and JPEG encoding (``media.av_images``: FFmpeg alone, no numpy, so the API Lambda
+answers thumbnails inline).
 
 Seed 002 answers a frame past the end with an FFmpeg 500; here it is a ``ValidationError`` (400)
 naming the frame count, and a crop outside the frame is a ``ValidationError`` naming the edge.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from framelens.errors import ValidationError
 
@@ -134,11 +135,14 @@ def thumbnail(
     Examples:
         >>> jpeg = thumbnail(source, build_frame_index(path), frame=1000)  # doctest: +SKIP
     """
-    from framelens.media.frames import encode_image
-    from framelens.media.seek import read_frame_exact
+    from framelens.media.av_images import decode_frame, display_size, frame_jpeg
 
     number = _frame_number(index, frame, time)
-    image = read_frame_exact(source, number, index)
-    if crop is not None:
-        image = crop.apply(image)
-    return encode_image(image, "jpeg", quality)
+
+    def encode(picture: Any) -> bytes:
+        if crop is None:
+            return frame_jpeg(picture, quality=quality)
+        crop.check_inside(*display_size(picture))
+        return frame_jpeg(picture, crop=(crop.x, crop.y, crop.w, crop.h), quality=quality)
+
+    return decode_frame(source, number, index, encode)

@@ -15,13 +15,16 @@ Prefixes (``<job>`` is a job id, ``<tenant>`` a tenant id):
 - ``work/<job>/...``: pipeline parts (probe output, per-segment parts, manifests).
 - ``results/<job>/<module>.json``: result documents.
 - ``artifacts/<job>/<source>/...``: frame images, annotated videos named in results.
-- ``renders/<tenant>/<file>/<digest>``: cached media renders (clips, overlays, thumbnails).
+- ``renders/<tenant>/<file>/<kind>-<digest>.<ext>``: cached media renders (clips, overlays,
+  thumbnails, frame indexes), with ``.pending.json`` (a worker was asked to render it, AWS) and
+  ``.error.json`` (why it could not be rendered) beside a render's key.
 - ``records/...``: job bodies too large for a DynamoDB item (AWS adapter).
 - ``models/<file>``: model files for the models bucket fetcher. Kept.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 __all__ = [
@@ -39,7 +42,9 @@ __all__ = [
     "part_key",
     "probe_key",
     "record_key",
+    "render_error_key",
     "render_key",
+    "render_pending_key",
     "result_key",
     "work_prefix",
 ]
@@ -153,9 +158,25 @@ def artifact_name(job_id: str, key: str) -> str | None:
     return key.removeprefix(prefix)
 
 
-def render_key(tenant_id: str, file_id: str, digest: str) -> str:
-    """A cached render of a file (the digest covers its parameters and the analysis)."""
-    return f"renders/{tenant_id}/{file_id}/{digest}"
+def render_key(tenant_id: str, file_id: str, kind: str, params: str, extension: str) -> str:
+    """A cached render of a file; the digest covers its parameters (and the analysis drawn).
+
+    Examples:
+        >>> render_key("acme", "f_1", "clip", "start=0;end=9", "ts")[:29]
+        'renders/acme/f_1/clip-0d400f7'
+    """
+    digest = hashlib.sha256(params.encode()).hexdigest()[:24]
+    return f"renders/{tenant_id}/{file_id}/{kind}-{digest}.{extension}"
+
+
+def render_pending_key(key: str) -> str:
+    """Beside render ``key``: when a worker was asked to render it (AWS)."""
+    return f"{key}.pending.json"
+
+
+def render_error_key(key: str) -> str:
+    """Beside render ``key``: why the worker could not render it."""
+    return f"{key}.error.json"
 
 
 def record_key(table: str, item_id: str) -> str:

@@ -155,6 +155,17 @@ class JobStore(Protocol):
         """The tenant's jobs newest first, and the cursor of the next page (or ``None``)."""
         ...
 
+    def list_for_file(
+        self, tenant_id: str, file_id: str, limit: int = 50, cursor: str | None = None
+    ) -> tuple[builtins.list[JobRecord], str | None]:
+        """The tenant's jobs that have ``storage://<file_id>`` among their sources, newest first
+        (by creation), and the cursor of the next page (or ``None``).
+
+        An index kept by ``create``: one query per page whatever else the tenant ran. A page may
+        hold fewer than ``limit`` jobs when an indexed job was never written (a failed create).
+        """
+        ...
+
     def update(self, job: JobRecord) -> JobRecord:
         """Write ``job`` if the stored version equals ``job.version``; returns it at version+1.
 

@@ -6,7 +6,9 @@ One module per job: ``detect``, ``align``, ``embed``, ``attributes`` (age/gender
 ``identities`` (clustering), ``matching`` (gallery), ``assemble`` and ``segments`` (the result
 and segment joins), ``persons`` (seed 001/002 views), ``image`` (enrolment and per-image persons)
 and ``analyzer`` (``FacesAnalyzer``). Heavy libraries (cv2, dlib, onnxruntime) are imported inside
-functions; only workers import this package.
+functions; only workers import this package. Names are re-exported lazily (PEP 562), so the pure
+views of ``persons`` (seed 002's co-occurrence, answered by the API Lambda, whose layer has no
+numpy) import without the analyzer's stack.
 
 Calibration (cosine similarity of L2-normalised dlib descriptors; run
 ``benchmarks/faces_calibration.py``).
@@ -33,17 +35,31 @@ hard negative. No other shared clip has a face YuNet finds. Measured (min / medi
 
 from __future__ import annotations
 
-from framelens.analyzers.faces.analyzer import FacesAnalyzer
-from framelens.analyzers.faces.embed import Embedder, load_embedder
-from framelens.analyzers.faces.image import (
-    ImageFace,
-    faces_in_image,
-    image_person_ids,
-    require_single_face,
-)
-from framelens.analyzers.faces.matching import GalleryIndex, Match, match_identities
-from framelens.analyzers.faces.models import FaceModels, load_face_models
-from framelens.analyzers.faces.persons import cooccurrence, cooccurrences, persons_in_span
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from framelens.analyzers.faces.analyzer import FacesAnalyzer
+    from framelens.analyzers.faces.embed import Embedder, load_embedder
+    from framelens.analyzers.faces.image import (
+        ImageFace,
+        faces_in_image,
+        image_person_ids,
+        require_single_face,
+    )
+    from framelens.analyzers.faces.matching import GalleryIndex, Match, match_identities
+    from framelens.analyzers.faces.models import FaceModels, load_face_models
+    from framelens.analyzers.faces.persons import cooccurrence, cooccurrences, persons_in_span
+
+_SOURCES: dict[str, tuple[str, ...]] = {
+    "analyzer": ("FacesAnalyzer",),
+    "embed": ("Embedder", "load_embedder"),
+    "image": ("ImageFace", "faces_in_image", "image_person_ids", "require_single_face"),
+    "matching": ("GalleryIndex", "Match", "match_identities"),
+    "models": ("FaceModels", "load_face_models"),
+    "persons": ("cooccurrence", "cooccurrences", "persons_in_span"),
+}
+_MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 
 __all__ = [
     "Embedder",
@@ -62,3 +78,12 @@ __all__ = [
     "persons_in_span",
     "require_single_face",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'framelens.analyzers.faces' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"framelens.analyzers.faces.{module}"), name)
+    globals()[name] = value
+    return value

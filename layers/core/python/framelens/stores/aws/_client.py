@@ -59,6 +59,10 @@ class AwsClients:
         if self._session is None:
             self._session = boto3.session.Session()
         config = Config(retries={"mode": "standard"}, max_pool_connections=50)
+        if service == "s3":
+            # Presigned URLs (uploads, media redirects) must be SigV4: boto3 still presigns S3
+            # with SigV2 unless told otherwise, which S3 refuses for buckets made since 2020.
+            config = config.merge(Config(signature_version="s3v4"))
         return self._session.client(service, endpoint_url=self._endpoint_url, config=config)
 
     @property

@@ -27,6 +27,7 @@ from framelens.stores.aws._client import (
     scan_all,
     translate,
 )
+from framelens.stores.aws.job_files import JobFileIndex
 from framelens.stores.aws.tables import BY_TENANT
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class DynamoJobStore:
         self.table = table
         self.bucket = bucket
         self.ttl_days = ttl_days
+        self.by_file = JobFileIndex(clients, table)
 
     def _item(self, job: JobRecord) -> dict[str, Any]:
         expires = job.time_created + timedelta(days=self.ttl_days)
@@ -152,6 +154,7 @@ class DynamoJobStore:
             ConflictError: A job with this id already exists.
         """
         item = self._item(job)
+        self.by_file.put(job, item["time_created"]["S"], item["expires_at"]["N"])
         put_job = {
             "TableName": self.table,
             "Item": item,
@@ -223,6 +226,33 @@ class DynamoJobStore:
             self.clients, self.table, "job_id", tenant_id, limit, cursor
         )
         return [self._record(i) for i in items], next_cursor
+
+    def list_for_file(
+        self, tenant_id: str, file_id: str, limit: int = 50, cursor: str | None = None
+    ) -> tuple[builtins.list[JobRecord], str | None]:
+        """The tenant's jobs with source ``storage://<file_id>``, newest first, and a cursor."""
+        ids, next_cursor = self.by_file.page(tenant_id, file_id, limit, cursor)
+        found = self._batch_get(ids)
+        jobs = [found[i] for i in ids if i in found and found[i].tenant_id == tenant_id]
+        return jobs, next_cursor
+
+    def _batch_get(self, ids: builtins.list[str]) -> dict[str, JobRecord]:
+        """The jobs of ``ids`` that exist (one BatchGetItem per 100 ids, consistent reads)."""
+        found: dict[str, JobRecord] = {}
+        try:
+            for start in range(0, len(ids), 100):
+                keys = [{"job_id": _s(i)} for i in ids[start : start + 100]]
+                pending: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
+                while pending:
+                    out = self.clients.dynamodb.batch_get_item(RequestItems=pending)
+                    for item in out.get("Responses", {}).get(self.table, []):
+                        if "tenant_id" in item:
+                            record = self._record(item)
+                            found[record.id] = record
+                    pending = out.get("UnprocessedKeys") or {}
+        except _AWS_ERRORS as exc:
+            translate(exc, "jobs")
+        return found
 
     def update(self, job: JobRecord) -> JobRecord:
         """Write ``job`` if nobody wrote since it was read; returns it at ``version + 1``.

@@ -17,6 +17,14 @@ Design (all four tables ``PAY_PER_REQUEST``; names come from ``Settings``):
     the job, each conditional on not existing, so concurrent creates make exactly one job.
     GSI ``by_tenant`` (``tenant_id``, ``time_created``), projection ALL: jobs newest first.
     Idempotency items lack ``tenant_id`` and so never appear in the index.
+    Jobs by source file (seed 002 serves "the file's latest finished analysis"): one small,
+    immutable item per ``storage://`` source of a job, pk ``file#<tenant>#<file>#<job>``, with
+    ``file_key`` (``<tenant>#<file>``), ``time_created``, ``file_job_id`` and the job's
+    ``expires_at``; written before the job itself (a job never exists unindexed; an index item
+    whose job was never written is skipped by readers and expires). GSI ``by_file``
+    (``file_key``, ``time_created``), projection KEYS_ONLY + ``file_job_id``: a file's jobs
+    newest first in one query, whatever the tenant's other jobs. Index items lack ``tenant_id``
+    and ``state``, so they never appear in ``by_tenant`` nor in the active-jobs scan.
     ``list_active`` scans with a filter on ``state``; fine at current volumes. TODO(#2): a sparse
     GSI on an ``active`` attribute once tables grow.
 
@@ -45,9 +53,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from framelens.config import Settings
 
-__all__ = ["BY_TENANT", "TTL_ATTRIBUTE", "table_specs"]
+__all__ = ["BY_FILE", "BY_TENANT", "TTL_ATTRIBUTE", "table_specs"]
 
 BY_TENANT = "by_tenant"
+BY_FILE = "by_file"
 TTL_ATTRIBUTE = "expires_at"
 
 
@@ -103,10 +112,22 @@ def table_specs(settings: Settings | None = None) -> list[dict[str, Any]]:
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
     }
+    jobs_table = _tenant_table(settings.jobs_table, "job_id")
+    jobs_table["AttributeDefinitions"].append({"AttributeName": "file_key", "AttributeType": "S"})
+    jobs_table["GlobalSecondaryIndexes"].append(
+        {
+            "IndexName": BY_FILE,
+            "KeySchema": [
+                {"AttributeName": "file_key", "KeyType": "HASH"},
+                {"AttributeName": "time_created", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["file_job_id"]},
+        }
+    )
     return [
         {
             "name": "jobs",
-            "create_table": _tenant_table(settings.jobs_table, "job_id"),
+            "create_table": jobs_table,
             "ttl_attribute": TTL_ATTRIBUTE,
         },
         {

@@ -33,6 +33,15 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_tenant ON jobs (tenant_id, time_created DESC, id DESC);
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state);
+CREATE TABLE IF NOT EXISTS job_files (
+    tenant_id TEXT NOT NULL,
+    file_id TEXT NOT NULL,
+    time_created TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, file_id, job_id)
+);
+CREATE INDEX IF NOT EXISTS job_files_newest
+    ON job_files (tenant_id, file_id, time_created DESC, job_id DESC);
 CREATE TABLE IF NOT EXISTS files (
     file_id TEXT PRIMARY KEY,
     tenant_id TEXT NOT NULL,
@@ -57,6 +66,16 @@ CREATE TABLE IF NOT EXISTS counters (
     value REAL NOT NULL,
     expires_at REAL
 );
+"""
+
+# ``PRAGMA user_version`` after the migrations below ran (a new database starts at it).
+_SCHEMA_VERSION = 1
+# Version 1 added ``job_files`` (jobs by source file): index the jobs that were there before.
+_BACKFILL_JOB_FILES = """
+INSERT OR IGNORE INTO job_files (tenant_id, file_id, time_created, job_id)
+SELECT jobs.tenant_id, substr(source.value, 11), jobs.time_created, jobs.id
+FROM jobs, json_each(jobs.body, '$.sources') AS source
+WHERE source.value LIKE 'storage://%'
 """
 
 # Writers queue on SQLite's lock rather than fail: a burst of requests must wait, not 500.
@@ -112,6 +131,15 @@ class Database:
         # executescript commits on its own, so it runs outside ``write()``.
         with self.read() as conn:
             conn.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self.write() as conn:
+            (version,) = conn.execute("PRAGMA user_version").fetchone()
+            if version < 1:
+                conn.execute(_BACKFILL_JOB_FILES)
+            if version < _SCHEMA_VERSION:
+                conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN ourselves so read-modify-write takes the

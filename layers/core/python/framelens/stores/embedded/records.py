@@ -10,8 +10,14 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
-from framelens.errors import ConflictError, IdempotencyConflictError, NotFoundError
+from framelens.errors import (
+    ConflictError,
+    IdempotencyConflictError,
+    NotFoundError,
+    ValidationError,
+)
 from framelens.schemas import FileRecord, JobRecord, JobState
+from framelens.stores._sources import storage_file_ids
 from framelens.stores.embedded._db import decode_cursor, encode_cursor, iso
 
 if TYPE_CHECKING:
@@ -91,6 +97,14 @@ class SqliteJobStore:
                 )
             except sqlite3.IntegrityError as exc:
                 raise ConflictError(f"Job {job.id} already exists.") from exc
+            conn.executemany(
+                "INSERT OR IGNORE INTO job_files (tenant_id, file_id, time_created, job_id)"
+                " VALUES (?, ?, ?, ?)",
+                [
+                    (job.tenant_id, file_id, iso(job.time_created), job.id)
+                    for file_id in storage_file_ids(job.sources)
+                ],
+            )
         return job, True
 
     def get(self, job_id: str, tenant_id: str | None = None) -> JobRecord:
@@ -115,6 +129,33 @@ class SqliteJobStore:
             return jobs, None
         jobs = jobs[: max(1, limit)]
         return jobs, encode_cursor([iso(jobs[-1].time_created), jobs[-1].id])
+
+    def list_for_file(
+        self, tenant_id: str, file_id: str, limit: int = 50, cursor: str | None = None
+    ) -> tuple[builtins.list[JobRecord], str | None]:
+        """The tenant's jobs with source ``storage://<file_id>``, newest first, and a cursor."""
+        sql = (
+            "SELECT jobs.body, job_files.time_created, job_files.job_id FROM job_files"
+            " JOIN jobs ON jobs.id = job_files.job_id"
+            " WHERE job_files.tenant_id = ? AND job_files.file_id = ?"
+        )
+        args: list[object] = [tenant_id, file_id]
+        if cursor is not None:
+            parts = decode_cursor(cursor, parts_count=3)
+            if len(parts) != 3 or parts[0] != file_id:
+                raise ValidationError("The cursor is not valid; pass back a next_cursor value.")
+            _, created, last_id = parts
+            sql += " AND (job_files.time_created, job_files.job_id) < (?, ?)"
+            args += [created, last_id]
+        sql += " ORDER BY job_files.time_created DESC, job_files.job_id DESC LIMIT ?"
+        args.append(max(1, limit) + 1)  # one more row tells whether a next page exists
+        with self.db.read() as conn:
+            rows = conn.execute(sql, args).fetchall()
+        page = rows[: max(1, limit)]
+        jobs = [JobRecord.model_validate_json(r[0]) for r in page]
+        if len(rows) <= max(1, limit):
+            return jobs, None
+        return jobs, encode_cursor([file_id, page[-1][1], page[-1][2]])
 
     def update(self, job: JobRecord) -> JobRecord:
         """Write ``job`` if nobody wrote since it was read; returns it at ``version + 1``.
