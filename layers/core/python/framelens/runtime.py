@@ -16,11 +16,15 @@ from typing import TYPE_CHECKING
 from framelens.analyzers.registry import known_modules
 from framelens.auth import KeyService, Quotas, RateLimiter
 from framelens.config import Settings, get_settings
+from framelens.jobs.event_fanout import EventFanout
 from framelens.jobs.fetch import vet_url
 from framelens.jobs.latency import LatencyStats
 from framelens.jobs.service import JobService
+from framelens.jobs.source_rules import check_local_source, split_roots
+from framelens.jobs.webhooks import deliver
 from framelens.orchestration.contract import PipelineConfig
 from framelens.schemas.auth import Plan
+from framelens.schemas.seeds.deepva import event_payload
 
 if TYPE_CHECKING:
     from framelens.auth.cache import CachedAuthenticator
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
     from framelens.schemas import KeyRecord
     from framelens.stores import Stores
 
-__all__ = ["Services", "build_services", "default_plan"]
+__all__ = ["Services", "build_services", "default_plan", "event_fanout"]
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Services:
     latency: LatencyStats
     jobs: JobService
     runner: LocalRunner | None = None
+    events: EventFanout | None = None  # job events to tenants' webhook subscriptions
     _models: ModelProvider | None = field(default=None, repr=False)
 
     @cached_property
@@ -95,9 +100,11 @@ class Services:
         return secret, record
 
     def close(self) -> None:
-        """Stop background work (the local runner) so a process can exit cleanly."""
+        """Stop background work (the local runner, webhook sending) so a process can exit."""
         if self.runner is not None:
             self.runner.stop()
+        if self.events is not None:
+            self.events.close()
 
 
 def default_plan(settings: Settings) -> Plan:
@@ -108,6 +115,21 @@ def default_plan(settings: Settings) -> Plan:
         concurrent_jobs=settings.quota_concurrent_jobs,
         media_seconds_per_month=settings.quota_media_seconds_per_month,
     )
+
+
+def event_fanout(settings: Settings, stores: Stores) -> EventFanout | None:
+    """Job events to subscriptions: the seed 003 payload, sent like job webhooks."""
+    if stores.webhooks is None:
+        return None
+    send = partial(
+        deliver,
+        max_attempts=settings.webhook_max_attempts,
+        backoff_s=settings.webhook_backoff_s,
+        timeout_s=settings.webhook_timeout_s,
+        allow_private=settings.allow_private_network,
+    )
+    render = partial(event_payload, base_url=settings.public_base_url)
+    return EventFanout(stores.webhooks, render, send)
 
 
 def build_services(settings: Settings | None = None, *, start_runner: bool = True) -> Services:
@@ -132,6 +154,8 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
 
         stores = build_embedded_stores(settings.data_dir)
     quotas = Quotas(stores.counters)
+    events = event_fanout(settings, stores)
+    roots = split_roots(settings.local_source_roots)
     services = Services(
         settings=settings,
         stores=stores,
@@ -144,8 +168,11 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
             quotas,
             known_modules=known_modules,
             url_guard=partial(vet_url, allow_private=settings.allow_private_network),
+            local_guard=partial(check_local_source, roots=roots, backend=settings.backend),
+            events=events,
             ttl_days=settings.job_ttl_days,
         ),
+        events=events,
     )
     if settings.backend == "aws":
         if settings.state_machine_arn:
@@ -162,4 +189,6 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
         services.jobs.dispatcher = runner
         if start_runner:
             runner.start()
+            if events is not None:
+                events.resume()  # deliveries a previous process recorded but did not send
     return services

@@ -12,9 +12,17 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from framelens import __version__
-from framelens.api.errors import install_error_handlers
+from framelens.api.errors import add_error_dialect, install_error_handlers
 from framelens.api.routers import health, jobs, latency, media
-from framelens.api.seeds import best_frame, detection, tracking, videos
+from framelens.api.seeds import (
+    best_frame,
+    deepva,
+    deepva_storage,
+    deepva_webhooks,
+    detection,
+    tracking,
+    videos,
+)
 
 if TYPE_CHECKING:
     from framelens.api.deps import AppServices
@@ -52,7 +60,11 @@ def create_app(services: AppServices) -> FastAPI:
         detection.router,
         tracking.health_router,
         tracking.router,
+        deepva.router,
+        deepva_storage.router,
+        deepva_webhooks.router,
     )
     for router in seed_routers:
         app.include_router(router)
+    add_error_dialect(app, deepva.ERRORS)
     return app

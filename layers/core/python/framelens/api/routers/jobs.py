@@ -114,3 +114,18 @@ def job_artifact(
     data = blobs.get(key)
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return Response(content=data, media_type=media_type)
+
+
+# ``/v1/jobs/`` answers like ``/v1/jobs`` instead of a 307 to it: a client that does not follow
+# redirects (seed 003's curl examples, which end in a slash and have no -L) gets the body.
+router.add_api_route(
+    "/",
+    create_job,
+    methods=["POST"],
+    status_code=202,
+    response_model=JobPublic,
+    include_in_schema=False,
+)
+router.add_api_route(
+    "/", list_jobs, methods=["GET"], response_model=JobList, include_in_schema=False
+)

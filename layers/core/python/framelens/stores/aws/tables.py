@@ -22,7 +22,8 @@ Design (all three tables ``PAY_PER_REQUEST``; names come from ``Settings``):
 
 ``files_table`` (``FRAMELENS_FILES_TABLE``)
     pk ``file_id`` (S) with ``tenant_id``, ``time_created`` and ``body``; GSI ``by_tenant`` as
-    above.
+    above, and GSI ``by_folder`` (``tenant_folder`` = ``<tenant>#<folder>``, ``time_created``),
+    projection ALL: one folder's files newest first (seed 003 storage folders).
 
 ``keys_table`` (``FRAMELENS_KEYS_TABLE``)
     pk ``pk`` (S), one table for small auth state:
@@ -31,6 +32,13 @@ Design (all three tables ``PAY_PER_REQUEST``; names come from ``Settings``):
     ``tenant#<id>`` holds the ``Tenant`` JSON; ``counter#<name>`` holds ``v`` (N) and optionally
     ``expires_at`` (TTL). DynamoDB deletes expired items lazily (up to days later), so the adapter
     treats an item whose ``expires_at`` has passed as 0 and resets it on the next increment.
+
+``webhooks_table`` (``FRAMELENS_WEBHOOKS_TABLE``)
+    pk ``tenant_id`` (S), sk ``sk`` (S), so every read names the tenant. ``sub#<id>`` holds a
+    subscription's JSON (``body``); ``dlv#<subscription>#<delivery id>`` holds one event
+    delivery (``body``, ``status``, ``expires_at`` TTL ``job_ttl_days`` after creation). Delivery
+    ids start with their time, so a subscription's deliveries read newest first with one query;
+    ``list_pending`` scans with a filter on ``status`` (resuming after a restart only).
 """
 
 from __future__ import annotations
@@ -40,9 +48,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from framelens.config import Settings
 
-__all__ = ["BY_TENANT", "TTL_ATTRIBUTE", "table_specs"]
+__all__ = ["BY_FOLDER", "BY_TENANT", "TTL_ATTRIBUTE", "table_specs", "webhooks_table_spec"]
 
 BY_TENANT = "by_tenant"
+BY_FOLDER = "by_folder"
 TTL_ATTRIBUTE = "expires_at"
 
 
@@ -69,6 +78,38 @@ def _tenant_table(name: str, pk: str) -> dict[str, Any]:
     }
 
 
+def _files_table(name: str) -> dict[str, Any]:
+    spec = _tenant_table(name, "file_id")
+    spec["AttributeDefinitions"].append({"AttributeName": "tenant_folder", "AttributeType": "S"})
+    spec["GlobalSecondaryIndexes"].append(
+        {
+            "IndexName": BY_FOLDER,
+            "KeySchema": [
+                {"AttributeName": "tenant_folder", "KeyType": "HASH"},
+                {"AttributeName": "time_created", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    )
+    return spec
+
+
+def webhooks_table_spec(name: str) -> dict[str, Any]:
+    """``create_table`` arguments of the webhooks table named ``name``."""
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [
+            {"AttributeName": "tenant_id", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": "tenant_id", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+    }
+
+
 def table_specs(settings: Settings | None = None) -> list[dict[str, Any]]:
     """Every table the aws adapter needs, as ``create_table`` arguments.
 
@@ -76,13 +117,14 @@ def table_specs(settings: Settings | None = None) -> list[dict[str, Any]]:
         settings: Supplies the table names; defaults to ``Settings()``'s default names.
 
     Returns:
-        One dict per table: ``name`` (``jobs`` | ``files`` | ``keys``), ``create_table`` (kwargs
+        One dict per table: ``name`` (``jobs`` | ``files`` | ``keys`` | ``webhooks``),
+        ``create_table`` (kwargs
         for ``DynamoDB.Client.create_table``) and ``ttl_attribute`` (for
         ``update_time_to_live``, or ``None``).
 
     Examples:
         >>> [s["name"] for s in table_specs()]
-        ['jobs', 'files', 'keys']
+        ['jobs', 'files', 'keys', 'webhooks']
     """
     if settings is None:
         from framelens.config import Settings
@@ -102,8 +144,13 @@ def table_specs(settings: Settings | None = None) -> list[dict[str, Any]]:
         },
         {
             "name": "files",
-            "create_table": _tenant_table(settings.files_table, "file_id"),
+            "create_table": _files_table(settings.files_table),
             "ttl_attribute": None,
         },
         {"name": "keys", "create_table": keys_table, "ttl_attribute": TTL_ATTRIBUTE},
+        {
+            "name": "webhooks",
+            "create_table": webhooks_table_spec(settings.webhooks_table),
+            "ttl_attribute": TTL_ATTRIBUTE,
+        },
     ]

@@ -32,10 +32,18 @@ def _idem(job: JobRecord) -> str | None:
 
 
 def _page_query(
-    table: str, id_col: str, tenant_id: str, limit: int, cursor: str | None
+    table: str,
+    id_col: str,
+    tenant_id: str,
+    limit: int,
+    cursor: str | None,
+    folder: str | None = None,
 ) -> tuple[str, list[object]]:
     sql = f"SELECT body FROM {table} WHERE tenant_id = ?"  # table and id_col are our constants
     args: list[object] = [tenant_id]
+    if folder is not None:
+        sql += " AND folder = ?"
+        args.append(folder)
     if cursor is not None:
         created, last_id = decode_cursor(cursor)
         sql += f" AND (time_created, {id_col}) < (?, ?)"
@@ -167,12 +175,13 @@ class SqliteFileStore:
         """Create or replace a file record."""
         with self.db.write() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO files (file_id, tenant_id, time_created, body)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO files (file_id, tenant_id, time_created, folder, body)"
+                " VALUES (?, ?, ?, ?, ?)",
                 (
                     record.file_id,
                     record.tenant_id,
                     iso(record.time_created),
+                    record.folder,
                     record.model_dump_json(),
                 ),
             )
@@ -189,10 +198,15 @@ class SqliteFileStore:
         return FileRecord.model_validate_json(row[0])
 
     def list(
-        self, tenant_id: str, limit: int = 50, cursor: str | None = None
+        self,
+        tenant_id: str,
+        limit: int = 50,
+        cursor: str | None = None,
+        folder: str | None = None,
     ) -> tuple[list[FileRecord], str | None]:
-        """The tenant's files newest first and the next page's cursor (``None`` on the last)."""
-        sql, args = _page_query("files", "file_id", tenant_id, limit, cursor)
+        """The tenant's files (of ``folder`` when given) newest first and the next page's cursor
+        (``None`` on the last)."""
+        sql, args = _page_query("files", "file_id", tenant_id, limit, cursor, folder)
         with self.db.read() as conn:
             rows = conn.execute(sql, args).fetchall()
         files = [FileRecord.model_validate_json(r[0]) for r in rows]
