@@ -27,6 +27,7 @@ TABLE_IDS = {
     "jobs": "FramelensJobsTable",
     "files": "FramelensFilesTable",
     "keys": "FramelensKeysTable",
+    "webhooks": "FramelensWebhooksTable",
 }
 
 _ATTRIBUTE_TYPES = {
@@ -52,11 +53,11 @@ def _key(spec: dict[str, Any], key_schema: list[dict[str, str]], kind: str) -> A
 
 
 class Storage(Construct):
-    """The media bucket and the jobs/files/keys tables.
+    """The media bucket and the jobs/files/keys/webhooks tables.
 
     Attributes:
         bucket: The media bucket (uploads/, media/, artifacts/, results/, work/, models/).
-        tables: ``jobs``, ``files``, ``keys`` → table.
+        tables: ``jobs``, ``files``, ``keys``, ``webhooks`` → table.
     """
 
     def __init__(self, scope: Construct, construct_id: str) -> None:

@@ -70,6 +70,7 @@ class AwsRig:
             jobs_table=f"fl-jobs-{suffix}",
             files_table=f"fl-files-{suffix}",
             keys_table=f"fl-keys-{suffix}",
+            webhooks_table=f"fl-webhooks-{suffix}",
             media_bucket=f"fl-media-{suffix}",
             aws_endpoint_url=self.endpoint_url,
         )
@@ -94,7 +95,13 @@ class AwsRig:
 
     def delete(self, settings: Settings) -> None:
         """Remove what ``create`` made."""
-        for table in (settings.jobs_table, settings.files_table, settings.keys_table):
+        tables = (
+            settings.jobs_table,
+            settings.files_table,
+            settings.keys_table,
+            settings.webhooks_table,
+        )
+        for table in tables:
             self.dynamodb.delete_table(TableName=table)
         listed = self.s3.list_objects_v2(Bucket=settings.media_bucket).get("Contents", [])
         for obj in listed:

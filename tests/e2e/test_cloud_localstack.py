@@ -44,6 +44,7 @@ def localstack(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         "FRAMELENS_JOBS_TABLE": f"framelens-jobs-{suffix}",
         "FRAMELENS_FILES_TABLE": f"framelens-files-{suffix}",
         "FRAMELENS_KEYS_TABLE": f"framelens-keys-{suffix}",
+        "FRAMELENS_WEBHOOKS_TABLE": f"framelens-webhooks-{suffix}",
         "FRAMELENS_MEDIA_BUCKET": f"framelens-media-{suffix}",
         "AWS_ENDPOINT_URL": str(ENDPOINT),
         "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),

@@ -22,6 +22,7 @@ def test_stateful_logical_ids_are_pinned(synth):
         "jobs": "FramelensJobsTable",
         "files": "FramelensFilesTable",
         "keys": "FramelensKeysTable",
+        "webhooks": "FramelensWebhooksTable",
     }
 
 

@@ -54,6 +54,7 @@ def deploy(synth: Synth, setenv: Callable[[str, str], None]) -> CloudEnv:
         outputs["JobsTableName"]["Value"]["Ref"]: "jobs_table",
         outputs["FilesTableName"]["Value"]["Ref"]: "files_table",
         outputs["KeysTableName"]["Value"]["Ref"]: "keys_table",
+        outputs["WebhooksTableName"]["Value"]["Ref"]: "webhooks_table",
         outputs["MediaBucketName"]["Value"]["Ref"]: "media_bucket",
     }
     names: dict[str, str] = {}
@@ -77,6 +78,7 @@ def deploy(synth: Synth, setenv: Callable[[str, str], None]) -> CloudEnv:
         jobs_table=names["jobs_table"],
         files_table=names["files_table"],
         keys_table=names["keys_table"],
+        webhooks_table=names["webhooks_table"],
         media_bucket=names["media_bucket"],
     )
     ddb = boto3.client("dynamodb", region_name=REGION)

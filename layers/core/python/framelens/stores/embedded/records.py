@@ -10,7 +10,12 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
-from framelens.errors import ConflictError, IdempotencyConflictError, NotFoundError
+from framelens.errors import (
+    ConflictError,
+    IdempotencyConflictError,
+    NotFoundError,
+    ValidationError,
+)
 from framelens.schemas import FileRecord, JobRecord, JobState
 from framelens.stores.embedded._db import decode_cursor, encode_cursor, iso
 
@@ -45,7 +50,11 @@ def _page_query(
         sql += " AND folder = ?"
         args.append(folder)
     if cursor is not None:
-        created, last_id = decode_cursor(cursor)
+        parts = decode_cursor(cursor)
+        # A folder listing's cursor names its folder, so it never pages another listing.
+        if len(parts) < 2 or parts[2:] != ([] if folder is None else [folder]):
+            raise ValidationError("The cursor is not valid; pass back a next_cursor value.")
+        created, last_id = parts[:2]
         sql += f" AND (time_created, {id_col}) < (?, ?)"
         args += [created, last_id]
     sql += f" ORDER BY time_created DESC, {id_col} DESC LIMIT ?"
@@ -213,7 +222,8 @@ class SqliteFileStore:
         if len(files) <= max(1, limit):
             return files, None
         files = files[: max(1, limit)]
-        return files, encode_cursor([iso(files[-1].time_created), files[-1].file_id])
+        last = [iso(files[-1].time_created), files[-1].file_id]
+        return files, encode_cursor(last if folder is None else [*last, folder])
 
     def delete(self, tenant_id: str, file_id: str) -> None:
         """Remove the record. Raises ``NotFoundError`` for unknown and foreign ids."""
