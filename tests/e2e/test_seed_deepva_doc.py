@@ -116,7 +116,7 @@ def _curl(command: str, cwd: Path) -> dict[str, Any]:
 
 
 def _python(code: str, namespace: dict[str, Any]) -> dict[str, Any]:
-    exec(compile(code, "<seed 003 example>", "exec"), namespace)  # noqa: S102 - the doc's code
+    exec(compile(code, "<seed 003 example>", "exec"), namespace)
     return namespace
 
 
