@@ -93,7 +93,7 @@ def test_a_directory_is_not_a_file_source(share: Path) -> None:
 def test_video_platform_links_are_told_apart(url: str, platform: str | None) -> None:
     refusal = platform_refusal(url)
     assert (refusal is None) == (platform is None)
-    assert platform is None or refusal is not None and refusal.startswith(platform)
+    assert platform is None or (refusal is not None and refusal.startswith(platform))
 
 
 @pytest.mark.parametrize(
