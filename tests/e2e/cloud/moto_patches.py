@@ -20,6 +20,10 @@ Owns (installed once per process, active only while a ``CloudEnv`` is, via ``act
   items are done (the one narrow patch of Distributed Map semantics; README "Deploying to AWS").
 - S3 → Lambda notifications are delivered a little later, on a thread, like S3.
 - The registered container instance is sized like a GPU instance.
+
+A Lambda container runs one invocation at a time, and the handlers' module globals (powertools'
+``Metrics`` set, the cached services) rely on it: in-process invocations of one handler module
+are serialised (``_HANDLER_LOCKS``), while different functions still run concurrently.
 """
 
 from __future__ import annotations
@@ -47,6 +51,13 @@ STATE_PAYLOAD_LIMIT = 256 * 1024  # Step Functions: a state's input or output, 2
 
 _ACTIVE: list[CloudEnv] = []
 _PATCHED = False
+_HANDLER_LOCKS: dict[str, threading.RLock] = {}
+_LOCKS_LOCK = threading.Lock()
+
+
+def _handler_lock(module: str) -> threading.RLock:
+    with _LOCKS_LOCK:
+        return _HANDLER_LOCKS.setdefault(module, threading.RLock())
 
 
 def activate(env: CloudEnv) -> None:
@@ -77,9 +88,11 @@ def invoke_handler(env: CloudEnv, function: Any, event: dict[str, Any]) -> tuple
             record.result = None if failed else body
             record.finished = True
             return payload, failed, ""
-        module = handler_module(env.function_handlers[name])
+        code = env.function_handlers[name]
+        module = handler_module(code)
         context = LambdaContext(function_name=name, invoked_function_arn=function.function_arn)
-        record.result = module.handler(event, context)
+        with _handler_lock(code):  # one invocation at a time per container, as in Lambda
+            record.result = module.handler(event, context)
     except Exception as exc:  # noqa: BLE001 - the Lambda runtime's boundary: report, never raise
         record.error = type(exc).__name__
         record.finished = True

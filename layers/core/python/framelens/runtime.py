@@ -24,14 +24,14 @@ from framelens.jobs.source_rules import check_local_source, split_roots
 from framelens.jobs.webhooks import deliver
 from framelens.orchestration.contract import PipelineConfig
 from framelens.schemas.auth import Plan
-from framelens.schemas.seeds.deepva import event_payload
 
 if TYPE_CHECKING:
     from framelens.auth.cache import CachedAuthenticator
     from framelens.jobs.drops import DropIngest
     from framelens.models.provider import ModelProvider
     from framelens.orchestration.runner import LocalRunner
-    from framelens.schemas import KeyRecord
+    from framelens.schemas import JobRecord, KeyRecord
+    from framelens.schemas.subscriptions import JobEvent
     from framelens.stores import Stores
 
 __all__ = ["Services", "build_services", "default_plan", "event_fanout"]
@@ -128,7 +128,14 @@ def event_fanout(settings: Settings, stores: Stores) -> EventFanout | None:
         timeout_s=settings.webhook_timeout_s,
         allow_private=settings.allow_private_network,
     )
-    render = partial(event_payload, base_url=settings.public_base_url)
+    base_url = settings.public_base_url
+
+    def render(job: JobRecord, event: JobEvent, delivery_id: str) -> bytes:
+        # Imported on the first event: the authorizer builds services too and never sends any.
+        from framelens.schemas.seeds.deepva import event_payload
+
+        return event_payload(job, event, delivery_id, base_url)
+
     return EventFanout(stores.webhooks, render, send)
 
 
