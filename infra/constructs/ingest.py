@@ -70,6 +70,8 @@ class Ingest(Construct):
         storage.tables["files"].grant_read_write_data(self.function)
         # Counters (concurrent-job and usage quotas) live in the keys table.
         storage.tables["keys"].grant_read_write_data(self.function)
+        # A new job is an event for the tenant's webhook subscriptions.
+        storage.tables["webhooks"].grant_read_write_data(self.function)
 
         bucket = s3.Bucket.from_bucket_name(self, "MediaBucket", storage.bucket.bucket_name)
         bucket.add_event_notification(

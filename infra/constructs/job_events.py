@@ -60,6 +60,8 @@ class JobEvents(Construct):
         storage.tables["jobs"].grant_read_write_data(self.function)
         # The concurrent-job counters live in the keys table.
         storage.tables["keys"].grant_read_write_data(self.function)
+        # A failed job is an event for the tenant's webhook subscriptions.
+        storage.tables["webhooks"].grant_read_write_data(self.function)
         self.rule = events.Rule(
             self,
             "ExecutionEnded",

@@ -28,6 +28,7 @@ TABLE_IDS = {
     "files": "FramelensFilesTable",
     "keys": "FramelensKeysTable",
     "identities": "FramelensIdentitiesTable",
+    "webhooks": "FramelensWebhooksTable",
 }
 # Gallery identities (face embeddings): granted only to what reads or writes them.
 IDENTITIES = "identities"
@@ -55,11 +56,11 @@ def _key(spec: dict[str, Any], key_schema: list[dict[str, str]], kind: str) -> A
 
 
 class Storage(Construct):
-    """The media bucket and the jobs/files/keys/identities tables.
+    """The media bucket and the jobs/files/keys/identities/webhooks tables.
 
     Attributes:
         bucket: The media bucket (uploads/, media/, artifacts/, results/, work/, models/).
-        tables: ``jobs``, ``files``, ``keys``, ``identities`` → table.
+        tables: ``jobs``, ``files``, ``keys``, ``identities``, ``webhooks`` → table.
     """
 
     def __init__(self, scope: Construct, construct_id: str) -> None:

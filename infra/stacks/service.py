@@ -32,6 +32,7 @@ def storage_environment(storage: Storage) -> dict[str, str]:
         "FRAMELENS_JOBS_TABLE": storage.tables["jobs"].table_name,
         "FRAMELENS_FILES_TABLE": storage.tables["files"].table_name,
         "FRAMELENS_KEYS_TABLE": storage.tables["keys"].table_name,
+        "FRAMELENS_WEBHOOKS_TABLE": storage.tables["webhooks"].table_name,
         "FRAMELENS_MEDIA_BUCKET": storage.bucket.bucket_name,
         # Models live under models/ in the media bucket (one bucket to secure and pay for).
         "FRAMELENS_MODELS_BUCKET": storage.bucket.bucket_name,

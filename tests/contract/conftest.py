@@ -71,6 +71,7 @@ class AwsRig:
             files_table=f"fl-files-{suffix}",
             keys_table=f"fl-keys-{suffix}",
             identities_table=f"fl-identities-{suffix}",
+            webhooks_table=f"fl-webhooks-{suffix}",
             media_bucket=f"fl-media-{suffix}",
             aws_endpoint_url=self.endpoint_url,
         )
@@ -100,6 +101,7 @@ class AwsRig:
             settings.files_table,
             settings.keys_table,
             settings.identities_table,
+            settings.webhooks_table,
         )
         for table in tables:
             self.dynamodb.delete_table(TableName=table)

@@ -45,6 +45,7 @@ def localstack(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         "FRAMELENS_FILES_TABLE": f"framelens-files-{suffix}",
         "FRAMELENS_KEYS_TABLE": f"framelens-keys-{suffix}",
         "FRAMELENS_IDENTITIES_TABLE": f"framelens-identities-{suffix}",
+        "FRAMELENS_WEBHOOKS_TABLE": f"framelens-webhooks-{suffix}",
         "FRAMELENS_MEDIA_BUCKET": f"framelens-media-{suffix}",
         "AWS_ENDPOINT_URL": str(ENDPOINT),
         "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),

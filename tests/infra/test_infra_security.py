@@ -86,7 +86,8 @@ def test_functions_get_generated_names_through_settings_env(synth):
     api = next(f for k, f in functions.items() if k.startswith("ApiFunction"))
     env = api["Properties"]["Environment"]["Variables"]
     for name in ("FRAMELENS_JOBS_TABLE", "FRAMELENS_FILES_TABLE", "FRAMELENS_KEYS_TABLE",
-                 "FRAMELENS_MEDIA_BUCKET", "FRAMELENS_STATE_MACHINE_ARN"):  # fmt: skip
+                 "FRAMELENS_WEBHOOKS_TABLE", "FRAMELENS_MEDIA_BUCKET",
+                 "FRAMELENS_STATE_MACHINE_ARN"):  # fmt: skip
         assert not isinstance(env[name], str), f"{name} must be generated, not hard-coded"
     assert env["FRAMELENS_BACKEND"] == "aws"
 

@@ -23,6 +23,7 @@ def test_stateful_logical_ids_are_pinned(synth):
         "files": "FramelensFilesTable",
         "keys": "FramelensKeysTable",
         "identities": "FramelensIdentitiesTable",
+        "webhooks": "FramelensWebhooksTable",
     }
 
 

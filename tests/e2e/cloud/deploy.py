@@ -55,6 +55,7 @@ def deploy(synth: Synth, setenv: Callable[[str, str], None]) -> CloudEnv:
         outputs["FilesTableName"]["Value"]["Ref"]: "files_table",
         outputs["KeysTableName"]["Value"]["Ref"]: "keys_table",
         outputs["IdentitiesTableName"]["Value"]["Ref"]: "identities_table",
+        outputs["WebhooksTableName"]["Value"]["Ref"]: "webhooks_table",
         outputs["MediaBucketName"]["Value"]["Ref"]: "media_bucket",
     }
     names: dict[str, str] = {}
@@ -79,6 +80,7 @@ def deploy(synth: Synth, setenv: Callable[[str, str], None]) -> CloudEnv:
         files_table=names["files_table"],
         keys_table=names["keys_table"],
         identities_table=names["identities_table"],
+        webhooks_table=names["webhooks_table"],
         media_bucket=names["media_bucket"],
     )
     ddb = boto3.client("dynamodb", region_name=REGION)

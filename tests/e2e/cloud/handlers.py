@@ -46,6 +46,7 @@ WIRED_SETTINGS = (
     "FRAMELENS_JOBS_TABLE",
     "FRAMELENS_FILES_TABLE",
     "FRAMELENS_KEYS_TABLE",
+    "FRAMELENS_WEBHOOKS_TABLE",
     "FRAMELENS_MEDIA_BUCKET",
 )
 # Given only to what uses it (the identities table): checked where present.

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     files_table: str = "framelens-files"
     keys_table: str = "framelens-keys"
     identities_table: str = "framelens-identities"
+    webhooks_table: str = "framelens-webhooks"
     media_bucket: str = "framelens-media"
     models_bucket: str | None = None
     state_machine_arn: str | None = None
@@ -103,11 +104,23 @@ class Settings(BaseSettings):
     # development and tests: it disables the SSRF guard.
     allow_private_network: bool = False
 
+    # Directories whose files jobs may name by local path (seed 003 "On-Prem only!"), separated
+    # by ':' like PATH; only the embedded backend reads them. Empty: local paths are refused.
+    local_source_roots: str = ""
+
     # local runner
     workers: int = Field(default_factory=_default_workers)
     segment_seconds: float = 300.0  # the cloud fans a long video out in segments this long
     sweep_interval_s: float = 2.0  # how often the local runner checks deadlines
     job_ttl_days: int = 30
+
+    @field_validator("local_source_roots")
+    @classmethod
+    def _absolute_roots(cls, value: str) -> str:
+        for root in filter(None, value.split(os.pathsep)):
+            if not Path(root).is_absolute():
+                raise ValueError(f"FRAMELENS_LOCAL_SOURCE_ROOTS: {root!r} is not an absolute path")
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -17,9 +17,12 @@ from framelens.analyzers.registry import known_modules
 from framelens.auth import KeyService, Quotas, RateLimiter
 from framelens.config import Settings, get_settings
 from framelens.errors import StoreError
+from framelens.jobs.event_fanout import EventFanout
 from framelens.jobs.fetch import vet_url
 from framelens.jobs.latency import LatencyStats
 from framelens.jobs.service import JobService
+from framelens.jobs.source_rules import check_local_source, split_roots
+from framelens.jobs.webhooks import deliver
 from framelens.orchestration.contract import PipelineConfig
 from framelens.schemas.auth import Plan
 
@@ -32,11 +35,12 @@ if TYPE_CHECKING:
     from framelens.jobs.render_cache import RenderKey
     from framelens.models.provider import ModelProvider
     from framelens.orchestration.runner import LocalRunner
-    from framelens.schemas import KeyRecord
+    from framelens.schemas import JobRecord, KeyRecord
     from framelens.schemas.results_faces import CoOccurrence, FacesResult
+    from framelens.schemas.subscriptions import JobEvent
     from framelens.stores import Stores
 
-__all__ = ["Services", "build_services", "default_plan"]
+__all__ = ["Services", "build_services", "default_plan", "event_fanout"]
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Services:
     latency: LatencyStats
     jobs: JobService
     runner: LocalRunner | None = None
+    events: EventFanout | None = None  # job events to tenants' webhook subscriptions
     _models: ModelProvider | None = field(default=None, repr=False)
 
     @cached_property
@@ -163,9 +168,11 @@ class Services:
         return secret, record
 
     def close(self) -> None:
-        """Stop background work (the local runner) so a process can exit cleanly."""
+        """Stop background work (the local runner, webhook sending) so a process can exit."""
         if self.runner is not None:
             self.runner.stop()
+        if self.events is not None:
+            self.events.close()
 
 
 def _render_key(key: RenderKey) -> str:
@@ -191,6 +198,28 @@ def default_plan(settings: Settings) -> Plan:
     )
 
 
+def event_fanout(settings: Settings, stores: Stores) -> EventFanout | None:
+    """Job events to subscriptions: the seed 003 payload, sent like job webhooks."""
+    if stores.webhooks is None:
+        return None
+    send = partial(
+        deliver,
+        max_attempts=settings.webhook_max_attempts,
+        backoff_s=settings.webhook_backoff_s,
+        timeout_s=settings.webhook_timeout_s,
+        allow_private=settings.allow_private_network,
+    )
+    base_url = settings.public_base_url
+
+    def render(job: JobRecord, event: JobEvent, delivery_id: str) -> bytes:
+        # Imported on the first event: the authorizer builds services too and never sends any.
+        from framelens.schemas.seeds.deepva import event_payload
+
+        return event_payload(job, event, delivery_id, base_url)
+
+    return EventFanout(stores.webhooks, render, send)
+
+
 def build_services(settings: Settings | None = None, *, start_runner: bool = True) -> Services:
     """Build the services for ``settings`` (default: from the environment).
 
@@ -213,6 +242,8 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
 
         stores = build_embedded_stores(settings.data_dir)
     quotas = Quotas(stores.counters)
+    events = event_fanout(settings, stores)
+    roots = split_roots(settings.local_source_roots)
     services = Services(
         settings=settings,
         stores=stores,
@@ -225,8 +256,11 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
             quotas,
             known_modules=known_modules,
             url_guard=partial(vet_url, allow_private=settings.allow_private_network),
+            local_guard=partial(check_local_source, roots=roots, backend=settings.backend),
+            events=events,
             ttl_days=settings.job_ttl_days,
         ),
+        events=events,
     )
     if settings.backend == "aws":
         if settings.state_machine_arn:
@@ -243,4 +277,6 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
         services.jobs.dispatcher = runner
         if start_runner:
             runner.start()
+            if events is not None:
+                events.resume()  # deliveries a previous process recorded but did not send
     return services

@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from framelens import __version__
-from framelens.api.errors import install_error_handlers
+from framelens.api.errors import add_error_dialect, install_error_handlers
 from framelens.api.routers import health, identities, insights, jobs, latency, media, viewer
 from framelens.api.seeds import (
     activity,
     best_frame,
+    deepva,
+    deepva_storage,
+    deepva_webhooks,
     detection,
     images,
     ocr,
@@ -72,7 +75,11 @@ def create_app(services: AppServices) -> FastAPI:
         activity.router,
         images.router,
         streaming.router,
+        deepva.router,
+        deepva_storage.router,
+        deepva_webhooks.router,
     )
     for router in seed_routers:
         app.include_router(router)
+    add_error_dialect(app, deepva.ERRORS)
     return app

@@ -2,13 +2,15 @@
 
 Owns: mapping ``FramelensError`` (its code and status), request-validation errors (422, as the
 seeds' "missing or incorrect request data") and unmatched routes. Internal errors never echo
-exception text.
+exception text. A seed whose error table differs registers an ``ErrorDialect`` for its paths
+(``add_error_dialect``): errors there are rendered by it instead (seed 003's names and 400s).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 
     from fastapi import FastAPI, Request
 
-__all__ = ["error_response", "install_error_handlers"]
+__all__ = ["ErrorDialect", "add_error_dialect", "error_response", "install_error_handlers"]
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +46,69 @@ def error_response(
     message: str,
     details: dict[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
-    """The one error body: ``{"error": {"code", "message", "details"}, "detail": message}``."""
+    """The one error body: ``{"error": {"code", "message", "details"}, "detail": message}``, plus
+    ``extra`` fields a seed's error table adds."""
     error: dict[str, Any] = {"code": code, "message": message}
     if details:
         error["details"] = details
-    return JSONResponse({"error": error, "detail": message}, status_code=status, headers=headers)
+    body = {**(extra or {}), "error": error, "detail": message}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def _framelens_error(_: Request, exc: Exception) -> JSONResponse:
+class ErrorRenderer(Protocol):
+    """Renders one error: ``(status, code, message, details, headers) -> response``."""
+
+    def __call__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> JSONResponse:
+        """The response for this error."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorDialect:
+    """How errors of the routes under ``prefixes`` are answered (a seed's own error table)."""
+
+    prefixes: tuple[str, ...]
+    render: ErrorRenderer
+
+    def matches(self, path: str) -> bool:
+        """Whether ``path`` is one of this dialect's routes (or below one)."""
+        return any(path == p or path.startswith(p.rstrip("/") + "/") for p in self.prefixes)
+
+
+def add_error_dialect(app: FastAPI, dialect: ErrorDialect) -> None:
+    """Answer errors under ``dialect.prefixes`` with ``dialect.render``."""
+    app.state.error_dialects = [*getattr(app.state, "error_dialects", []), dialect]
+
+
+def _respond(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    path = request.scope.get("path", "")
+    root = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    dialects: list[ErrorDialect] = getattr(request.app.state, "error_dialects", [])
+    for dialect in dialects:
+        if dialect.matches(path):
+            return dialect.render(status, code, message, details, headers)
+    return error_response(status, code, message, details, headers)
+
+
+async def _framelens_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, FramelensError)
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimitedError):
@@ -61,17 +117,18 @@ async def _framelens_error(_: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(exc.retry_after)
     if exc.http_status >= 500:
         log.error("request failed: %s: %s", type(exc).__name__, exc.message)
-    return error_response(exc.http_status, exc.code, exc.message, exc.details, headers)
+    return _respond(request, exc.http_status, exc.code, exc.message, exc.details, headers)
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [
         {"field": ".".join(str(p) for p in err.get("loc", ())), "problem": err.get("msg", "")}
         for err in exc.errors()
     ]
     summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
-    return error_response(
+    return _respond(
+        request,
         422,
         "validation_error",
         f"the request is missing or has incorrect data ({summary})",
@@ -79,19 +136,22 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "error")
     message = exc.detail if isinstance(exc.detail, str) else code
     if exc.status_code == 404 and message == "Not Found":
         message = "no such route; see /docs for the API"
-    return error_response(exc.status_code, code, message, headers=exc.headers)
+    return _respond(request, exc.status_code, code, message, headers=exc.headers)
 
 
-async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
-    return error_response(
-        500, "internal_error", "the server failed unexpectedly; retry, or contact the operator"
+    return _respond(
+        request,
+        500,
+        "internal_error",
+        "the server failed unexpectedly; retry, or contact the operator",
     )
 
 

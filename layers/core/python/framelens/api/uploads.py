@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,7 @@ class Upload:
     path: Path
     name: str | None
     content_type: str | None
+    fields: dict[str, str] = field(default_factory=dict)  # the form's text fields
 
 
 def multipart_doc(field: str, *, raw_types: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -116,6 +117,9 @@ async def read_upload(request: Request, field: str, max_bytes: int) -> AsyncIter
                     if size > max_bytes:
                         raise too_large(max_bytes)
                     out.write(chunk)
-            yield Upload(path=path, name=item.filename, content_type=item.content_type)
+            texts = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+            yield Upload(
+                path=path, name=item.filename, content_type=item.content_type, fields=texts
+            )
     finally:
         await form.close()

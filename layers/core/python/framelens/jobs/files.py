@@ -80,14 +80,26 @@ class FileService:
         self._settings = settings
         self._now = now
 
-    def ingest(self, tenant_id: str, path: Path, *, name: str | None = None) -> FileRecord:
+    def ingest(
+        self,
+        tenant_id: str,
+        path: Path,
+        *,
+        name: str | None = None,
+        folder: str = "/",
+        number: int | None = None,
+    ) -> FileRecord:
         """Check the file at ``path`` by content and store it as a new ``storage://`` file.
+
+        ``folder`` and ``number`` are seed 003's storage folder and numeric id.
 
         Raises:
             UnprocessableMediaError / UnsupportedMediaError / MediaTooLongError: bad media.
         """
         file_id = _file_id()
         record = self._inspect(tenant_id, file_id, path, name)
+        record.folder = folder
+        record.number = number
         with path.open("rb") as fh:
             self._stores.blobs.put(record.blob_key, fh, record.content_type)
         self._stores.files.put(record)
@@ -96,6 +108,13 @@ class FileService:
     def get(self, tenant_id: str, file_id: str) -> FileRecord:
         """The tenant's file record (``NotFoundError`` for unknown and foreign ids)."""
         return self._stores.files.get(tenant_id, file_id)
+
+    def delete(self, tenant_id: str, file_id: str) -> FileRecord:
+        """Remove the tenant's file: its record and its bytes (``NotFoundError`` if unknown)."""
+        record = self._stores.files.get(tenant_id, file_id)
+        self._stores.files.delete(tenant_id, file_id)
+        self._stores.blobs.delete(record.blob_key)
+        return record
 
     def _inspect(self, tenant_id: str, file_id: str, path: Path, name: str | None) -> FileRecord:
         from framelens.media.validate import inspect_media

@@ -9,7 +9,8 @@ source as its typed model (what seed routes answer from). Does not own: writing 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -20,7 +21,14 @@ if TYPE_CHECKING:
     from framelens.schemas import JobRecord
     from framelens.stores import BlobStore
 
-__all__ = ["module_result", "module_results", "page_results", "results_link"]
+__all__ = [
+    "SourceResult",
+    "module_result",
+    "module_results",
+    "module_source_results",
+    "page_results",
+    "results_link",
+]
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
 
@@ -67,6 +75,34 @@ def module_results(
         for entry in doc.get("sources", [])
         if "result" in entry
     }
+
+
+@dataclass(frozen=True, slots=True)
+class SourceResult(Generic[ResultT]):
+    """One source's result of a module: the source as the job named it, and the result."""
+
+    uri: str
+    media_type: str
+    result: ResultT
+
+
+def module_source_results(
+    blobs: BlobStore, job: JobRecord, module: str, model: type[ResultT]
+) -> list[SourceResult[ResultT]]:
+    """Every source's final result of ``module`` (sources it skipped are left out)."""
+    key = job.result_keys.get(module)
+    if key is None:
+        return []
+    doc = json.loads(blobs.get(key))
+    return [
+        SourceResult(
+            uri=str(entry.get("uri", "")),
+            media_type=str(entry.get("media_type", "")),
+            result=model.model_validate(entry["result"]),
+        )
+        for entry in doc.get("sources", [])
+        if "result" in entry
+    ]
 
 
 def page_results(

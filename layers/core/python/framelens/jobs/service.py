@@ -23,7 +23,8 @@ from framelens.errors import (
     ValidationError,
 )
 from framelens.jobs.results import page_results
-from framelens.jobs.transitions import Dispatcher, JobTransitions
+from framelens.jobs.source_rules import LOCAL_SCHEME, ROOTS_SETTING, platform_refusal
+from framelens.jobs.transitions import Dispatcher, JobEventSink, JobTransitions
 from framelens.schemas import (
     JobCreate,
     JobRecord,
@@ -32,6 +33,7 @@ from framelens.schemas import (
     WebhookDelivery,
     utcnow,
 )
+from framelens.schemas.subscriptions import JobEvent
 
 if TYPE_CHECKING:
     import builtins
@@ -67,14 +69,18 @@ class JobService(JobTransitions):
         *,
         known_modules: Callable[[], list[str]] | None = None,
         url_guard: Callable[[str], object] | None = None,
+        local_guard: Callable[[str], object] | None = None,
+        events: JobEventSink | None = None,
         ttl_days: int = 30,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self._stores = stores
         self._quotas = quotas
         self.dispatcher = dispatcher
+        self.events = events
         self._known_modules = known_modules
         self._url_guard = url_guard
+        self._local_guard = local_guard
         self._ttl_days = ttl_days
         self._now = now
 
@@ -145,6 +151,7 @@ class JobService(JobTransitions):
         if not created:  # an Idempotency-Key replay: the first request's job
             self._quotas.release_job_slot(principal.tenant_id)
             return stored, False
+        self._emit(stored, JobEvent.created)
         if dispatch and self.dispatcher is not None:
             self.dispatcher.submit(stored.id, max_processing_time or None)
         return stored, True
@@ -179,8 +186,19 @@ class JobService(JobTransitions):
         """Check ``storage://`` sources exist for the tenant; return their known media seconds."""
         seconds = 0.0
         for src in sources:
-            if src.startswith(("https://", "http://")) and self._url_guard is not None:
-                self._url_guard(src)  # refuse private/metadata hosts now, with a 400
+            if src.startswith(("https://", "http://")):
+                refusal = platform_refusal(src)
+                if refusal is not None:
+                    raise ValidationError(refusal, details={"source": src})
+                if self._url_guard is not None:
+                    self._url_guard(src)  # refuse private/metadata hosts now, with a 400
+            if src.startswith(LOCAL_SCHEME):
+                if self._local_guard is None:
+                    raise ValidationError(
+                        f"source {src}: this server reads no local paths ({ROOTS_SETTING})",
+                        details={"source": src},
+                    )
+                self._local_guard(src)
             if not src.startswith("storage://"):
                 continue
             file_id = src.removeprefix("storage://")

@@ -2,9 +2,10 @@
 
 Owns: ``queued → running → finished | failed | cancelled`` (and ``running → queued`` after an
 interruption), releasing the tenant's concurrent-job slot exactly once — by whoever makes the
-transition to a terminal state —, the webhook delivery claim, and the ``Dispatcher`` protocol
-(what runs the pipeline). Does not own: creating jobs or reading them (``jobs.service``, whose
-``JobService`` is built on this class).
+transition to a terminal state —, the webhook delivery claim, the ``Dispatcher`` protocol
+(what runs the pipeline) and telling the ``JobEventSink`` (tenants' webhook subscriptions) that a
+job started, finished, failed or was cancelled. Does not own: creating jobs or reading them
+(``jobs.service``, whose ``JobService`` is built on this class).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from framelens.schemas import (
     JobState,
     WebhookDelivery,
 )
+from framelens.schemas.subscriptions import JobEvent
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from framelens.auth import Quotas
     from framelens.stores import Stores
 
-__all__ = ["Dispatcher", "JobTransitions"]
+__all__ = ["Dispatcher", "JobEventSink", "JobTransitions"]
 
 _MAX_TRANSITION_RETRIES = 20
 
@@ -56,6 +58,14 @@ class Dispatcher(Protocol):
         ...
 
 
+class JobEventSink(Protocol):
+    """Told what happens to jobs (``jobs.event_fanout.EventFanout``); must never raise."""
+
+    def emit(self, job: JobRecord, event: JobEvent) -> object:
+        """Record ``event`` of ``job`` for whoever subscribed to it; returns quickly."""
+        ...
+
+
 class JobTransitions:
     """State changes of stored jobs; ``JobService`` adds creation and reads."""
 
@@ -63,6 +73,11 @@ class JobTransitions:
     _quotas: Quotas
     _now: Callable[[], datetime]
     dispatcher: Dispatcher | None
+    events: JobEventSink | None = None
+
+    def _emit(self, job: JobRecord, event: JobEvent) -> None:
+        if self.events is not None:
+            self.events.emit(job, event)
 
     def transition(
         self,
@@ -96,7 +111,9 @@ class JobTransitions:
             job.time_started = job.time_started or self._now()
             job.progress = 0.0
 
-        return self.transition(job_id, mutate, frozenset({JobState.queued}))
+        job = self.transition(job_id, mutate, frozenset({JobState.queued}))
+        self._emit(job, JobEvent.started)
+        return job
 
     def requeue(self, job_id: str, reason: str) -> JobRecord:
         """running → queued after an interruption (server restart), counting the restarts."""
@@ -139,6 +156,7 @@ class JobTransitions:
 
         job = self.transition(job_id, mutate, frozenset({JobState.running}))
         self._quotas.release_job_slot(job.tenant_id)
+        self._emit(job, JobEvent.completed)
         return job
 
     def fail(self, job_id: str, error: FramelensError | JobError) -> JobRecord | None:
@@ -158,6 +176,7 @@ class JobTransitions:
         except JobStateError:
             return None
         self._quotas.release_job_slot(job.tenant_id)
+        self._emit(job, JobEvent.failed)
         return job
 
     def cancel(self, tenant_id: str, job_id: str) -> JobRecord:
@@ -176,6 +195,7 @@ class JobTransitions:
 
         job = self.transition(job_id, mutate, frozenset({JobState.queued, JobState.running}))
         self._quotas.release_job_slot(job.tenant_id)
+        self._emit(job, JobEvent.cancelled)
         if self.dispatcher is not None:
             self.dispatcher.cancel(job.id)
         return job

@@ -68,6 +68,7 @@ class PipelineConfig:
     webhook_backoff_s: float
     allow_private_network: bool
     public_base_url: str
+    local_source_roots: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PipelineConfig:

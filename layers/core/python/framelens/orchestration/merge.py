@@ -1,10 +1,11 @@
 """Merging per-segment parts into one result document per module, and the job summary.
 
 Owns: the layout of result documents (``{"module", "sources": [...], "items": [...]}``) and of the
-seed 003 summary (``[{"source", "media_type", "info", "items"}]``), and making a source's merged
-parts final: composed with each other (``Analyzer.compose``: sections from activity and tags),
-their frame exports stored and their merge state dropped (``engine.exports.finalize``). Does not
-own: how an analyzer merges its own segments (``Analyzer.merge``).
+seed 003 summary (``[{"source", "media_type", "info", "items", "labels"}]``: ``items`` are the
+analyzers' own summaries, ``labels`` their ``{"type", "label"}`` items), and making a source's
+merged parts final: composed with each other (``Analyzer.compose``: sections from activity and
+tags), their frame exports stored and their merge state dropped (``engine.exports.finalize``).
+Does not own: how an analyzer merges its own segments (``Analyzer.merge``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from framelens.analyzers.compose import compose_results
 from framelens.analyzers.registry import analyzer_class
+from framelens.schemas.results_base import Label, unique_labels
 from framelens.stores import layout
 
 if TYPE_CHECKING:
@@ -70,6 +72,7 @@ def merge_parts(
         else:
             out.media_units += 1
         summary: list[dict[str, Any]] = []
+        labels: list[Label] = []
         composed = compose_results(
             {
                 module: _merged(blobs, module, sorted(keys))
@@ -91,11 +94,18 @@ def merge_parts(
                 entry["result"] = final.model_dump(mode="json")
                 doc["items"].extend({"source": src.uri, **_dump(i)} for i in final.items())
                 summary.extend(final.summary())
+                labels.extend(final.labels())
             else:
                 entry["skipped"] = skipped.get((src.index, module), "no frames were analyzed")
             doc["sources"].append(entry)
         out.summary.append(
-            {"source": src.uri, "media_type": src.media_type, "info": probe, "items": summary}
+            {
+                "source": src.uri,
+                "media_type": src.media_type,
+                "info": probe,
+                "items": summary,
+                "labels": [item.model_dump() for item in unique_labels(labels)],
+            }
         )
     out.documents = {m: json.dumps(doc).encode() for m, doc in documents.items()}
     return out

@@ -1,7 +1,9 @@
 """Turning a job's sources into probed blobs, and storing analyzer artifacts as blobs.
 
-Owns: the ``storage://``, ``s3://`` and ``https://`` source schemes as the pipeline reads them,
-and ``BlobArtifactSink``. Does not own: the SSRF guard (``jobs.fetch``) or probing (``media``).
+Owns: the ``storage://``, ``s3://``, ``https://`` and ``file://`` source schemes as the pipeline
+reads them (a local file is copied into the job's fetched blobs, so what is analyzed cannot change
+under the job), and ``BlobArtifactSink``. Does not own: the SSRF guard (``jobs.fetch``), which
+local paths may be read (``jobs.source_rules``) or probing (``media``).
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ def resolve_and_probe(deps: PipelineDeps, job: JobRecord, index: int, uri: str) 
         blob_key, fetched = _fetch(deps, job, index, uri), True
     elif uri.startswith("s3://"):
         blob_key = _s3_key(config, uri)
+    elif uri.startswith("file://"):
+        blob_key, fetched = _copy_local(deps, job, index, uri), True
     else:
         raise ValidationError(f"source {uri!r} has an unsupported scheme")
     with blobs.local_path(blob_key) as path:
@@ -95,6 +99,18 @@ def _fetch(deps: PipelineDeps, job: JobRecord, index: int, uri: str) -> str:
         )
         with dest.open("rb") as fh:
             deps.stores.blobs.put(key, fh, fetched.content_type or "application/octet-stream")
+    return key
+
+
+def _copy_local(deps: PipelineDeps, job: JobRecord, index: int, uri: str) -> str:
+    from framelens.jobs.source_rules import open_local_source, split_roots
+
+    config = deps.pipeline_config
+    # Checked again here, not only at creation: the path may have changed since.
+    roots = split_roots(config.local_source_roots)
+    key = layout.fetched_key(job.tenant_id, job.id, index)
+    with open_local_source(uri, roots, config.backend) as fh:
+        deps.stores.blobs.put(key, fh, "application/octet-stream")
     return key
 
 

@@ -79,9 +79,12 @@ class JobCreate(BaseModel):
     def _known_schemes(cls, sources: list[str]) -> list[str]:
         for src in sources:
             # http:// passes here so that the server refuses it with its own reason (it is
-            # allowed only with FRAMELENS_ALLOW_PRIVATE_NETWORK, for local tests).
-            if not src.startswith(("storage://", "s3://", "https://", "http://")):
-                raise ValueError(f"source {src!r} must start with storage://, s3:// or https://")
+            # allowed only with FRAMELENS_ALLOW_PRIVATE_NETWORK, for local tests); so does
+            # file:// (local paths: the local server only, under FRAMELENS_LOCAL_SOURCE_ROOTS).
+            if not src.startswith(("storage://", "s3://", "https://", "http://", "file://")):
+                raise ValueError(
+                    f"source {src!r} must start with storage://, s3://, https:// or file://"
+                )
         return sources
 
 

@@ -51,6 +51,12 @@ class FileRecord(BaseModel):
     content_type: str
     size: int
     name: str | None = None
+    folder: str = Field(
+        default="/", description="Folder of the tenant's storage ('/' or '/a/b/'), seed 003."
+    )
+    number: int | None = Field(
+        default=None, description="Seed 003's numeric storage id (per tenant), when it has one."
+    )
     probe: MediaProbe = Field(default_factory=MediaProbe)
     blob_key: str
     state: str = "ready"  # "pending" while a presigned upload has not arrived

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from framelens.schemas.results_base import AnalyzerResult
+from framelens.schemas.results_base import AnalyzerResult, Label
 from framelens.schemas.results_shots import ShotSpan
 
 __all__ = ["ActivityLabel", "ActivityResult", "ShotActivity"]
@@ -76,6 +76,12 @@ class ActivityResult(AnalyzerResult):
                 "shots": len(self.shots),
             }
         ]
+
+    def labels(self) -> list[Label]:
+        """The dominant ``activity`` first, then each shot's top activity."""
+        names = [self.activity.label] if self.activity else []
+        names += [s.activities[0].label for s in self.shots if s.activities]
+        return [Label(type="activity", label=n) for n in names]
 
     def items(self) -> list[Any]:
         """One item per shot."""

@@ -8,9 +8,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-__all__ = ["AnalyzerResult", "public_view"]
+__all__ = ["AnalyzerResult", "Label", "public_view", "unique_labels"]
+
+
+class Label(BaseModel):
+    """One thing a result found, named (seed 003 ``summary[].items[]``: ``{"type", "label"}``).
+
+    ``type`` is what kind of thing: ``face``, ``object``, ``tag``, ``text``, ``shot``,
+    ``activity``, ``section`` or ``frame``.
+    """
+
+    type: str = Field(examples=["face"])
+    label: str = Field(examples=["Frederik Böhm"])
+
+
+def unique_labels(labels: list[Label]) -> list[Label]:
+    """``labels`` without repeats, first occurrence first."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for item in labels:
+        if (item.type, item.label) not in seen:
+            seen.add((item.type, item.label))
+            out.append(item)
+    return out
 
 
 class AnalyzerResult(BaseModel):
@@ -25,6 +47,10 @@ class AnalyzerResult(BaseModel):
 
     def items(self) -> list[Any]:
         """The detailed items, paged by ``GET /v1/jobs/{id}/results``."""
+        return []
+
+    def labels(self) -> list[Label]:
+        """What was found, as ``{"type", "label"}`` items (seed 003's job summary)."""
         return []
 
     def public(self) -> AnalyzerResult:

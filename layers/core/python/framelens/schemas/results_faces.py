@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from framelens.schemas.results_base import AnalyzerResult
+from framelens.schemas.results_base import AnalyzerResult, Label
 
 __all__ = [
     "CoOccurrence",
@@ -62,6 +62,11 @@ class FaceBox(BaseModel):
         ge=0.0,
         le=1.0,
         description="Face area / frame area x centrality (1 at the centre, 0 at a corner).",
+    )
+    landmarks: list[list[int]] | None = Field(
+        default=None,
+        description="YuNet's 5 points [x, y] in source pixels: right eye, left eye, nose tip, "
+        "right and left mouth corner.",
     )
 
 
@@ -178,6 +183,10 @@ class FacesResult(AnalyzerResult):
             {"type": "face", "label": i.name or "unknown", "identity_uuid": i.identity_uuid}
             for i in self.identities
         ]
+
+    def labels(self) -> list[Label]:
+        """One ``face`` per identity: its gallery name, or ``unknown``."""
+        return [Label(type="face", label=i.name or "unknown") for i in self.identities]
 
     def items(self) -> list[Any]:
         """One item per identity."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from framelens.schemas.results_base import AnalyzerResult
+from framelens.schemas.results_base import AnalyzerResult, Label
 from framelens.schemas.results_tags import Tag, TagsResult
 
 __all__ = [
@@ -72,6 +72,10 @@ class ObjectsResult(AnalyzerResult):
             for name, confs in sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         ]
 
+    def labels(self) -> list[Label]:
+        """One ``object`` per class, most frequent first."""
+        return [Label(type="object", label=s["class"]) for s in self.summary()]
+
     def items(self) -> list[Any]:
         """One item per sampled frame."""
         return list(self.frames)
@@ -116,6 +120,10 @@ class TrackingResult(AnalyzerResult):
         for track in self.tracks:
             counts[track.class_] = counts.get(track.class_, 0) + 1
         return [{"class": c, "tracks": n} for c, n in sorted(counts.items())]
+
+    def labels(self) -> list[Label]:
+        """One ``object`` per tracked class."""
+        return [Label(type="object", label=s["class"]) for s in self.summary()]
 
     def items(self) -> list[Any]:
         """One item per track."""

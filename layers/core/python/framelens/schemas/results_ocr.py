@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from framelens.schemas.common import TimeSegment
-from framelens.schemas.results_base import AnalyzerResult
+from framelens.schemas.results_base import AnalyzerResult, Label
 
 __all__ = ["BlockKind", "OcrBlock", "OcrFrame", "OcrLine", "OcrResult", "TextSegment"]
 
@@ -98,6 +98,11 @@ class OcrResult(AnalyzerResult):
     def summary(self) -> list[dict[str, Any]]:
         """Seed 001 ``ocr_results``: the text segments (``time_segment`` only for video)."""
         return [s.model_dump(exclude_none=True) for s in self.segments]
+
+    def labels(self) -> list[Label]:
+        """One ``text`` per text segment (document blocks for documents)."""
+        texts = [s.full_text for s in self.segments] or [b.text for b in self.blocks]
+        return [Label(type="text", label=t) for t in texts if t.strip()]
 
     def items(self) -> list[Any]:
         """Document blocks, or the per-frame lines of images and videos."""

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from framelens.schemas.results_base import AnalyzerResult
+from framelens.schemas.results_base import AnalyzerResult, Label
 from framelens.schemas.results_shots import ShotSpan
 
 __all__ = ["Framing", "SceneTags", "Tag", "TagsResult"]
@@ -73,6 +73,10 @@ class TagsResult(AnalyzerResult):
     def summary(self) -> list[dict[str, Any]]:
         """The tags themselves."""
         return [t.model_dump() for t in self.tags]
+
+    def labels(self) -> list[Label]:
+        """One ``tag`` per tag, most probable first."""
+        return [Label(type="tag", label=t.tag) for t in self.tags]
 
     def items(self) -> list[Any]:
         """The tags themselves."""

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from framelens.schemas.common import TimeSegment
-from framelens.schemas.results_base import AnalyzerResult
+from framelens.schemas.results_base import AnalyzerResult, Label
 
 __all__ = [
     "BestFrame",
@@ -83,6 +83,13 @@ class ScenesResult(AnalyzerResult):
             {"transition": k, "count": kinds.count(k)} for k in sorted(set(kinds))
         ]
 
+    def labels(self) -> list[Label]:
+        """One ``shot`` per scene, labelled ``"<start>-<end>"`` in seconds."""
+        return [
+            Label(type="shot", label=f"{s.start_seconds:.3f}-{s.end_seconds:.3f}")
+            for s in self.raw_scenes
+        ]
+
     def items(self) -> list[Any]:
         """The scenes."""
         return list(self.raw_scenes)
@@ -129,6 +136,10 @@ class BestFramesResult(AnalyzerResult):
         """Index and time of each selected frame."""
         return [{"frame_index": f.frame_index, "timestamp": f.timestamp} for f in self.frames]
 
+    def labels(self) -> list[Label]:
+        """One ``frame`` per selected frame, labelled by its time in seconds."""
+        return [Label(type="frame", label=f"{f.timestamp:.3f}") for f in self.frames]
+
     def items(self) -> list[Any]:
         """The selected frames."""
         return list(self.frames)
@@ -162,6 +173,10 @@ class SectionsResult(AnalyzerResult):
         return [
             {"section_tag": s.section_tag, "segments": len(s.time_segments)} for s in self.sections
         ]
+
+    def labels(self) -> list[Label]:
+        """One ``section`` per section tag."""
+        return [Label(type="section", label=s.section_tag) for s in self.sections]
 
     def items(self) -> list[Any]:
         """The sections."""

@@ -15,6 +15,7 @@ from framelens.stores.ports import (
     KeyStore,
     PresignedUpload,
     Stores,
+    WebhookStore,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "KeyStore",
     "PresignedUpload",
     "Stores",
+    "WebhookStore",
 ]

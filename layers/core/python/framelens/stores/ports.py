@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from framelens.schemas import FileRecord, JobRecord, KeyRecord, Tenant
     from framelens.schemas.identities import IdentityRecord
+    from framelens.schemas.subscriptions import EventDelivery, WebhookSubscription
 
 __all__ = [
     "BlobStore",
@@ -29,6 +30,7 @@ __all__ = [
     "KeyStore",
     "PresignedUpload",
     "Stores",
+    "WebhookStore",
 ]
 
 
@@ -123,9 +125,14 @@ class FileStore(Protocol):
         ...
 
     def list(
-        self, tenant_id: str, limit: int = 50, cursor: str | None = None
+        self,
+        tenant_id: str,
+        limit: int = 50,
+        cursor: str | None = None,
+        folder: str | None = None,
     ) -> tuple[list[FileRecord], str | None]:
-        """The tenant's files newest first, and the cursor of the next page (or ``None``)."""
+        """The tenant's files newest first (only ``folder``'s when given, matched exactly), and
+        the cursor of the next page (or ``None``)."""
         ...
 
     def delete(self, tenant_id: str, file_id: str) -> None:
@@ -274,6 +281,47 @@ class IdentityStore(Protocol):
         ...
 
 
+class WebhookStore(Protocol):
+    """Tenants' webhook subscriptions and the deliveries of job events to them.
+
+    Every read names the tenant: another tenant's id raises ``NotFoundError`` like an unknown one.
+    """
+
+    def put_subscription(self, subscription: WebhookSubscription) -> None:
+        """Create or replace a subscription."""
+        ...
+
+    def get_subscription(self, tenant_id: str, subscription_id: str) -> WebhookSubscription:
+        """The tenant's subscription. Raises ``NotFoundError``."""
+        ...
+
+    def list_subscriptions(self, tenant_id: str) -> builtins.list[WebhookSubscription]:
+        """The tenant's subscriptions, oldest first."""
+        ...
+
+    def delete_subscription(self, tenant_id: str, subscription_id: str) -> None:
+        """Remove the subscription and its delivery records. Raises ``NotFoundError``."""
+        ...
+
+    def put_delivery(self, delivery: EventDelivery) -> None:
+        """Create or replace a delivery record."""
+        ...
+
+    def get_delivery(self, tenant_id: str, subscription_id: str, delivery_id: str) -> EventDelivery:
+        """One delivery of the tenant's subscription. Raises ``NotFoundError``."""
+        ...
+
+    def list_deliveries(
+        self, tenant_id: str, subscription_id: str, limit: int = 50
+    ) -> builtins.list[EventDelivery]:
+        """The subscription's latest ``limit`` deliveries, newest first."""
+        ...
+
+    def list_pending(self) -> builtins.list[EventDelivery]:
+        """Every delivery still ``pending``, of every tenant, oldest first (resumed at start)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Stores:
     """One set of adapters, built by ``framelens.runtime``."""
@@ -284,6 +332,7 @@ class Stores:
     keys: KeyStore
     counters: CounterStore
     identities: IdentityStore | None = None
+    webhooks: WebhookStore | None = None
 
     def health(self) -> dict[str, str]:
         """Name → ``"ok"`` or the error class for each store that answers a cheap probe."""

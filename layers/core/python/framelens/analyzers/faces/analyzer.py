@@ -215,6 +215,7 @@ class FacesAnalyzer(Analyzer):
                     bbox=_pixel_box(f.box),
                     confidence=round(f.score, 4),
                     prominence=round(f.prominence, 6),
+                    landmarks=[[round(x), round(y)] for x, y in f.landmarks] or None,
                 )
                 for f in trace.faces
             ],

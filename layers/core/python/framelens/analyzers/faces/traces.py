@@ -86,6 +86,7 @@ class FaceSample:
     box: Box
     score: float
     prominence: float
+    landmarks: tuple[tuple[float, float], ...] = ()  # YuNet's 5 points, source pixels
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -237,7 +238,8 @@ class TraceBuilder:
 
     @staticmethod
     def _add(trace: Trace, frame: int, pts: Fraction, obs: FaceObservation, prom: float) -> None:
-        trace.add(FaceSample(frame, pts, obs.box, obs.score, prom), obs)
+        points = tuple((float(x), float(y)) for x, y in obs.landmarks)
+        trace.add(FaceSample(frame, pts, obs.box, obs.score, prom, points), obs)
 
     def finish(self) -> list[Trace]:
         """Every trace, ended or live, ordered by first frame then position."""

@@ -117,6 +117,21 @@ def job_artifact(
     return Response(content=data, media_type=media_type)
 
 
+# ``/v1/jobs/`` answers like ``/v1/jobs`` instead of a 307 to it: a client that does not follow
+# redirects (seed 003's curl examples, which end in a slash and have no -L) gets the body.
+router.add_api_route(
+    "/",
+    create_job,
+    methods=["POST"],
+    status_code=202,
+    response_model=JobPublic,
+    include_in_schema=False,
+)
+router.add_api_route(
+    "/", list_jobs, methods=["GET"], response_model=JobList, include_in_schema=False
+)
+
+
 @modules_router.get("/modules", response_model=list[str], summary="The modules a job may run")
 def list_modules(_: CurrentPrincipal, services: ServicesDep) -> list[str]:
     """Module names for ``POST /v1/jobs``'s ``modules``."""

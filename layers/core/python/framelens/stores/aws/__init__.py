@@ -20,6 +20,7 @@ from framelens.stores.aws.keys import DynamoCounterStore, DynamoKeyStore
 from framelens.stores.aws.records import DynamoFileStore, DynamoJobStore
 from framelens.stores.aws.s3 import S3BlobStore
 from framelens.stores.aws.tables import table_specs
+from framelens.stores.aws.webhooks import DynamoWebhookStore
 from framelens.stores.ports import Stores
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ __all__ = [
     "DynamoIdentityStore",
     "DynamoJobStore",
     "DynamoKeyStore",
+    "DynamoWebhookStore",
     "S3BlobStore",
     "build_aws_stores",
     "identity_table_spec",
@@ -73,4 +75,5 @@ def build_aws_stores(
         keys=DynamoKeyStore(clients, settings.keys_table),
         counters=DynamoCounterStore(clients, settings.keys_table, clock=clock),
         identities=DynamoIdentityStore(clients, settings.identities_table),
+        webhooks=DynamoWebhookStore(clients, settings.webhooks_table, settings.job_ttl_days),
     )

@@ -28,7 +28,7 @@ from framelens.stores.aws._client import (
     translate,
 )
 from framelens.stores.aws.job_files import JobFileIndex
-from framelens.stores.aws.tables import BY_TENANT
+from framelens.stores.aws.tables import BY_FOLDER, BY_TENANT
 
 if TYPE_CHECKING:
     import builtins
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from framelens.stores.aws._client import AwsClients
 
-__all__ = ["DynamoFileStore", "DynamoJobStore", "iso"]
+__all__ = ["DynamoFileStore", "DynamoJobStore", "folder_key", "iso"]
 
 _AWS_ERRORS = (ClientError, BotoCoreError)
 # DynamoDB items are capped at 400 KB; leave room for the other attributes.
@@ -54,22 +54,37 @@ def _s(value: str) -> dict[str, str]:
     return {"S": value}
 
 
+def folder_key(tenant_id: str, folder: str) -> str:
+    """The ``by_folder`` index's partition value of a tenant's folder."""
+    return f"{tenant_id}#{folder}"
+
+
 def _query_page(
-    clients: AwsClients, table: str, pk: str, tenant_id: str, limit: int, cursor: str | None
+    clients: AwsClients,
+    table: str,
+    pk: str,
+    tenant_id: str,
+    limit: int,
+    cursor: str | None,
+    folder: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     limit = max(1, limit)
+    index, attr, value = BY_TENANT, "tenant_id", tenant_id
+    if folder is not None:
+        index, attr, value = BY_FOLDER, "tenant_folder", folder_key(tenant_id, folder)
     kwargs: dict[str, Any] = {
         "TableName": table,
-        "IndexName": BY_TENANT,
-        "KeyConditionExpression": "tenant_id = :t",
-        "ExpressionAttributeValues": {":t": _s(tenant_id)},
+        "IndexName": index,
+        "KeyConditionExpression": f"{attr} = :t",
+        "ExpressionAttributeValues": {":t": _s(value)},
         "ScanIndexForward": False,
         # One extra item tells whether a next page exists, so the last page has no cursor.
         "Limit": limit + 1,
     }
+    keys = {pk, "tenant_id", "time_created", attr}
     if cursor is not None:
-        start = decode_cursor(cursor, {pk, "tenant_id", "time_created"})
-        if start["tenant_id"] != tenant_id:
+        start = decode_cursor(cursor, keys)
+        if start["tenant_id"] != tenant_id or start[attr] != value:
             raise ValidationError("The cursor is not valid; pass back a next_cursor value.")
         kwargs["ExclusiveStartKey"] = {k: _s(v) for k, v in start.items()}
     try:
@@ -79,9 +94,7 @@ def _query_page(
     if len(items) <= limit:
         return items, None
     last = items[limit - 1]
-    return items[:limit], encode_cursor(
-        {k: last[k]["S"] for k in (pk, "tenant_id", "time_created")}
-    )
+    return items[:limit], encode_cursor({k: last[k]["S"] for k in keys})
 
 
 class DynamoJobStore:
@@ -337,6 +350,7 @@ class DynamoFileStore:
             "file_id": _s(record.file_id),
             "tenant_id": _s(record.tenant_id),
             "time_created": _s(iso(record.time_created)),
+            "tenant_folder": _s(folder_key(record.tenant_id, record.folder)),
             "body": _s(record.model_dump_json()),
         }
         try:
@@ -358,11 +372,16 @@ class DynamoFileStore:
         return FileRecord.model_validate_json(item["body"]["S"])
 
     def list(
-        self, tenant_id: str, limit: int = 50, cursor: str | None = None
+        self,
+        tenant_id: str,
+        limit: int = 50,
+        cursor: str | None = None,
+        folder: str | None = None,
     ) -> tuple[list[FileRecord], str | None]:
-        """The tenant's files newest first and the next page's cursor (``None`` on the last)."""
+        """The tenant's files (of ``folder`` when given, on the ``by_folder`` index) newest first
+        and the next page's cursor (``None`` on the last)."""
         items, next_cursor = _query_page(
-            self.clients, self.table, "file_id", tenant_id, limit, cursor
+            self.clients, self.table, "file_id", tenant_id, limit, cursor, folder
         )
         return [FileRecord.model_validate_json(i["body"]["S"]) for i in items], next_cursor
 

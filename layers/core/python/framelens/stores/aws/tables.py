@@ -3,7 +3,7 @@
 Owns: table keys, indexes, billing mode and TTL attributes (``table_specs``). Does not own
 creating tables: ``infra/`` (CDK) and the tests call ``table_specs`` and create exactly these.
 
-Design (all four tables ``PAY_PER_REQUEST``; names come from ``Settings``):
+Design (all five tables ``PAY_PER_REQUEST``; names come from ``Settings``):
 
 ``jobs_table`` (``FRAMELENS_JOBS_TABLE``)
     pk ``job_id`` (S). A job item holds ``tenant_id``, ``time_created`` (fixed-width ISO UTC
@@ -30,7 +30,8 @@ Design (all four tables ``PAY_PER_REQUEST``; names come from ``Settings``):
 
 ``files_table`` (``FRAMELENS_FILES_TABLE``)
     pk ``file_id`` (S) with ``tenant_id``, ``time_created`` and ``body``; GSI ``by_tenant`` as
-    above.
+    above, and GSI ``by_folder`` (``tenant_folder`` = ``<tenant>#<folder>``, ``time_created``),
+    projection ALL: one folder's files newest first (seed 003 storage folders).
 
 ``keys_table`` (``FRAMELENS_KEYS_TABLE``)
     pk ``pk`` (S), one table for small auth state:
@@ -44,6 +45,13 @@ Design (all four tables ``PAY_PER_REQUEST``; names come from ``Settings``):
     pk ``tenant_id`` (S), sk ``identity_id`` (S): gallery identities with their face embeddings
     as binary attributes; no TTL (an identity lives until it is deleted). The item layout is
     ``identities.identity_table_spec``'s.
+
+``webhooks_table`` (``FRAMELENS_WEBHOOKS_TABLE``)
+    pk ``tenant_id`` (S), sk ``sk`` (S), so every read names the tenant. ``sub#<id>`` holds a
+    subscription's JSON (``body``); ``dlv#<subscription>#<delivery id>`` holds one event
+    delivery (``body``, ``status``, ``expires_at`` TTL ``job_ttl_days`` after creation). Delivery
+    ids start with their time, so a subscription's deliveries read newest first with one query;
+    ``list_pending`` scans with a filter on ``status`` (resuming after a restart only).
 """
 
 from __future__ import annotations
@@ -53,10 +61,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from framelens.config import Settings
 
-__all__ = ["BY_FILE", "BY_TENANT", "TTL_ATTRIBUTE", "table_specs"]
+__all__ = ["BY_FILE", "BY_FOLDER", "BY_TENANT", "TTL_ATTRIBUTE", "table_specs", "webhooks_table_spec"]
 
 BY_TENANT = "by_tenant"
 BY_FILE = "by_file"
+BY_FOLDER = "by_folder"
 TTL_ATTRIBUTE = "expires_at"
 
 
@@ -83,6 +92,38 @@ def _tenant_table(name: str, pk: str) -> dict[str, Any]:
     }
 
 
+def _files_table(name: str) -> dict[str, Any]:
+    spec = _tenant_table(name, "file_id")
+    spec["AttributeDefinitions"].append({"AttributeName": "tenant_folder", "AttributeType": "S"})
+    spec["GlobalSecondaryIndexes"].append(
+        {
+            "IndexName": BY_FOLDER,
+            "KeySchema": [
+                {"AttributeName": "tenant_folder", "KeyType": "HASH"},
+                {"AttributeName": "time_created", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    )
+    return spec
+
+
+def webhooks_table_spec(name: str) -> dict[str, Any]:
+    """``create_table`` arguments of the webhooks table named ``name``."""
+    return {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [
+            {"AttributeName": "tenant_id", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": "tenant_id", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+    }
+
+
 def table_specs(settings: Settings | None = None) -> list[dict[str, Any]]:
     """Every table the aws adapter needs, as ``create_table`` arguments.
 
@@ -90,14 +131,15 @@ def table_specs(settings: Settings | None = None) -> list[dict[str, Any]]:
         settings: Supplies the table names; defaults to ``Settings()``'s default names.
 
     Returns:
-        One dict per table: ``name`` (``jobs`` | ``files`` | ``keys`` | ``identities``),
+        One dict per table: ``name`` (``jobs`` | ``files`` | ``keys`` | ``identities`` |
+        ``webhooks``),
         ``create_table`` (kwargs
         for ``DynamoDB.Client.create_table``) and ``ttl_attribute`` (for
         ``update_time_to_live``, or ``None``).
 
     Examples:
         >>> [s["name"] for s in table_specs()]
-        ['jobs', 'files', 'keys', 'identities']
+        ['jobs', 'files', 'keys', 'identities', 'webhooks']
     """
     # identities.py imports records.py, which imports this module: import it here, not on top
     from framelens.stores.aws.identities import identity_table_spec
@@ -132,7 +174,7 @@ def table_specs(settings: Settings | None = None) -> list[dict[str, Any]]:
         },
         {
             "name": "files",
-            "create_table": _tenant_table(settings.files_table, "file_id"),
+            "create_table": _files_table(settings.files_table),
             "ttl_attribute": None,
         },
         {"name": "keys", "create_table": keys_table, "ttl_attribute": TTL_ATTRIBUTE},
@@ -140,5 +182,10 @@ def table_specs(settings: Settings | None = None) -> list[dict[str, Any]]:
             "name": "identities",
             "create_table": identity_table_spec(settings.identities_table),
             "ttl_attribute": None,
+        },
+        {
+            "name": "webhooks",
+            "create_table": webhooks_table_spec(settings.webhooks_table),
+            "ttl_attribute": TTL_ATTRIBUTE,
         },
     ]

@@ -21,6 +21,7 @@ from framelens.stores.embedded.blobs import FolderBlobStore
 from framelens.stores.embedded.identities import SqliteIdentityStore
 from framelens.stores.embedded.keys import SqliteCounterStore, SqliteKeyStore
 from framelens.stores.embedded.records import SqliteFileStore, SqliteJobStore
+from framelens.stores.embedded.webhooks import SqliteWebhookStore
 from framelens.stores.ports import Stores
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ __all__ = [
     "SqliteIdentityStore",
     "SqliteJobStore",
     "SqliteKeyStore",
+    "SqliteWebhookStore",
     "build_embedded_stores",
     "close_embedded_stores",
 ]
@@ -58,6 +60,7 @@ def build_embedded_stores(data_dir: Path, *, clock: Callable[[], float] = time.t
         keys=SqliteKeyStore(db),
         counters=SqliteCounterStore(db, clock=clock),
         identities=SqliteIdentityStore(db),
+        webhooks=SqliteWebhookStore(db),
     )
 
 

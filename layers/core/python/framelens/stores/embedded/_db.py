@@ -66,6 +66,32 @@ CREATE TABLE IF NOT EXISTS counters (
     value REAL NOT NULL,
     expires_at REAL
 );
+CREATE TABLE IF NOT EXISTS webhook_subscriptions (
+    subscription_id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    time_created TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS subscriptions_by_tenant
+    ON webhook_subscriptions (tenant_id, time_created, subscription_id);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    delivery_id TEXT PRIMARY KEY,
+    subscription_id TEXT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_by_subscription
+    ON webhook_deliveries (tenant_id, subscription_id, delivery_id DESC);
+CREATE INDEX IF NOT EXISTS deliveries_by_status ON webhook_deliveries (status, delivery_id);
+"""
+
+# Columns added after a table first shipped: (table, column, definition). Databases made by an
+# earlier version get them on open; the indexes over them are created afterwards.
+_ADDED_COLUMNS = (("files", "folder", "TEXT NOT NULL DEFAULT '/'"),)
+_LATE_INDEXES = """
+CREATE INDEX IF NOT EXISTS files_by_folder
+    ON files (tenant_id, folder, time_created DESC, file_id DESC);
 """
 
 # ``PRAGMA user_version`` after the migrations below ran (a new database starts at it).
@@ -131,6 +157,11 @@ class Database:
         # executescript commits on its own, so it runs outside ``write()``.
         with self.read() as conn:
             conn.executescript(_SCHEMA)
+            for table, column, definition in _ADDED_COLUMNS:
+                present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+                if column not in present:  # table and column are our constants
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+            conn.executescript(_LATE_INDEXES)
         self._migrate()
 
     def _migrate(self) -> None:

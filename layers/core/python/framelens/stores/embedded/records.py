@@ -38,12 +38,24 @@ def _idem(job: JobRecord) -> str | None:
 
 
 def _page_query(
-    table: str, id_col: str, tenant_id: str, limit: int, cursor: str | None
+    table: str,
+    id_col: str,
+    tenant_id: str,
+    limit: int,
+    cursor: str | None,
+    folder: str | None = None,
 ) -> tuple[str, list[object]]:
     sql = f"SELECT body FROM {table} WHERE tenant_id = ?"  # table and id_col are our constants
     args: list[object] = [tenant_id]
+    if folder is not None:
+        sql += " AND folder = ?"
+        args.append(folder)
     if cursor is not None:
-        created, last_id = decode_cursor(cursor)
+        parts = decode_cursor(cursor)
+        # A folder listing's cursor names its folder, so it never pages another listing.
+        if len(parts) < 2 or parts[2:] != ([] if folder is None else [folder]):
+            raise ValidationError("The cursor is not valid; pass back a next_cursor value.")
+        created, last_id = parts[:2]
         sql += f" AND (time_created, {id_col}) < (?, ?)"
         args += [created, last_id]
     sql += f" ORDER BY time_created DESC, {id_col} DESC LIMIT ?"
@@ -208,12 +220,13 @@ class SqliteFileStore:
         """Create or replace a file record."""
         with self.db.write() as conn:
             conn.execute(
-                "INSERT OR REPLACE INTO files (file_id, tenant_id, time_created, body)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO files (file_id, tenant_id, time_created, folder, body)"
+                " VALUES (?, ?, ?, ?, ?)",
                 (
                     record.file_id,
                     record.tenant_id,
                     iso(record.time_created),
+                    record.folder,
                     record.model_dump_json(),
                 ),
             )
@@ -230,17 +243,23 @@ class SqliteFileStore:
         return FileRecord.model_validate_json(row[0])
 
     def list(
-        self, tenant_id: str, limit: int = 50, cursor: str | None = None
+        self,
+        tenant_id: str,
+        limit: int = 50,
+        cursor: str | None = None,
+        folder: str | None = None,
     ) -> tuple[list[FileRecord], str | None]:
-        """The tenant's files newest first and the next page's cursor (``None`` on the last)."""
-        sql, args = _page_query("files", "file_id", tenant_id, limit, cursor)
+        """The tenant's files (of ``folder`` when given) newest first and the next page's cursor
+        (``None`` on the last)."""
+        sql, args = _page_query("files", "file_id", tenant_id, limit, cursor, folder)
         with self.db.read() as conn:
             rows = conn.execute(sql, args).fetchall()
         files = [FileRecord.model_validate_json(r[0]) for r in rows]
         if len(files) <= max(1, limit):
             return files, None
         files = files[: max(1, limit)]
-        return files, encode_cursor([iso(files[-1].time_created), files[-1].file_id])
+        last = [iso(files[-1].time_created), files[-1].file_id]
+        return files, encode_cursor(last if folder is None else [*last, folder])
 
     def delete(self, tenant_id: str, file_id: str) -> None:
         """Remove the record. Raises ``NotFoundError`` for unknown and foreign ids."""
