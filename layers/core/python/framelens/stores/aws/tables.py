@@ -61,7 +61,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from framelens.config import Settings
 
-__all__ = ["BY_FILE", "BY_FOLDER", "BY_TENANT", "TTL_ATTRIBUTE", "table_specs", "webhooks_table_spec"]
+__all__ = [
+    "BY_FILE",
+    "BY_FOLDER",
+    "BY_TENANT",
+    "TTL_ATTRIBUTE",
+    "table_specs",
+    "webhooks_table_spec",
+]
 
 BY_TENANT = "by_tenant"
 BY_FILE = "by_file"
