@@ -62,8 +62,8 @@ def frame_scores(gray: npt.NDArray[np.uint8], motion: float = 0.0) -> BestFrameS
     median = cv2.medianBlur(gray, 3)
     v = float(cv2.Laplacian(median, cv2.CV_32F).var())
     sharp = v / (v + 100.0)
-    noise = min(1.0, float(cv2.absdiff(gray, median).mean()) / 255.0 * 10.0)
-    mean = float(gray.mean())
+    noise = min(1.0, float(cv2.norm(gray, median, cv2.NORM_L1)) / gray.size / 255.0 * 10.0)
+    mean = float(cv2.mean(gray)[0])
     clipped = float(np.count_nonzero((gray <= 5) | (gray >= 250))) / gray.size
     exposure = 1.0 - min(1.0, (abs(mean - 127.5) / 127.5 + clipped) / 2.0)
     return _combine(sharp, motion, noise, exposure)
@@ -153,13 +153,16 @@ class BestFramesAnalyzer(Analyzer):
         self._tail: tuple[BestFrameCandidate, float | None] | None = None
 
     def needs(self) -> FrameNeeds:
-        """Grey at ``max_side`` (480), ``sample_fps`` (4) frames per second; one lookback."""
+        """Grey at ``max_side`` (480), ``sample_fps`` (4) frames per second among the decoded
+        frames (reference frames are enough: a sample is the first decoded frame at or after
+        each tick); one lookback."""
         fps = self.options.get("sample_fps", 4)
         return FrameNeeds(
             sample_fps=float(fps) if fps else None,
             max_side=int(self.options.get("max_side", 480)),
             colour="gray",
             lookback=1,
+            decode="reference",
         )
 
     def start(self, media: MediaInfo, ctx: RunContext) -> None:
