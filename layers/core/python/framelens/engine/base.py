@@ -279,9 +279,9 @@ class Analyzer(ABC):
         Asked, before ``frame`` is delivered, when the run skipped non-reference frames
         between the frame this analyzer received last and ``frame``; only of analyzers taking
         every decoded frame (``sample_fps=None``). ``True``: the engine decodes those frames
-        again (``engine.refine``) and delivers them first, in PTS order. Must not change state:
-        at a segment's end the engine asks about the first frame after it, which it then does
-        not deliver. By default never.
+        again (``engine.refine``) and delivers them first, in PTS order. The answer must not
+        change what the analyzer reports: at a segment's end the engine asks about the first
+        frame after it, which it then does not deliver. By default never.
         """
         return False
 

@@ -25,6 +25,7 @@ naming the failed analyzers and carrying the finished results in ``.results``. M
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -227,7 +228,7 @@ def run_analyzers(
         except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
             _fail(slot, "start")
     works = SharedWorks([w for slot in slots if not slot.failed for w in slot.needs.shared])
-    with _one_opencv_thread():
+    with _ONE_OPENCV_THREAD.held():
         _pass(path, media, ctx, slots, works)
     results: dict[str, AnalyzerResult] = {}
     failed: list[str] = []
@@ -246,16 +247,36 @@ def run_analyzers(
     return results
 
 
-@contextmanager
-def _one_opencv_thread() -> Iterator[None]:
-    import cv2
+class _OneOpenCvThread:
+    """OpenCV on one thread while any pass runs; its own setting comes back after the last.
 
-    before = cv2.getNumThreads()
-    cv2.setNumThreads(1)
-    try:
-        yield
-    finally:
-        cv2.setNumThreads(before)
+    Process-wide (OpenCV's pool is), counted because a local server runs several passes at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._passes = 0
+        self._before = 0
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        import cv2
+
+        with self._lock:
+            if self._passes == 0:
+                self._before = cv2.getNumThreads()
+                cv2.setNumThreads(1)
+            self._passes += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._passes -= 1
+                if self._passes == 0:
+                    cv2.setNumThreads(self._before)
+
+
+_ONE_OPENCV_THREAD = _OneOpenCvThread()
 
 
 def _pass(
