@@ -1,7 +1,10 @@
 """Engine benchmark: decode-only vs the engine vs PySceneDetect side by side, cut F1, flat memory.
 
 Usage: ``python benchmarks/engine.py [--seconds 60] [--rounds 5] [--long-minutes 10]
-[--work .cache/bench] [--json out.json]``.
+[--work .cache/bench] [--json out.json] [--before-src DIR]``. ``--before-src`` runs another
+``framelens`` source tree's engine as a fourth case in the same rounds (before/after in one run),
+e.g. ``git archive <commit> layers/core/python | tar -x -C /tmp/before`` and
+``--before-src /tmp/before/layers/core/python``.
 
 Clips (``engine_clips``): one 720p H.264 clip with known scene boundaries (hard cuts every 2.5-5
 s, a fade through black, a dissolve), encoded at ~150 kbps (low), ~1 Mbps (medium) and ~3.5 Mbps
@@ -169,13 +172,21 @@ def _child(name: str, path: Path) -> None:
     print(json.dumps(out))
 
 
-def run_case(name: str, path: Path) -> Run | None:
-    """One case in a subprocess: frames, seconds, fps, peak RSS, transitions (if any)."""
+def run_case(name: str, path: Path, before: Path | None = None) -> Run | None:
+    """One case in a subprocess: frames, seconds, fps, peak RSS, transitions (if any).
+
+    ``name`` ``"before"`` is the engine case importing ``framelens`` from ``before`` instead.
+    """
+    env = dict(os.environ)
+    if name == "before" and before is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(before), env.get("PYTHONPATH", "")])
+    case = "engine" if name == "before" else name
     proc = subprocess.run(
-        [sys.executable, __file__, "--case", name, "--clip", str(path)],
+        [sys.executable, __file__, "--case", case, "--clip", str(path)],
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     if proc.returncode != 0:
         print(f"  {name} on {path.name}: failed: {proc.stderr.strip().splitlines()[-1:]}")
@@ -203,10 +214,10 @@ def _mark(ratio: float, target: float) -> str:
     return f"{ratio:.2f} ({'pass' if ratio >= target else '**miss**'})"
 
 
-def _ratio(rounds: list[Round], key: str, peer: str) -> float:
-    """Median over the rounds of engine[key] / peer[key] (each round's own runs)."""
+def _ratio(rounds: list[Round], key: str, peer: str, case: str = "engine") -> float:
+    """Median over the rounds of case[key] / peer[key] (each round's own runs)."""
     return statistics.median(
-        float(r["engine"][key]) / float(r[peer][key])  # type: ignore[index]
+        float(r[case][key]) / float(r[peer][key])  # type: ignore[index]
         for r in rounds
     )
 
@@ -255,6 +266,35 @@ def report(runs: dict[str, list[Round]], truth: list[engine_clips.Boundary]) -> 
     return table
 
 
+def report_before(runs: dict[str, list[Round]], truth: list[engine_clips.Boundary]) -> None:
+    """The engine before the change (``--before-src``) beside it, from the same rounds."""
+    print(
+        "\n| clip | engine fps before -> after | after / before | engine / decode before "
+        "| engine / PySceneDetect before | cut F1 before | same boundaries |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for clip, rounds in runs.items():
+        full = [r for r in rounds if all(r.get(c) for c in (*CASES, "before"))]
+        if not full:
+            continue
+        old, new = full[0]["before"], full[0]["engine"]
+        assert old is not None and new is not None
+        fps_old = statistics.median(float(r["before"]["fps"]) for r in full)  # type: ignore[index]
+        fps_new = statistics.median(float(r["engine"]["fps"]) for r in full)  # type: ignore[index]
+        speedup = statistics.median(
+            float(r["engine"]["fps"]) / float(r["before"]["fps"])  # type: ignore[index]
+            for r in full
+        )
+        same = [tuple(t) for t in old["transitions"]] == [tuple(t) for t in new["transitions"]]
+        print(
+            f"| {clip} | {fps_old:.0f} -> {fps_new:.0f} | {speedup:.2f} "
+            f"| {_ratio(full, 'fps', 'decode', 'before'):.2f} "
+            f"| {_ratio(full, 'fps', 'pyscenedetect', 'before'):.2f} "
+            f"| {_scores(truth, old['transitions'])['f1']:.3f} "
+            f"| {'yes' if same else 'no: ' + str(old['transitions'])} |"
+        )
+
+
 def memory_check(clip: Path, work: Path, minutes: int, seconds: int) -> dict[str, float] | None:
     """Peak RSS of the engine on ``clip`` and on ``minutes`` of it remuxed; prints the ratio."""
     long_clip = work / f"{clip.stem}_x{minutes}min.mp4"
@@ -283,6 +323,11 @@ def main() -> None:
     parser.add_argument("--long-minutes", type=int, default=10)
     parser.add_argument("--work", type=Path, default=Path(".cache/bench"))
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--before-src",
+        type=Path,
+        help="a framelens source tree (the folder holding framelens/) to run as 'before' too",
+    )
     args = parser.parse_args()
     if args.case:
         _child(args.case, args.clip)
@@ -299,13 +344,16 @@ def main() -> None:
     )
     runs: dict[str, list[Round]] = {c: [] for c in clips}
     for n in range(args.rounds):
-        order = CASES[n % 3 :] + CASES[: n % 3]  # who runs first changes from round to round
+        cases = (*CASES, "before") if args.before_src else CASES
+        order = cases[n % len(cases) :] + cases[: n % len(cases)]  # who goes first rotates
         for name, path in clips.items():
-            runs[name].append({case: run_case(case, path) for case in order})
+            runs[name].append({case: run_case(case, path, args.before_src) for case in order})
         print(
             f"round {n + 1}/{args.rounds} done; load average {os.getloadavg()[0]:.1f}", flush=True
         )
     table = report(runs, truth)
+    if args.before_src:
+        report_before(runs, truth)
     memory = memory_check(clips["medium"], args.work, args.long_minutes, args.seconds)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     if args.json:
