@@ -266,11 +266,23 @@ def report(runs: dict[str, list[Round]], truth: list[engine_clips.Boundary]) -> 
     return table
 
 
+def _changes(old: list[list[Any]], new: list[list[Any]]) -> str:
+    """The boundaries that differ, as ``kind frame -> frame`` (paired in order)."""
+    if len(old) != len(new):
+        return f"{len(old)} boundaries -> {len(new)}"
+    moved = [
+        f"{a[0]} {a[1]} -> {'' if a[0] == b[0] else b[0] + ' '}{b[1]}"
+        for a, b in zip(old, new, strict=True)
+        if a != b
+    ]
+    return ", ".join(moved)
+
+
 def report_before(runs: dict[str, list[Round]], truth: list[engine_clips.Boundary]) -> None:
     """The engine before the change (``--before-src``) beside it, from the same rounds."""
     print(
         "\n| clip | engine fps before -> after | after / before | engine / decode before "
-        "| engine / PySceneDetect before | cut F1 before | same boundaries |"
+        "| engine / PySceneDetect before | cut F1 before | boundaries that moved |"
     )
     print("|---|---|---|---|---|---|---|")
     for clip, rounds in runs.items():
@@ -285,13 +297,13 @@ def report_before(runs: dict[str, list[Round]], truth: list[engine_clips.Boundar
             float(r["engine"]["fps"]) / float(r["before"]["fps"])  # type: ignore[index]
             for r in full
         )
-        same = [tuple(t) for t in old["transitions"]] == [tuple(t) for t in new["transitions"]]
+        changed = _changes(old["transitions"], new["transitions"])
         print(
             f"| {clip} | {fps_old:.0f} -> {fps_new:.0f} | {speedup:.2f} "
             f"| {_ratio(full, 'fps', 'decode', 'before'):.2f} "
             f"| {_ratio(full, 'fps', 'pyscenedetect', 'before'):.2f} "
             f"| {_scores(truth, old['transitions'])['f1']:.3f} "
-            f"| {'yes' if same else 'no: ' + str(old['transitions'])} |"
+            f"| {changed or 'none'} |"
         )
 
 
