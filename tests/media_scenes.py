@@ -66,6 +66,7 @@ def make_scene_clip(
     size: tuple[int, int] = (160, 96),
     transition_len: int = 10,
     seed: int = 0,
+    x264_params: str = "",
 ) -> SceneClip:
     """Write a clip of shots joined by the given transitions.
 
@@ -78,6 +79,8 @@ def make_scene_clip(
         size: ``(width, height)``.
         transition_len: frames per fade half / dissolve.
         seed: texture seed.
+        x264_params: libx264 parameters (``bframes=3:b-adapt=0:scenecut=0``: cuts land on
+            non-reference frames).
 
     Returns:
         The clip with its truth (frame indexes in display order).
@@ -121,6 +124,8 @@ def make_scene_clip(
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
         stream.options = {"preset": "ultrafast", "g": "25", "crf": "18"}
+        if x264_params:
+            stream.options = {**stream.options, "x264-params": x264_params}
         for img in frames:
             for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="bgr24")):
                 container.mux(packet)

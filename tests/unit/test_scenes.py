@@ -120,3 +120,38 @@ def test_segments_merged_equal_single_pass_with_cut_on_boundary(tmp_path: Path) 
     # THEN the merge equals the single pass, field for field
     assert parts[1].start_frame == 40
     assert merged.model_dump() == whole.model_dump()
+
+
+# Three B-frames between references, none of them referenced, and no keyframes at cuts: most
+# cuts fall on frames the engine skips at first and must find by decoding them again.
+FIXED_GOP = "bframes=3:b-adapt=0:b-pyramid=none:scenecut=0:keyint=50:min-keyint=50"
+
+
+def test_cuts_on_skipped_frames_are_found_on_their_exact_frame(tmp_path: Path) -> None:
+    # GIVEN a clip whose cuts, fades and dissolves mostly fall on non-reference frames
+    clip = make_scene_clip(tmp_path / "s.mp4", PLAN, x264_params=FIXED_GOP)
+    # WHEN scenes runs on the frames it needs, and on every frame
+    fast = _scenes(clip.path)
+    every = run_analyzers(clip.path, [ScenesAnalyzer({"every_frame": True})], RunContext())
+    full = every["scenes"]
+    assert isinstance(full, ScenesResult)
+    # THEN it measured fewer frames, found the same boundaries, and every cut on its frame
+    assert len(fast.sample_frames) < len(full.sample_frames) == clip.frames
+    assert [(t.kind, t.frame) for t in fast.transitions if t.kind == "cut"] == [
+        (t.kind, t.frame) for t in full.transitions if t.kind == "cut"
+    ]
+    assert [t.kind for t in fast.transitions] == [t.kind for t in full.transitions]
+    truth = {b.frame for b in clip.truth if b.kind == "cut"}
+    assert truth <= {t.frame for t in fast.transitions if t.kind == "cut"}
+    assert _f1(clip, [t.frame for t in fast.transitions]) >= 0.95
+
+
+def test_segments_merged_equal_single_pass_on_skipped_frames(tmp_path: Path) -> None:
+    # GIVEN the same kind of clip and bounds on and between its boundaries
+    clip = make_scene_clip(tmp_path / "s.mp4", PLAN, x264_params=FIXED_GOP)
+    whole = _scenes(clip.path)
+    bounds = [Fraction(0), Fraction(41, 25), Fraction(5), Fraction(183, 25), None]
+    # WHEN each segment runs alone and the results are merged
+    parts = [_scenes(clip.path, Segment(a, b)) for a, b in itertools.pairwise(bounds)]
+    # THEN the merge equals the single pass, field for field
+    assert ScenesAnalyzer.merge(parts).model_dump() == whole.model_dump()

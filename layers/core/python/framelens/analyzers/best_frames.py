@@ -24,6 +24,10 @@ Memory stays flat: only metadata of the ``candidates`` (64) best frames, plus th
 candidates and segment edges; ``merge`` re-selects from the union of the segments' candidates.
 The winners' full-resolution images are exported once the result is final.
 
+Samples are the first frame at or after each ``1 / sample_fps`` tick among the frames the engine
+decodes: reference frames are enough (``FrameNeeds.decode="reference"``), so next to ``scenes``
+the run skips non-reference frames; a sample is then at most a few frames after its tick.
+
 Options: ``k`` (3), ``format`` (``jpeg``|``png``), ``sample_fps`` (4), ``max_side`` (480),
 ``min_gap_seconds`` (1.0), ``candidates`` (64), ``diversity`` (``shot``|``none``),
 ``min_relative_score`` (0.5), ``per_shot`` (2).
@@ -33,7 +37,7 @@ from __future__ import annotations
 
 import heapq
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from framelens.analyzers._shots import ShotWatcher
 from framelens.engine.base import Analyzer, FrameExport, FrameNeeds
@@ -62,8 +66,8 @@ def frame_scores(gray: npt.NDArray[np.uint8], motion: float = 0.0) -> BestFrameS
     median = cv2.medianBlur(gray, 3)
     v = float(cv2.Laplacian(median, cv2.CV_32F).var())
     sharp = v / (v + 100.0)
-    noise = min(1.0, float(cv2.absdiff(gray, median).mean()) / 255.0 * 10.0)
-    mean = float(gray.mean())
+    noise = min(1.0, float(cv2.norm(gray, median, cv2.NORM_L1)) / gray.size / 255.0 * 10.0)
+    mean = float(cv2.mean(gray)[0])
     clipped = float(np.count_nonzero((gray <= 5) | (gray >= 250))) / gray.size
     exposure = 1.0 - min(1.0, (abs(mean - 127.5) / 127.5 + clipped) / 2.0)
     return _combine(sharp, motion, noise, exposure)
@@ -86,6 +90,19 @@ def _with_motion(frame: BestFrameCandidate, raw_motion: float) -> BestFrameCandi
     s = frame.scores
     scores = _combine(s.sharpness, raw_motion, s.noise, s.exposure)
     return frame.model_copy(update={"scores": scores})
+
+
+def _halved(gray: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """``gray`` area-averaged to half size (OpenCV's fast exact-2x path), for the shot watcher,
+    whose own downscale to 64 px then reads a quarter of the pixels."""
+    import cv2
+
+    h, w = gray.shape[:2]
+    if w < 256 or h < 4:
+        return gray
+    return cast(
+        "npt.NDArray[np.uint8]", cv2.resize(gray, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    )
 
 
 def _mean(*values: float | None) -> float:
@@ -153,13 +170,16 @@ class BestFramesAnalyzer(Analyzer):
         self._tail: tuple[BestFrameCandidate, float | None] | None = None
 
     def needs(self) -> FrameNeeds:
-        """Grey at ``max_side`` (480), ``sample_fps`` (4) frames per second; one lookback."""
+        """Grey at ``max_side`` (480), ``sample_fps`` (4) frames per second among the decoded
+        frames (reference frames are enough: a sample is the first decoded frame at or after
+        each tick); one lookback."""
         fps = self.options.get("sample_fps", 4)
         return FrameNeeds(
             sample_fps=float(fps) if fps else None,
             max_side=int(self.options.get("max_side", 480)),
             colour="gray",
             lookback=1,
+            decode="reference",
         )
 
     def start(self, media: MediaInfo, ctx: RunContext) -> None:
@@ -188,7 +208,7 @@ class BestFramesAnalyzer(Analyzer):
     def process(self, frame: Frame) -> None:
         """Score the previous sample once its next neighbour is known (motion uses both)."""
         back = self._motion(frame.image)
-        self._shots.update(frame.image)
+        self._shots.update(_halved(frame.image))
         if frame.is_lookback:
             self._lookback_index = frame.index
         elif self._lookback_index is not None and self._head is None and back is not None:

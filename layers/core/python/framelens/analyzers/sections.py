@@ -7,8 +7,8 @@ own: the scene split (it embeds a ``ScenesAnalyzer`` and feeds it the same frame
 
 Two stages, because what a section is about comes from other modules:
 
-1. The analyzer (frames in): the scene split, each scene's motion (mean of its
-   ``frame_activity_diffs``, the step into the scene excluded) and sharpness samples for
+1. The analyzer (frames in): the scene split, each scene's motion (its ``frame_activity_diffs``
+   per frame, the step into the scene excluded) and sharpness samples for
    thumbnails. Alone, sections are runs of scenes with one motion tag: ``static`` (<
    ``static_below``, 0.005), ``low_activity`` (< ``high_from``, 0.03), ``high_activity``;
    ``confidence`` grows with the distance from the nearest threshold (0.5 on it, 1.0 at a factor
@@ -67,14 +67,19 @@ def _tag(activity: float, static_below: float, high_from: float) -> tuple[str, f
 
 
 def _motions(scenes: ScenesResult) -> list[float]:
-    """Each scene's mean step diff, the step into the scene (its boundary) excluded."""
-    pos = {f: i for i, f in enumerate(scenes.sample_frames)}
+    """Each scene's step diff per frame, the step into the scene (its boundary) excluded.
+
+    A step over ``k`` frames counts as ``k`` (the scenes series skips frames the decoder did
+    not need), so the motion is the same whichever frames were measured.
+    """
+    frames = scenes.sample_frames
+    pos = {f: i for i, f in enumerate(frames)}
     out = []
     for scene in scenes.raw_scenes:
-        a = pos.get(scene.start_frame, 0) + 1
-        b = pos.get(scene.end_frame, len(scenes.sample_frames))
-        diffs = scenes.frame_activity_diffs[a:b]
-        out.append(sum(diffs) / len(diffs) if diffs else 0.0)
+        a = max(1, pos.get(scene.start_frame, 0) + 1)
+        b = pos.get(scene.end_frame, len(frames))
+        span = frames[b - 1] - frames[a - 1] if b > a else 0
+        out.append(sum(scenes.frame_activity_diffs[a:b]) / span if span > 0 else 0.0)
     return out
 
 
@@ -202,6 +207,10 @@ class SectionsAnalyzer(Analyzer):
     def needs(self) -> FrameNeeds:
         """Exactly the embedded scenes analyzer's needs (so the engine shares the frames)."""
         return self._scenes.needs()
+
+    def refine(self, frame: Frame) -> bool:
+        """As the embedded scenes analyzer (the frames it measures are the ones sections use)."""
+        return self._scenes.refine(frame)
 
     def start(self, media: MediaInfo, ctx: RunContext) -> None:
         """Start the embedded scene split; the critical set is the tenant's plus ``critical``."""

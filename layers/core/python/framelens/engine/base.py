@@ -84,6 +84,14 @@ class FrameNeeds:
         lookback: how many sampled frames before a segment's start to deliver first, flagged
             ``Frame.is_lookback``, so per-step measures at the boundary equal the single pass.
         shared: per-frame work this analyzer reads through ``Frame.shared(work)``.
+        decode: ``"all"``: every frame of the video is decoded and sampling picks among them.
+            ``"reference"``: the analyzer is content with the frames the decoder produces while
+            skipping non-reference frames (H.264/HEVC; about half the frames with common
+            encoder settings, at about half the cost), sampling picking among those; with
+            ``sample_fps=None`` it may ask for the skipped frames before any frame through
+            ``Analyzer.refine`` (it then needs ``lookback >= 1``, so a segment's first frame
+            has a predecessor). The run skips only when every analyzer of it says
+            ``"reference"``; otherwise every frame is decoded and delivered as for ``"all"``.
     """
 
     sample_fps: float | None = None
@@ -92,6 +100,7 @@ class FrameNeeds:
     colour: Literal["gray", "bgr"] = "gray"
     lookback: int = 0
     shared: tuple[SharedWork, ...] = ()
+    decode: Literal["all", "reference"] = "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +277,18 @@ class Analyzer(ABC):
     @abstractmethod
     def process(self, frame: Frame) -> None:
         """Consume one frame (PTS order)."""
+
+    def refine(self, frame: Frame) -> bool:
+        """Whether to receive the frames skipped before ``frame`` (``FrameNeeds.decode``).
+
+        Asked, before ``frame`` is delivered, when the run skipped non-reference frames
+        between the frame this analyzer received last and ``frame``; only of analyzers taking
+        every decoded frame (``sample_fps=None``). ``True``: the engine decodes those frames
+        again (``engine.refine``) and delivers them first, in PTS order. The answer must not
+        change what the analyzer reports: at a segment's end the engine asks about the first
+        frame after it, which it then does not deliver. By default never.
+        """
+        return False
 
     @abstractmethod
     def finish(self) -> AnalyzerResult:

@@ -1,40 +1,51 @@
 """The one decode loop: PyAV frames in display order with exact global index and PTS.
 
-Owns: opening the video stream, threaded decoding, seeking for a segment, frame indexes and
-``Fraction`` timestamps, and the shared per-frame derivatives (downscaled grey from the Y plane,
-BGR only on request). Does not own: which analyzer gets which frame (``engine.run``) or random
-access to single frames (``framelens.media.frames``).
+Owns: opening the video stream, threaded decoding, skipping non-reference frames when the run
+allows it, seeking for a segment, frame indexes and ``Fraction`` timestamps. Does not own: the
+working-size images (``engine.derive``), which analyzer gets which frame (``engine.run``),
+decoding the skipped frames again where an analyzer asks (``engine.refine``) or random access to
+single frames (``framelens.media.frames``).
 
 Timestamps are relative to the first decoded frame's PTS, so streams whose first PTS is not 0
-still start at 0. Indexes count decoded frames in display order. When a segment starts later
-than 0 the decoder seeks to the keyframe before it; the index of the first frame after the seek
-is found by demuxing packets from the start (no decoding) and counting PTS below it, the same
-rule ``media.frames`` uses, so indexes stay global and correct for VFR and B-frames.
+still start at 0. A frame's index is the number of frames shown before it, counted from the
+packets' PTS, never from the frames decoded: the loop demuxes ``_AHEAD`` packets ahead of the
+decoder, so when a frame comes out every packet displayed before it has been seen, whether the
+decoder skipped it or not (B-frame reordering never spans more; VFR needs no frame rate). When
+a segment starts later than 0 the decoder seeks to the keyframe before it and the count starts
+from the packets before that keyframe, demuxed from the start (no decoding). AVI stores no
+presentation times: there every frame is decoded and counted (``media.frames.is_index_clocked``).
+
+Skipping (``skip_nonref``): H.264 and HEVC mark the frames no other frame predicts from
+(``nal_ref_idc`` 0, HEVC's sub-layer non-reference pictures), most B-frames; the decoder can
+drop them unparsed (``skip_frame="NONREF"``), which with libx264's defaults halves the frames
+decoded and about halves the decode time. Which frames are skipped depends only on the
+bitstream, never on where decoding started, so segments see the frames the single pass sees.
 """
 
 from __future__ import annotations
 
+import heapq
+from collections import deque
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
+from framelens.engine.derive import derive
 from framelens.errors import UnprocessableMediaError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["DecodedFrame", "decode_video", "read_image"]
+__all__ = ["DecodedFrame", "decode_video", "read_image", "skips_nonref"]
 
-# Pixel formats whose plane 0 is 8-bit luma: grey comes from it with a numpy view, no swscale.
-_LUMA_FORMATS = frozenset(
-    {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "nv21", "gray"}
-)
 # B-frame reordering never spans more packets than this (as in ``media.frames``).
-_REORDER_MARGIN = 32
+_AHEAD = 32
+# Codecs whose decoder skips non-reference frames on request (FFmpeg's AVDISCARD_NONREF).
+_SKIPPING_CODECS = frozenset({"h264", "hevc"})
 
 
 @dataclass(slots=True)
@@ -47,6 +58,8 @@ class DecodedFrame:
         is_keyframe: decoder keyframe flag.
         raw: the ``av.VideoFrame`` (video) or a BGR array (image).
         rotation: clockwise degrees to turn the picture for display (0, 90, 180, 270).
+        ticks: the frame's PTS in stream time-base ticks (``None`` for images and frames
+            without one); ``engine.refine`` seeks by it.
     """
 
     index: int
@@ -54,6 +67,7 @@ class DecodedFrame:
     is_keyframe: bool
     raw: Any
     rotation: int = 0
+    ticks: int | None = None
     _cache: dict[tuple[int | None, str], Any] = field(default_factory=dict)
 
     def image(self, max_side: int | None, colour: str) -> tuple[npt.NDArray[np.uint8], float]:
@@ -66,89 +80,68 @@ class DecodedFrame:
         key = (max_side, colour)
         hit = self._cache.get(key)
         if hit is None:
-            hit = _derive(self, max_side, colour)
+            hit = derive(self.raw, self.rotation, max_side, colour)
             hit[0].flags.writeable = False
             self._cache[key] = hit
         return hit
 
 
-def _target_size(width: int, height: int, max_side: int | None) -> tuple[int, int, float]:
-    if max_side is None or max(width, height) <= max_side:
-        return width, height, 1.0
-    scale = max_side / max(width, height)
-    return max(1, round(width * scale)), max(1, round(height * scale)), scale
-
-
-def _shrink(image: npt.NDArray[np.uint8], tw: int, th: int) -> npt.NDArray[np.uint8]:
-    """Area-average down to ``(tw, th)``: halve while possible, then one small resize.
-
-    OpenCV's INTER_AREA has a fast path only for exact 2x steps; a direct 1280 -> 96 resize
-    costs ~3.5 ms a frame on one core, halving steps plus a final resize ~0.15 ms.
-    """
-    import cv2
-
-    h, w = image.shape[:2]
-    while w // 2 >= tw and h // 2 >= th:
-        w, h = w // 2, h // 2
-        image = cast(
-            "npt.NDArray[np.uint8]", cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
-        )
-    if (w, h) != (tw, th):
-        image = cast(
-            "npt.NDArray[np.uint8]", cv2.resize(image, (tw, th), interpolation=cv2.INTER_AREA)
-        )
-    return image
-
-
-def _rotate(image: npt.NDArray[np.uint8], clockwise: int) -> npt.NDArray[np.uint8]:
-    import numpy as np
-
-    if not clockwise:
-        return image
-    # np.rot90 turns counter-clockwise for positive k.
-    return np.ascontiguousarray(np.rot90(image, k=-(clockwise // 90)))
-
-
-def _derive(
-    frame: DecodedFrame, max_side: int | None, colour: str
-) -> tuple[npt.NDArray[np.uint8], float]:
-    import cv2
-    import numpy as np
-
-    raw = frame.raw
-    if isinstance(raw, np.ndarray):  # an image: already BGR in display orientation
-        h, w = raw.shape[:2]
-        tw, th, scale = _target_size(w, h, max_side)
-        img = cast(
-            "npt.NDArray[np.uint8]",
-            raw if colour == "bgr" else cv2.cvtColor(raw, cv2.COLOR_BGR2GRAY),
-        )
-        if scale != 1.0:
-            img = _shrink(img, tw, th)
-        return np.ascontiguousarray(img), scale
-    w, h = raw.width, raw.height
-    tw, th, scale = _target_size(w, h, max_side)
-    if colour == "gray" and raw.format.name in _LUMA_FORMATS:
-        plane = raw.planes[0]
-        # A view of the luma plane honouring its line-size padding: no copy, no swscale.
-        y = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
-        img = _shrink(y, tw, th) if scale != 1.0 else y.copy()
-    elif colour == "gray":
-        img = raw.reformat(width=tw, height=th, format="gray", interpolation="AREA").to_ndarray()
-    else:
-        # swscale scales and converts in one go; cheaper at working size than convert-then-resize.
-        img = raw.reformat(width=tw, height=th, format="bgr24", interpolation="AREA").to_ndarray()
-    return _rotate(img, frame.rotation), scale
-
-
-def _clockwise(frame: Any) -> int:
+def clockwise(frame: Any) -> int:
+    """Clockwise display rotation of a decoded ``av.VideoFrame`` (0, 90, 180, 270)."""
     # frame.rotation is counter-clockwise (display matrix); players turn by its negation.
     rotation = getattr(frame, "rotation", 0) or 0
     return int(round(-rotation / 90.0) * 90 % 360)
 
 
-def _index_before(path: Path, pts: int) -> int:
-    """Number of frames whose PTS is below ``pts``, by demuxing packets (no decoding)."""
+def skips_nonref(stream: Any) -> bool:
+    """Whether the decoder of ``stream`` can skip non-reference frames."""
+    return str(stream.codec_context.name) in _SKIPPING_CODECS
+
+
+class _Counter:
+    """Display index of decoded frames from the PTS of every packet demuxed so far.
+
+    ``index_of(pts)`` = ``base`` + the number of demuxed PTS in ``[first, pts)``, where
+    ``first`` is the first frame's PTS and ``base`` is ``count_before(first)`` (0 from the start;
+    after a seek, the frames before the landing point). Only PTS not yet passed are held.
+    """
+
+    def __init__(self, count_before: Callable[[int], int]) -> None:
+        self._count_before = count_before
+        self._pending: list[int] = []
+        self._base: int | None = None
+        self._passed = 0
+
+    def saw(self, pts: int) -> None:
+        heapq.heappush(self._pending, pts)
+
+    def index_of(self, pts: int) -> int:
+        pending = self._pending
+        if self._base is None:
+            self._base = self._count_before(pts)
+            while pending and pending[0] < pts:  # before the first frame: counted in base
+                heapq.heappop(pending)
+        while pending and pending[0] < pts:
+            heapq.heappop(pending)
+            self._passed += 1
+        return self._base + self._passed
+
+
+def _decoded(container: Any, stream: Any, counter: _Counter | None) -> Iterator[Any]:
+    """Decoded frames; the packets' PTS go to ``counter`` ``_AHEAD`` packets before decoding."""
+    ahead: deque[Any] = deque()
+    for packet in container.demux(stream):
+        if counter is not None and packet.pts is not None and packet.size:
+            counter.saw(packet.pts)
+        ahead.append(packet)
+        if len(ahead) > _AHEAD:
+            yield from ahead.popleft().decode()
+    while ahead:
+        yield from ahead.popleft().decode()
+
+
+def _index_before(path: Path, pts: int, first_pts: int) -> int:
+    """Number of frames with ``first_pts <= PTS < pts``, by demuxing packets (no decoding)."""
     import av
 
     count = 0
@@ -158,49 +151,51 @@ def _index_before(path: Path, pts: int) -> int:
         for packet in container.demux(stream):
             if packet.size == 0 or packet.pts is None:
                 continue
-            if packet.pts < pts:
+            if first_pts <= packet.pts < pts:
                 count += 1
                 past = 0
-            else:
+            elif packet.pts >= pts:
                 past += 1
-                if past > _REORDER_MARGIN:
+                if past > _AHEAD:
                     break
     return count
 
 
-def _seek_start(
-    container: Any, stream: Any, path: Path, first_pts: int, seek_to: Fraction
-) -> tuple[Iterator[Any], int] | None:
-    """Seek to the keyframe at or before ``seek_to``; return (frames, index of the first).
+def _seek(
+    container: Any, stream: Any, path: Path, first_pts: int, seek_to: Fraction, by_pts: bool
+) -> tuple[Iterator[Any], _Counter | int] | None:
+    """Seek to the keyframe at or before ``seek_to``: the frames from there, and their counter
+    (``by_pts``) or the index of the first of them (where the index is the clock).
 
     Returns ``None`` when the seek lands after the target (broken index): decode from 0 instead.
     """
-    tb = stream.time_base
-    target = first_pts + int(seek_to / tb)
+    target = first_pts + int(seek_to / Fraction(stream.time_base))
     container.seek(target, stream=stream, backward=True, any_frame=False)
-    frames = container.decode(stream)
-    for first in frames:
-        if first.pts is None or first.pts > target:
+    counter = _Counter(lambda pts: _index_before(path, pts, first_pts)) if by_pts else None
+    frames = _decoded(container, stream, counter)
+    for head in frames:
+        if head.pts is None or head.pts > target:
             return None
-        index = _index_before(path, first.pts)
 
-        def chain(head: Any = first) -> Iterator[Any]:
-            yield head
+        def chain(first: Any = head) -> Iterator[Any]:
+            yield first
             yield from frames
 
-        return chain(), index
+        # Index-clocked (AVI) PTS count packets in decode order; a keyframe is not reordered.
+        return chain(), counter or _index_before(path, head.pts, first_pts)
     return None
 
 
 def decode_video(
-    path: Path, seek_to: Fraction | None = None, end: Fraction | None = None
+    path: Path, seek_to: Fraction | None = None, *, skip_nonref: bool = False
 ) -> Iterator[DecodedFrame]:
-    """Decode a video once, in display order, streaming (no frame lists).
+    """Decode a video once, in display order, streaming (no frame lists), to its end.
 
     Args:
         path: the video file.
         seek_to: start decoding at the keyframe at or before this time (``None``/0: from 0).
-        end: stop before the first frame at or after this time.
+        skip_nonref: let the decoder skip non-reference frames where the codec marks them
+            (``skips_nonref``); indexes stay global, so delivered indexes then have gaps.
 
     Yields:
         ``DecodedFrame`` with global index and PTS in exact seconds from the first frame.
@@ -222,42 +217,55 @@ def decode_video(
                 raise UnprocessableMediaError(
                     "The video stream has no time base; the file may be corrupt."
                 )
-            tb = Fraction(stream.time_base)
-            frames: Iterator[Any] = container.decode(stream)
-            first = next(iter(frames), None)
+            index_clock = is_index_clocked(container)
+            if skip_nonref and not index_clock and skips_nonref(stream):
+                stream.codec_context.skip_frame = "NONREF"
+            counter = None if index_clock else _Counter(lambda _pts: 0)
+            frames = _decoded(container, stream, counter)
+            first = next(frames, None)
             if first is None:
                 return
-            first_pts = first.pts if first.pts is not None else 0
-            index = 0
 
             def from_start(head: Any = first) -> Iterator[Any]:
                 yield head
                 yield from frames
 
-            source = from_start()
+            source: Iterator[Any] = from_start()
+            first_pts = first.pts if first.pts is not None else 0
+            clock: _Counter | int = 0 if counter is None else counter
             if seek_to is not None and seek_to > 0:
-                sought = _seek_start(container, stream, path, first_pts, seek_to)
+                sought = _seek(container, stream, path, first_pts, seek_to, counter is not None)
                 if sought is not None:
-                    source, index = sought
-            last_pts = -1
-            index_clock = is_index_clocked(container)
-            frame_s = 1 / Fraction(stream.average_rate or stream.guessed_rate or 25)
-            for frame in source:
-                if index_clock:
-                    rel = index * frame_s
-                else:
-                    # A frame without PTS takes the next tick after the previous one.
-                    pts = frame.pts if frame.pts is not None else last_pts + 1
-                    last_pts = pts
-                    rel = (pts - first_pts) * tb
-                if end is not None and rel >= end:
-                    break
-                yield DecodedFrame(index, rel, bool(frame.key_frame), frame, _clockwise(frame))
-                index += 1
+                    source, clock = sought
+            yield from _frames(source, clock, first_pts, stream)
     except av.FFmpegError as exc:
         raise UnprocessableMediaError(
             f"The video could not be decoded ({exc.strerror}); the file may be corrupt."
         ) from exc
+
+
+def _frames(
+    source: Iterator[Any], clock: _Counter | int, first_pts: int, stream: Any
+) -> Iterator[DecodedFrame]:
+    """Index and time the decoded frames: by PTS (``clock`` a ``_Counter``), or by count from
+    index ``clock`` where the index is the clock."""
+    tb = Fraction(stream.time_base)
+    frame_s = 1 / Fraction(stream.average_rate or stream.guessed_rate or 25)
+    counter = clock if isinstance(clock, _Counter) else None
+    index = clock - 1 if isinstance(clock, int) else -1
+    last_pts = first_pts - 1
+    for frame in source:
+        if counter is None:
+            index += 1
+            rel = index * frame_s
+        elif frame.pts is None:
+            # A frame without PTS takes the next index and tick after the previous one.
+            index, last_pts = index + 1, last_pts + 1
+            rel = (last_pts - first_pts) * tb
+        else:
+            index, last_pts = counter.index_of(frame.pts), frame.pts
+            rel = (frame.pts - first_pts) * tb
+        yield DecodedFrame(index, rel, bool(frame.key_frame), frame, clockwise(frame), frame.pts)
 
 
 def read_image(path: Path) -> DecodedFrame:

@@ -1,8 +1,20 @@
 """Run analyzers over one file (or one segment of it) in a single decode pass.
 
-Owns: per-analyzer sampling, lookback delivery at segment starts, progress reporting and
-per-analyzer isolation. Does not own: decoding details (``engine.decode``), what analyzers compute,
-or storing results (the orchestration stages).
+Owns: per-analyzer sampling, lookback delivery at segment starts, the decode mode of the run and
+refinement, progress reporting and per-analyzer isolation. Does not own: decoding details
+(``engine.decode``, ``engine.refine``), what analyzers compute, or storing results (the
+orchestration stages).
+
+Decode mode: when every analyzer of the run declares ``FrameNeeds.decode="reference"`` the pass
+skips non-reference frames (``engine.decode``), and before delivering a frame with skipped
+frames before it to an analyzer taking every decoded frame, it asks ``Analyzer.refine``; where
+the answer is yes, the skipped frames are decoded again (``engine.refine.GapDecoder``) and
+delivered first. So ``scenes`` measures every reference frame, and every frame around a change,
+and finds cuts on their exact frame at about the cost of decoding the reference frames. At a
+segment's end the frames skipped before the first frame past it are refined the same way (those
+inside the segment are delivered), so segments deliver what the single pass delivers. One
+OpenCV thread during the pass: FFmpeg's decoder threads already use the cores, and OpenCV's
+pool otherwise spins (``sched_yield``) between the small per-frame calls.
 
 Failure shape: if an analyzer raises in ``start``/``process``/``finish`` its traceback is logged,
 it receives no more frames, the others run to the end, and then ``AnalyzerFailedError`` is raised
@@ -14,7 +26,9 @@ is a ``ValidationError`` from ``start`` (an option the request gave that the ana
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -23,6 +37,7 @@ from typing import TYPE_CHECKING
 from framelens.engine.base import Frame
 from framelens.engine.decode import DecodedFrame, decode_video, read_image
 from framelens.engine.exceptions import AnalyzerFailedError
+from framelens.engine.refine import GapDecoder
 from framelens.engine.sampling import on_tick
 from framelens.engine.shared import SharedWorks
 from framelens.errors import ValidationError
@@ -41,6 +56,8 @@ if TYPE_CHECKING:
 __all__ = ["run_analyzers"]
 
 _log = logging.getLogger(__name__)
+# Most consecutive non-reference frames we plan lookback for (libx264 allows 16 B-frames).
+_MAX_RUN = 16
 
 
 @dataclass(slots=True)
@@ -52,6 +69,12 @@ class _Slot:
     rate: Fraction | None
     pending: deque[DecodedFrame] = field(default_factory=deque)
     failed: bool = False
+    last: DecodedFrame | None = None  # the frame delivered last (refinement's left edge)
+
+    @property
+    def refines(self) -> bool:
+        """Whether it takes every decoded frame of a reference run, so it may ask for gaps."""
+        return self.rate is None and not self.needs.keyframes_only
 
     def wants(self, frame: DecodedFrame, prev: Fraction | None, first: bool) -> bool:
         """Sampling by PTS, so it does not depend on where a segment starts.
@@ -77,38 +100,77 @@ def _fail(slot: _Slot, stage: str) -> None:
     slot.pending.clear()
 
 
-def _deliver(slot: _Slot, frame: DecodedFrame, lookback: bool, works: SharedWorks) -> None:
-    image, scale = frame.image(slot.needs.max_side, slot.needs.colour)
-    try:
-        slot.analyzer.process(
-            Frame(
-                frame.index,
-                frame.pts,
-                image,
-                scale,
-                frame.is_keyframe,
-                is_lookback=lookback,
-                works=works.bind(frame),
-            )
+@dataclass(slots=True)
+class _Pass:
+    """What delivering needs besides the slot: the segment, the shared works, the gap decoder."""
+
+    start: Fraction
+    end: Fraction | None
+    works: SharedWorks
+    gaps: GapDecoder | None
+
+    def frame(self, slot: _Slot, frame: DecodedFrame) -> Frame:
+        image, scale = frame.image(slot.needs.max_side, slot.needs.colour)
+        return Frame(
+            frame.index,
+            frame.pts,
+            image,
+            scale,
+            frame.is_keyframe,
+            is_lookback=frame.pts < self.start,
+            works=self.works.bind(frame),
         )
+
+    def feed(self, slot: _Slot, frame: DecodedFrame, *, deliver: bool = True) -> None:
+        """Deliver ``frame`` (unless ``deliver`` is False), first the skipped frames before it
+        when the analyzer asks for them; frames at or past the segment's end are never
+        delivered."""
+        view = self.frame(slot, frame)
+        last = slot.last
+        gapped = last is not None and frame.index > last.index + 1 and slot.refines
+        if self.gaps is not None and last is not None and gapped and self._asks(slot, view):
+            for skipped in self.gaps.between(last, frame):
+                if slot.failed or (self.end is not None and skipped.pts >= self.end):
+                    break
+                _process(slot, self.frame(slot, skipped))
+            # Bound again: the shared works keep the values of the last few frames only.
+            view = self.frame(slot, frame)
+        if deliver and not slot.failed:
+            _process(slot, view)
+            slot.last = frame
+
+    @staticmethod
+    def _asks(slot: _Slot, view: Frame) -> bool:
+        try:
+            return bool(slot.analyzer.refine(view))
+        except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
+            _fail(slot, "refine")
+            return False
+
+
+def _process(slot: _Slot, frame: Frame) -> None:
+    try:
+        slot.analyzer.process(frame)
     except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
         _fail(slot, "process")
 
 
-def _seek_margin(slots: list[_Slot], fps: Fraction | None) -> Fraction | None:
+def _seek_margin(slots: list[_Slot], fps: Fraction | None, skipping: bool) -> Fraction | None:
     """How far before the segment start to seek so lookback frames and sampling are exact."""
     if fps is None or fps <= 0:
         return None
     frame = 1 / fps
-    margin = 2 * frame
+    # Skipping, consecutive decoded frames can be up to _MAX_RUN + 1 frames apart.
+    decoded = frame * (_MAX_RUN + 1) if skipping else frame
+    margin = 2 * decoded
     for slot in slots:
-        step = 1 / slot.rate if slot.rate else frame
-        margin = max(margin, (slot.needs.lookback + 1) * step + 2 * frame)
+        step = max(1 / slot.rate, decoded) if slot.rate else decoded
+        margin = max(margin, (slot.needs.lookback + 1) * step + 2 * decoded)
     return margin
 
 
 def _frames(
-    path: Path, media: MediaInfo, ctx: RunContext, slots: list[_Slot]
+    path: Path, media: MediaInfo, ctx: RunContext, slots: list[_Slot], skipping: bool
 ) -> Iterator[DecodedFrame]:
     if media.media_type == "image":
         yield read_image(path)
@@ -116,9 +178,9 @@ def _frames(
     start = ctx.segment.start
     seek_to = None
     if start > 0:
-        margin = _seek_margin(slots, media.fps)
+        margin = _seek_margin(slots, media.fps, skipping)
         seek_to = max(Fraction(0), start - margin) if margin is not None else None
-    yield from decode_video(path, seek_to=seek_to, end=ctx.segment.end)
+    yield from decode_video(path, seek_to=seek_to, skip_nonref=skipping)
 
 
 def run_analyzers(
@@ -172,7 +234,8 @@ def run_analyzers(
         except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
             _fail(slot, "start")
     works = SharedWorks([w for slot in slots if not slot.failed for w in slot.needs.shared])
-    _pass(path, media, ctx, slots, works)
+    with _ONE_OPENCV_THREAD.held():
+        _pass(path, media, ctx, slots, works)
     results: dict[str, AnalyzerResult] = {}
     failed: list[str] = []
     for slot in slots:
@@ -190,33 +253,86 @@ def run_analyzers(
     return results
 
 
+class _OneOpenCvThread:
+    """OpenCV on one thread while any pass runs; its own setting comes back after the last.
+
+    Process-wide (OpenCV's pool is), counted because a local server runs several passes at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._passes = 0
+        self._before = 0
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        import cv2
+
+        with self._lock:
+            if self._passes == 0:
+                self._before = cv2.getNumThreads()
+                cv2.setNumThreads(1)
+            self._passes += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._passes -= 1
+                if self._passes == 0:
+                    cv2.setNumThreads(self._before)
+
+
+_ONE_OPENCV_THREAD = _OneOpenCvThread()
+
+
 def _pass(
     path: Path, media: MediaInfo, ctx: RunContext, slots: list[_Slot], works: SharedWorks
 ) -> None:
     start = ctx.segment.start
     end = ctx.segment.end if ctx.segment.end is not None else media.duration
     span = (end - start) if end is not None and end > start else None
+    active = [slot for slot in slots if not slot.failed]
+    skipping = bool(active) and all(slot.needs.decode == "reference" for slot in active)
+    gaps = GapDecoder(path) if skipping and media.media_type == "video" else None
+    run = _Pass(start, ctx.segment.end, works, gaps)
     reported = -1.0
     prev: Fraction | None = None
-    for frame in _frames(path, media, ctx, slots):
-        first = frame.index == 0
-        in_segment = frame.pts >= start
-        for slot in slots:
-            if slot.failed or not slot.wants(frame, prev, first):
-                continue
-            if not in_segment:
-                if slot.needs.lookback:
-                    slot.pending.append(frame)
-                    while len(slot.pending) > slot.needs.lookback:
-                        slot.pending.popleft()
-                continue
-            while slot.pending and not slot.failed:
-                _deliver(slot, slot.pending.popleft(), lookback=True, works=works)
-            if not slot.failed:
-                _deliver(slot, frame, lookback=False, works=works)
-        prev = frame.pts
-        if ctx.on_progress is not None and span and in_segment:
-            done = min(1.0, float((frame.pts - start) / span))
-            if done - reported >= 0.01:
-                reported = done
-                ctx.on_progress(done)
+    try:
+        for frame in _frames(path, media, ctx, slots, skipping):
+            if run.end is not None and frame.pts >= run.end:
+                # Skipped frames before the first frame past the segment may belong to it.
+                for slot in slots:
+                    if not slot.failed and slot.wants(frame, prev, frame.index == 0):
+                        run.feed(slot, frame, deliver=False)
+                break
+            if gaps is not None and frame.is_keyframe:
+                gaps.keyframe(frame.ticks)
+            _step(run, slots, frame, prev)
+            prev = frame.pts
+            if ctx.on_progress is not None and span and frame.pts >= start:
+                done = min(1.0, float((frame.pts - start) / span))
+                if done - reported >= 0.01:
+                    reported = done
+                    ctx.on_progress(done)
+    finally:
+        if gaps is not None:
+            gaps.close()
+
+
+def _step(run: _Pass, slots: list[_Slot], frame: DecodedFrame, prev: Fraction | None) -> None:
+    """Hand one decoded frame to every slot that samples it (buffered before the segment)."""
+    first = frame.index == 0
+    in_segment = frame.pts >= run.start
+    for slot in slots:
+        if slot.failed or not slot.wants(frame, prev, first):
+            continue
+        if not in_segment:
+            if slot.needs.lookback:
+                slot.pending.append(frame)
+                while len(slot.pending) > slot.needs.lookback:
+                    slot.pending.popleft()
+            continue
+        while slot.pending and not slot.failed:
+            run.feed(slot, slot.pending.popleft())
+        if not slot.failed:
+            run.feed(slot, frame)
