@@ -96,10 +96,25 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = 60.0
     fetch_max_redirects: int = 5
 
-    # webhooks
-    webhook_timeout_s: float = 10.0
-    webhook_max_attempts: int = 5
-    webhook_backoff_s: float = 1.0
+    # webhooks: every delivery is a durable record, sent by the delivery worker (locally) or
+    # the scheduled delivery function (AWS). Attempt n (from 1) failing waits a random time
+    # between half and all of backoff_s * 2**(n-1), at most max_backoff_s; a delivery is given
+    # up after max_attempts attempts or once its next attempt would fall max_age_s after it was
+    # queued. The defaults ride out a receiver down for about 20 hours.
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=30, ge=1, le=100)
+    webhook_backoff_s: float = Field(default=10.0, gt=0)
+    webhook_max_backoff_s: float = Field(default=3600.0, gt=0)
+    webhook_max_age_s: float = Field(default=24 * 3600.0, gt=0)
+    # At most this many sends at once in all, and to one receiver host (a receiver that never
+    # answers holds that many threads, never a job worker).
+    webhook_concurrency: int = Field(default=8, ge=1, le=64)
+    webhook_per_host: int = Field(default=2, ge=1, le=16)
+    webhook_poll_s: float = Field(default=1.0, gt=0, le=60)
+    # The key that seals webhook secrets at rest (any string of 32+ characters). Embedded: when
+    # unset, a key generated once in the data folder (webhooks.key, mode 0600). AWS: the
+    # deployment's Secrets Manager secret, passed in by the stack.
+    webhook_secret_key: SecretStr | None = None
     # Lets webhooks and https:// sources reach private/loopback addresses. Only for local
     # development and tests: it disables the SSRF guard.
     allow_private_network: bool = False

@@ -17,17 +17,20 @@ from framelens.analyzers.registry import known_modules
 from framelens.auth import KeyService, Quotas, RateLimiter
 from framelens.config import Settings, get_settings
 from framelens.errors import StoreError
+from framelens.jobs.deliveries import DeliveryService
 from framelens.jobs.event_fanout import EventFanout
 from framelens.jobs.fetch import vet_url
 from framelens.jobs.latency import LatencyStats
+from framelens.jobs.retry_schedule import RetryPolicy
+from framelens.jobs.secret_box import SecretBox
 from framelens.jobs.service import JobService
 from framelens.jobs.source_rules import check_local_source, split_roots
-from framelens.jobs.webhooks import deliver
 from framelens.orchestration.contract import PipelineConfig
 from framelens.schemas.auth import Plan
 
 if TYPE_CHECKING:
     from framelens.auth.cache import CachedAuthenticator
+    from framelens.jobs.delivery_worker import DeliveryWorker
     from framelens.jobs.drops import DropIngest
     from framelens.jobs.file_media import FileMedia
     from framelens.jobs.galleries import GalleryService
@@ -40,7 +43,15 @@ if TYPE_CHECKING:
     from framelens.schemas.subscriptions import JobEvent
     from framelens.stores import Stores
 
-__all__ = ["Services", "build_services", "default_plan", "event_fanout"]
+__all__ = [
+    "Services",
+    "build_services",
+    "default_plan",
+    "delivery_service",
+    "event_fanout",
+    "start_delivery_worker",
+    "webhook_secret_key",
+]
 
 
 @dataclass
@@ -54,8 +65,10 @@ class Services:
     quotas: Quotas
     latency: LatencyStats
     jobs: JobService
+    deliveries: DeliveryService  # webhook deliveries: the durable queue (job and event hooks)
     runner: LocalRunner | None = None
     events: EventFanout | None = None  # job events to tenants' webhook subscriptions
+    delivery_worker: DeliveryWorker | None = None  # sends deliveries (embedded backend)
     _models: ModelProvider | None = field(default=None, repr=False)
 
     @cached_property
@@ -171,8 +184,8 @@ class Services:
         """Stop background work (the local runner, webhook sending) so a process can exit."""
         if self.runner is not None:
             self.runner.stop()
-        if self.events is not None:
-            self.events.close()
+        if self.delivery_worker is not None:
+            self.delivery_worker.stop()
 
 
 def _render_key(key: RenderKey) -> str:
@@ -198,17 +211,45 @@ def default_plan(settings: Settings) -> Plan:
     )
 
 
-def event_fanout(settings: Settings, stores: Stores) -> EventFanout | None:
-    """Job events to subscriptions: the seed 003 payload, sent like job webhooks."""
-    if stores.webhooks is None:
-        return None
-    send = partial(
-        deliver,
+def webhook_secret_key(settings: Settings) -> bytes:
+    """The key that seals webhook secrets: ``FRAMELENS_WEBHOOK_SECRET_KEY``, else (embedded) a
+    key generated once in the data folder (``webhooks.key``, mode 0600).
+
+    Raises:
+        StoreError: AWS without a key (the stack passes its Secrets Manager secret).
+    """
+    if settings.webhook_secret_key is not None:
+        return settings.webhook_secret_key.get_secret_value().encode()
+    if settings.backend == "embedded":
+        from framelens.stores.embedded.secrets import local_secret
+
+        return local_secret(settings.data_dir, "webhooks")
+    raise StoreError("FRAMELENS_WEBHOOK_SECRET_KEY is not set: webhook secrets cannot be sealed")
+
+
+def delivery_service(settings: Settings, stores: Stores) -> DeliveryService:
+    """Webhook deliveries with the settings' schedule, timeout and sealing key."""
+    policy = RetryPolicy(
+        base_s=settings.webhook_backoff_s,
+        max_step_s=settings.webhook_max_backoff_s,
         max_attempts=settings.webhook_max_attempts,
-        backoff_s=settings.webhook_backoff_s,
+        max_age_s=settings.webhook_max_age_s,
+    )
+    return DeliveryService(
+        stores,
+        SecretBox(partial(webhook_secret_key, settings)),
+        policy,
         timeout_s=settings.webhook_timeout_s,
         allow_private=settings.allow_private_network,
     )
+
+
+def event_fanout(
+    settings: Settings, stores: Stores, deliveries: DeliveryService
+) -> EventFanout | None:
+    """Job events to subscriptions: the seed 003 payload, queued like job webhooks."""
+    if stores.webhooks is None:
+        return None
     base_url = settings.public_base_url
 
     def render(job: JobRecord, event: JobEvent, delivery_id: str) -> bytes:
@@ -217,7 +258,7 @@ def event_fanout(settings: Settings, stores: Stores) -> EventFanout | None:
 
         return event_payload(job, event, delivery_id, base_url)
 
-    return EventFanout(stores.webhooks, render, send)
+    return EventFanout(stores.webhooks, render, deliveries)
 
 
 def build_services(settings: Settings | None = None, *, start_runner: bool = True) -> Services:
@@ -242,7 +283,8 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
 
         stores = build_embedded_stores(settings.data_dir)
     quotas = Quotas(stores.counters)
-    events = event_fanout(settings, stores)
+    deliveries = delivery_service(settings, stores)
+    events = event_fanout(settings, stores, deliveries)
     roots = split_roots(settings.local_source_roots)
     services = Services(
         settings=settings,
@@ -258,10 +300,13 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
             url_guard=partial(vet_url, allow_private=settings.allow_private_network),
             local_guard=partial(check_local_source, roots=roots, backend=settings.backend),
             events=events,
+            seal=deliveries.box.seal,
             ttl_days=settings.job_ttl_days,
         ),
+        deliveries=deliveries,
         events=events,
     )
+    deliveries.record_job = services.jobs.record_webhook
     if settings.backend == "aws":
         if settings.state_machine_arn:
             from framelens.stores.aws.dispatch import StepFunctionsDispatcher
@@ -277,6 +322,21 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
         services.jobs.dispatcher = runner
         if start_runner:
             runner.start()
-            if events is not None:
-                events.resume()  # deliveries a previous process recorded but did not send
+            services.delivery_worker = start_delivery_worker(settings, deliveries)
     return services
+
+
+def start_delivery_worker(settings: Settings, deliveries: DeliveryService) -> DeliveryWorker:
+    """Send webhook deliveries on their own threads (records a previous process left due
+    first); queued deliveries wake it."""
+    from framelens.jobs.delivery_worker import DeliveryWorker
+
+    worker = DeliveryWorker(
+        deliveries,
+        concurrency=settings.webhook_concurrency,
+        per_host=settings.webhook_per_host,
+        poll_s=settings.webhook_poll_s,
+    )
+    deliveries.on_enqueue = worker.wake
+    worker.start()
+    return worker

@@ -22,6 +22,7 @@ from framelens.models.provider import ModelProvider
 from framelens.stores import Stores
 
 if TYPE_CHECKING:
+    from framelens.jobs.deliveries import DeliveryService
     from framelens.jobs.file_media import FileMedia
     from framelens.jobs.galleries import GalleryService
 
@@ -38,6 +39,7 @@ class AppServices(Protocol):
     quotas: Quotas
     latency: LatencyStats
     jobs: JobService
+    deliveries: DeliveryService  # webhook deliveries (list, redeliver)
 
     @property
     def models(self) -> ModelProvider:

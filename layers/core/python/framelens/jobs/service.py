@@ -71,6 +71,7 @@ class JobService(JobTransitions):
         url_guard: Callable[[str], object] | None = None,
         local_guard: Callable[[str], object] | None = None,
         events: JobEventSink | None = None,
+        seal: Callable[[str | None], str | None] | None = None,
         ttl_days: int = 30,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -81,6 +82,7 @@ class JobService(JobTransitions):
         self._known_modules = known_modules
         self._url_guard = url_guard
         self._local_guard = local_guard
+        self._seal = seal  # webhook secrets are stored sealed (``jobs.secret_box``)
         self._ttl_days = ttl_days
         self._now = now
 
@@ -119,6 +121,9 @@ class JobService(JobTransitions):
 
         now = self._now()
         body = request.model_dump(mode="json")
+        webhook = request.webhook
+        if webhook is not None and webhook.secret and self._seal is not None:
+            webhook = webhook.model_copy(update={"secret": self._seal(webhook.secret)})
         job = JobRecord(
             id=str(uuid.uuid4()),
             tenant_id=principal.tenant_id,
@@ -126,8 +131,8 @@ class JobService(JobTransitions):
             tag=request.tag,
             sources=request.sources,
             modules=request.modules,
-            webhook=request.webhook,
-            webhook_delivery=WebhookDelivery() if request.webhook else None,
+            webhook=webhook,
+            webhook_delivery=WebhookDelivery() if webhook else None,
             max_processing_time=max_processing_time,
             deadline=now + timedelta(seconds=max_processing_time) if max_processing_time else None,
             time_created=now,

@@ -2,11 +2,12 @@
 several events").
 
 Owns: the rules of a subscription (a receiver URL that passes the SSRF guard, at least one known
-event, an optional signing secret, at most ``MAX_SUBSCRIPTIONS`` per tenant) and reading its
-delivery records. Does not own sending (``jobs.event_fanout``) or storage (``WebhookStore``).
+event, an optional signing secret — stored sealed —, at most ``MAX_SUBSCRIPTIONS`` per tenant)
+and reading its delivery records. Does not own sending (``jobs.event_fanout``,
+``jobs.deliveries``) or storage (``WebhookStore``).
 
 Examples:
-    >>> service = SubscriptionService(stores.webhooks)  # doctest: +SKIP
+    >>> service = SubscriptionService(stores.webhooks, deliveries)  # doctest: +SKIP
     >>> url = "https://hooks.example.com/fl"
     >>> sub = service.create("acme", url, ["job.completed"])  # doctest: +SKIP
 """
@@ -18,13 +19,15 @@ from typing import TYPE_CHECKING
 
 from framelens.errors import ValidationError
 from framelens.schemas.common import utcnow
-from framelens.schemas.subscriptions import EventDelivery, JobEvent, WebhookSubscription
+from framelens.schemas.subscriptions import JobEvent, WebhookSubscription
 
 if TYPE_CHECKING:
     import builtins
     from collections.abc import Callable, Sequence
     from datetime import datetime
 
+    from framelens.jobs.deliveries import DeliveryService
+    from framelens.schemas.deliveries import Delivery
     from framelens.stores import WebhookStore
 
 __all__ = ["MAX_SUBSCRIPTIONS", "SubscriptionService", "parse_events"]
@@ -59,7 +62,8 @@ class SubscriptionService:
     """Creates, lists and deletes a tenant's subscriptions over a ``WebhookStore``.
 
     Args:
-        store: where subscriptions and deliveries live (``Stores.webhooks``).
+        store: where subscriptions live (``Stores.webhooks``).
+        deliveries: their deliveries, and the box that seals secrets.
         url_guard: the SSRF guard (``jobs.fetch.vet_url``) a receiver URL must pass.
         now: the clock (tests inject one).
     """
@@ -67,11 +71,13 @@ class SubscriptionService:
     def __init__(
         self,
         store: WebhookStore,
+        deliveries: DeliveryService,
         url_guard: Callable[[str], object] | None = None,
         *,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store = store
+        self._deliveries = deliveries
         self._url_guard = url_guard
         self._now = now
 
@@ -98,7 +104,7 @@ class SubscriptionService:
             tenant_id=tenant_id,
             url=url,
             events=parsed,
-            secret=secret,
+            secret=self._deliveries.box.seal(secret),  # stored sealed, never returned
             time_created=self._now(),
         )
         self.store.put_subscription(sub)
@@ -113,12 +119,13 @@ class SubscriptionService:
         return self.store.list_subscriptions(tenant_id)
 
     def delete(self, tenant_id: str, subscription_id: str) -> None:
-        """Unsubscribe (its delivery records go too)."""
+        """Unsubscribe (its queued deliveries are not sent; their records stay, ``failed``)."""
         self.store.delete_subscription(tenant_id, subscription_id)
 
     def deliveries(
         self, tenant_id: str, subscription_id: str, limit: int = 50
-    ) -> builtins.list[EventDelivery]:
+    ) -> builtins.list[Delivery]:
         """The subscription's latest deliveries, newest first."""
         self.store.get_subscription(tenant_id, subscription_id)  # 404 for foreign ids
-        return self.store.list_deliveries(tenant_id, subscription_id, limit)
+        found, _ = self._deliveries.list(tenant_id, subscription_id=subscription_id, limit=limit)
+        return found

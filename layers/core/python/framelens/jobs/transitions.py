@@ -2,7 +2,7 @@
 
 Owns: ``queued → running → finished | failed | cancelled`` (and ``running → queued`` after an
 interruption), releasing the tenant's concurrent-job slot exactly once — by whoever makes the
-transition to a terminal state —, the webhook delivery claim, the ``Dispatcher`` protocol
+transition to a terminal state —, the job webhook's delivery view, the ``Dispatcher`` protocol
 (what runs the pipeline) and telling the ``JobEventSink`` (tenants' webhook subscriptions) that a
 job started, finished, failed or was cancelled. Does not own: creating jobs or reading them
 (``jobs.service``, whose ``JobService`` is built on this class).
@@ -200,23 +200,8 @@ class JobTransitions:
             self.dispatcher.cancel(job.id)
         return job
 
-    def claim_webhook(self, job_id: str) -> JobRecord:
-        """Mark the webhook as being sent, so exactly one caller delivers it.
-
-        Raises:
-            JobStateError: it was already claimed or there is no webhook.
-        """
-
-        def mutate(job: JobRecord) -> None:
-            delivery = job.webhook_delivery
-            if job.webhook is None or (delivery is not None and delivery.status != "pending"):
-                raise JobStateError(f"the webhook of job {job_id} is already handled")
-            job.webhook_delivery = WebhookDelivery(status="sending")
-
-        return self.transition(job_id, mutate, TERMINAL_STATES)
-
     def record_webhook(self, job_id: str, delivery: WebhookDelivery) -> JobRecord:
-        """Store the webhook delivery outcome on the (terminal) job."""
+        """Mirror the job webhook's delivery record on the job (``webhook_delivery``)."""
 
         def mutate(job: JobRecord) -> None:
             job.webhook_delivery = delivery

@@ -1,10 +1,10 @@
-"""Webhooks: signing a job's final JSON and delivering it with retries (seed 001).
+"""Webhooks on the wire: the signature, and one POST of a body to a receiver (seed 001).
 
 Owns: the signature (``X-Webhook-Signature`` = hex HMAC-SHA256 of the exact body bytes, sent
-only when the job set a secret), the retry policy (exponential backoff on connection errors,
-timeouts, 5xx and 429; other 4xx and 3xx are final) and the ``WebhookDelivery`` record.
-Does not own: when a webhook is sent or storing the outcome on the job (``jobs.service``).
-The receiver's address goes through the same SSRF guard as fetched sources (``jobs.fetch``).
+only when a secret is set) and one attempt (``attempt``: which answers are success, final or
+worth retrying). Does not own the retry schedule (``jobs.retry_schedule``), the delivery record
+and queue (``jobs.deliveries``) or the worker that sends (``jobs.delivery_worker``). The
+receiver's address goes through the same SSRF guard as fetched sources (``jobs.fetch``).
 """
 
 from __future__ import annotations
@@ -12,22 +12,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import socket
-import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from framelens.errors import FetchRefusedError
 from framelens.jobs.fetch import vet_url
-from framelens.schemas.common import utcnow
-from framelens.schemas.jobs import WebhookDelivery
+from framelens.jobs.retry_schedule import is_retryable
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     import httpx
 
     from framelens.jobs.fetch import Resolver
 
-__all__ = ["SIGNATURE_HEADER", "deliver", "sign", "verify"]
+__all__ = ["SIGNATURE_HEADER", "Attempt", "attempt", "sign", "verify"]
 
 SIGNATURE_HEADER = "X-Webhook-Signature"
 _USER_AGENT = "framelens-webhook/1"
@@ -58,91 +55,82 @@ def verify(body: bytes, secret: str, signature: str | None) -> bool:
         return False
 
 
-def deliver(
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """How one POST went: ``status_code`` (``None``: no answer), an error naming the failure
+    (``None`` when delivered) and whether trying again may help."""
+
+    status_code: int | None
+    error: str | None
+    retryable: bool
+
+    @property
+    def delivered(self) -> bool:
+        """The receiver accepted it (2xx)."""
+        return self.error is None
+
+
+def attempt(
     url: str,
     body: bytes,
     secret: str | None,
     *,
-    max_attempts: int,
-    backoff_s: float,
     timeout_s: float,
     client: httpx.Client | None = None,
-    sleep: Callable[[float], None] = time.sleep,
     allow_private: bool = False,
     resolver: Resolver = socket.getaddrinfo,
-) -> WebhookDelivery:
-    """POST ``body`` to ``url`` until it is accepted, a final error, or attempts run out.
-
-    Retries wait ``backoff_s * 2**n`` seconds after the n-th failure (n from 0). Recorded
-    errors name the failure only, never the URL (it may hold credentials) or the secret.
+) -> Attempt:
+    """POST ``body`` to ``url`` once. Errors name the failure only, never the URL (it may hold
+    credentials) or the secret.
 
     Args:
-        url: The receiver; ``https://`` and public unless ``allow_private``.
+        url: The receiver; ``https://`` and public unless ``allow_private`` (re-vetted on every
+            attempt: DNS may change between retries).
         body: The exact bytes to send (the signature covers these bytes).
-        secret: The job's webhook secret; ``None`` sends the webhook unsigned.
-        max_attempts: Attempts in total (at least one is made).
-        backoff_s: First retry delay in seconds.
-        timeout_s: Limit on each attempt.
+        secret: The plain signing secret; ``None`` sends the webhook unsigned.
+        timeout_s: Limit on the attempt (connect, send, first response byte).
         client: An ``httpx.Client`` to reuse (not closed); a fresh one otherwise.
-        sleep: Waits between attempts (injected in tests).
         allow_private: Allow http and non-public receivers (the local server's tests).
         resolver: ``socket.getaddrinfo`` or a test double.
 
     Returns:
-        The outcome: ``status`` is ``"delivered"`` or ``"failed"``.
+        The outcome; retryable: no answer, 5xx, 408, 429 (``retry_schedule.is_retryable``).
 
     Examples:
-        >>> deliver("https://hooks.example.com/framelens", b'{"id":"j1"}', "s3cret",
-        ...         max_attempts=5, backoff_s=1, timeout_s=10)  # doctest: +SKIP
-        WebhookDelivery(status='delivered', attempts=1, last_status_code=200, ...)
+        >>> attempt("https://hooks.example.com/fl", b'{"id":"j1"}', "s3cret",
+        ...         timeout_s=10)  # doctest: +SKIP
+        Attempt(status_code=200, error=None, retryable=False)
     """
     import httpx  # lazy: keep the API's cold path light
 
     headers = {"Content-Type": "application/json", "User-Agent": _USER_AGENT}
     if secret:
         headers[SIGNATURE_HEADER] = sign(body, secret)
+    try:
+        target = vet_url(url, allow_private=allow_private, resolver=resolver)
+    except FetchRefusedError as exc:
+        return Attempt(None, exc.message, retryable=False)
     own_client = client is None
     http = client if client is not None else httpx.Client(trust_env=False)
-    outcome = WebhookDelivery(status="failed")
     try:
-        for attempt in range(max(1, max_attempts)):
-            if attempt:
-                sleep(backoff_s * 2 ** (attempt - 1))
-            outcome.attempts = attempt + 1
-            try:
-                # Re-vetted every attempt: DNS may change between retries.
-                target = vet_url(url, allow_private=allow_private, resolver=resolver)
-            except FetchRefusedError as exc:
-                outcome.last_error = exc.message
-                break
-            try:
-                with http.stream(
-                    "POST",
-                    target.pinned_url,
-                    content=body,
-                    headers={**headers, "Host": target.host_header},
-                    extensions=target.extensions,
-                    timeout=timeout_s,
-                    follow_redirects=False,
-                ) as resp:
-                    # The response body is never read: a receiver cannot make us buffer it.
-                    code = resp.status_code
-            except httpx.TimeoutException:
-                outcome.last_error = f"timed out after {timeout_s:g} s"
-                continue
-            except httpx.HTTPError as exc:
-                outcome.last_error = f"connection failed ({type(exc).__name__})"
-                continue
-            outcome.last_status_code = code
-            if 200 <= code < 300:
-                outcome.status = "delivered"
-                outcome.last_error = None
-                outcome.time_delivered = utcnow()
-                break
-            outcome.last_error = f"receiver answered HTTP {code}"
-            if code != 429 and code < 500:
-                break
+        with http.stream(
+            "POST",
+            target.pinned_url,
+            content=body,
+            headers={**headers, "Host": target.host_header},
+            extensions=target.extensions,
+            timeout=timeout_s,
+            follow_redirects=False,
+        ) as resp:
+            # The response body is never read: a receiver cannot make us buffer it.
+            code = resp.status_code
+    except httpx.TimeoutException:
+        return Attempt(None, f"timed out after {timeout_s:g} s", retryable=True)
+    except httpx.HTTPError as exc:
+        return Attempt(None, f"connection failed ({type(exc).__name__})", retryable=True)
     finally:
         if own_client:
             http.close()
-    return outcome
+    if 200 <= code < 300:
+        return Attempt(code, None, retryable=False)
+    return Attempt(code, f"receiver answered HTTP {code}", retryable=is_retryable(code))

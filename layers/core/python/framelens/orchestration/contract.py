@@ -26,6 +26,7 @@ from framelens.schemas import MediaProbe
 if TYPE_CHECKING:
     from framelens.auth import Quotas
     from framelens.config import Settings
+    from framelens.jobs.deliveries import DeliveryService
     from framelens.jobs.latency import LatencyStats
     from framelens.jobs.service import JobService
     from framelens.models.provider import ModelProvider
@@ -63,9 +64,6 @@ class PipelineConfig:
     fetch_max_bytes: int
     fetch_timeout_s: float
     fetch_max_redirects: int
-    webhook_timeout_s: float
-    webhook_max_attempts: int
-    webhook_backoff_s: float
     allow_private_network: bool
     public_base_url: str
     local_source_roots: str
@@ -107,6 +105,11 @@ class PipelineDeps(Protocol):
     @property
     def models(self) -> ModelProvider:
         """Models for the analyzers (opened on first use)."""
+        ...
+
+    @property
+    def deliveries(self) -> DeliveryService:
+        """The webhook delivery queue (the notify stage only records; it never sends)."""
         ...
 
 

@@ -71,16 +71,13 @@ class LocalRunner:
         return True
 
     def cancel(self, job_id: str) -> None:
-        """A job was cancelled: send its webhook now, on a thread of its own.
+        """A job was cancelled: queue its webhook now.
 
         A queued job may never reach a worker again (a restart empties the queue), so the
-        webhook cannot wait for the pipeline; if the pipeline gets there too, it finds the
-        delivery claimed and sends nothing.
+        webhook cannot wait for the pipeline; if the pipeline notifies too, the delivery is
+        queued once (its id comes from the job).
         """
-        thread = threading.Thread(
-            target=self._notify, args=(job_id,), name="framelens-cancel-notify", daemon=True
-        )
-        thread.start()
+        self._notify(job_id)
 
     # ---- lifecycle ------------------------------------------------------------------------
 

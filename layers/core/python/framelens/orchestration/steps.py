@@ -243,29 +243,16 @@ def aggregate(deps: PipelineDeps, payload: Planned) -> JobRef:
 
 
 def notify(deps: PipelineDeps, payload: JobRef) -> JobRef:
-    """POST the final job to its webhook (signed when it has a secret); record the outcome."""
-    from framelens.jobs.webhooks import deliver
-
+    """Queue the final job for its webhook (a durable delivery record; the delivery worker
+    sends it, signed when it has a secret). Returns at once whatever the receiver does."""
     job = deps.stores.jobs.get(payload.job_id)
     if job.webhook is None or job.state not in TERMINAL_STATES:
         return payload
-    try:
-        job = deps.jobs.claim_webhook(job.id)
-    except JobStateError:  # another path (the deadline sweeper, a retry) already sent it
-        return payload
-    config = deps.pipeline_config
-    body = JobPublic.from_record(job, detailed_link=results_link(job.id, config.public_base_url))
-    assert job.webhook is not None
-    delivery = deliver(
-        str(job.webhook.url),
-        body.model_dump_json(exclude={"webhook_delivery"}).encode(),
-        job.webhook.secret,
-        max_attempts=config.webhook_max_attempts,
-        backoff_s=config.webhook_backoff_s,
-        timeout_s=config.webhook_timeout_s,
-        allow_private=config.allow_private_network,
-    )
-    deps.jobs.record_webhook(job.id, delivery)
+    base_url = deps.pipeline_config.public_base_url
+    body = JobPublic.from_record(job, detailed_link=results_link(job.id, base_url))
+    # Queued once however many paths notify (pipeline, deadline sweeper, cancel): the record's
+    # id comes from the job.
+    deps.deliveries.enqueue_job(job, body.model_dump_json(exclude={"webhook_delivery"}).encode())
     return payload
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from framelens.stores.ports import (
     BlobStore,
     CounterStore,
+    DeliveryStore,
     FileStore,
     IdentityStore,
     JobStore,
@@ -21,6 +22,7 @@ from framelens.stores.ports import (
 __all__ = [
     "BlobStore",
     "CounterStore",
+    "DeliveryStore",
     "FileStore",
     "IdentityStore",
     "JobStore",

@@ -18,6 +18,8 @@ Prefixes (``<job>`` is a job id, ``<tenant>`` a tenant id):
 - ``renders/<tenant>/<file>/<kind>-<digest>.<ext>``: cached media renders (clips, overlays,
   thumbnails, frame indexes), with ``.pending.json`` (a worker was asked to render it, AWS) and
   ``.error.json`` (why it could not be rendered) beside a render's key.
+- ``webhooks/<tenant>/<delivery>.json``: the exact body of a webhook delivery (its record names
+  it).
 - ``records/...``: job bodies too large for a DynamoDB item (AWS adapter).
 - ``models/<file>``: model files for the models bucket fetcher. Kept.
 """
@@ -46,6 +48,7 @@ __all__ = [
     "render_key",
     "render_pending_key",
     "result_key",
+    "webhook_body_key",
     "work_prefix",
 ]
 
@@ -69,6 +72,7 @@ EXPIRIES: tuple[Expiry, ...] = (
     Expiry("results/", JOB_TTL_DAYS, "a job's results live as long as its record"),
     Expiry("artifacts/", JOB_TTL_DAYS, "a job's images and videos live as long as its record"),
     Expiry("renders/", 7, "a cache: a render asked for again is re-made"),
+    Expiry("webhooks/", JOB_TTL_DAYS, "webhook bodies live as long as their delivery records"),
     Expiry("records/", JOB_TTL_DAYS + 5, "oversized job bodies outlive their item a little"),
 )
 
@@ -182,3 +186,8 @@ def render_error_key(key: str) -> str:
 def record_key(table: str, item_id: str) -> str:
     """An oversized job body of the AWS records adapter."""
     return f"records/{table}/{item_id}.json"
+
+
+def webhook_body_key(tenant_id: str, delivery_id: str) -> str:
+    """The exact bytes a webhook delivery POSTs (the signature covers them)."""
+    return f"webhooks/{tenant_id}/{delivery_id}.json"

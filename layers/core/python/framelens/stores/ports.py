@@ -18,12 +18,14 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from framelens.schemas import FileRecord, JobRecord, KeyRecord, Tenant
+    from framelens.schemas.deliveries import Delivery
     from framelens.schemas.identities import IdentityRecord
-    from framelens.schemas.subscriptions import EventDelivery, WebhookSubscription
+    from framelens.schemas.subscriptions import WebhookSubscription
 
 __all__ = [
     "BlobStore",
     "CounterStore",
+    "DeliveryStore",
     "FileStore",
     "IdentityStore",
     "JobStore",
@@ -282,7 +284,7 @@ class IdentityStore(Protocol):
 
 
 class WebhookStore(Protocol):
-    """Tenants' webhook subscriptions and the deliveries of job events to them.
+    """Tenants' webhook subscriptions (their deliveries are ``DeliveryStore`` records).
 
     Every read names the tenant: another tenant's id raises ``NotFoundError`` like an unknown one.
     """
@@ -300,25 +302,47 @@ class WebhookStore(Protocol):
         ...
 
     def delete_subscription(self, tenant_id: str, subscription_id: str) -> None:
-        """Remove the subscription and its delivery records. Raises ``NotFoundError``."""
+        """Remove the subscription (its deliveries stop: they are not sent without it). Raises
+        ``NotFoundError``."""
         ...
 
-    def put_delivery(self, delivery: EventDelivery) -> None:
-        """Create or replace a delivery record."""
+
+class DeliveryStore(Protocol):
+    """Webhook deliveries: the durable records that are also the delivery queue.
+
+    Reads that name a tenant raise ``NotFoundError`` for another tenant's id like an unknown one.
+    Every write after ``create`` is conditional on the record's ``version``.
+    """
+
+    def create(self, delivery: Delivery) -> bool:
+        """Store a new record; False (and nothing written) when its id exists already."""
         ...
 
-    def get_delivery(self, tenant_id: str, subscription_id: str, delivery_id: str) -> EventDelivery:
-        """One delivery of the tenant's subscription. Raises ``NotFoundError``."""
+    def get(self, tenant_id: str, delivery_id: str) -> Delivery:
+        """The tenant's delivery. Raises ``NotFoundError``."""
         ...
 
-    def list_deliveries(
-        self, tenant_id: str, subscription_id: str, limit: int = 50
-    ) -> builtins.list[EventDelivery]:
-        """The subscription's latest ``limit`` deliveries, newest first."""
+    def update(self, delivery: Delivery) -> Delivery:
+        """Write ``delivery`` if the stored version is still ``delivery.version``; returns it with
+        the version incremented. Raises ``ConflictError`` (another writer won) or
+        ``NotFoundError``."""
         ...
 
-    def list_pending(self) -> builtins.list[EventDelivery]:
-        """Every delivery still ``pending``, of every tenant, oldest first (resumed at start)."""
+    def due(self, now: datetime, limit: int = 100) -> builtins.list[Delivery]:
+        """Records of every tenant whose ``due_at`` is at or before ``now``, earliest first."""
+        ...
+
+    def list(
+        self,
+        tenant_id: str,
+        *,
+        state: str | None = None,
+        subscription_id: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[builtins.list[Delivery], str | None]:
+        """The tenant's deliveries newest first (optionally of one state or subscription), and
+        the cursor of the next page (``None`` on the last)."""
         ...
 
 
@@ -333,6 +357,7 @@ class Stores:
     counters: CounterStore
     identities: IdentityStore | None = None
     webhooks: WebhookStore | None = None
+    deliveries: DeliveryStore | None = None
 
     def health(self) -> dict[str, str]:
         """Name → ``"ok"`` or the error class for each store that answers a cheap probe."""

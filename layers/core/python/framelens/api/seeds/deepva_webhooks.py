@@ -5,7 +5,8 @@ subscription receives ``job.created``, ``job.started``, ``job.completed``, ``job
 ``job.cancelled`` (the ones it names) of every job of the tenant, whichever API created the job.
 Each delivery POSTs ``{"event", "delivery_id", "time", "job"}`` (the job in this dialect's shape),
 signed like job webhooks (``X-Webhook-Signature``: hex HMAC-SHA256 of the body with the secret)
-and retried the same way; ``GET /{id}/deliveries/`` shows how each went.
+and delivered the same way (durable records, retried for hours: ``/v1/webhooks/deliveries``);
+``GET /{id}/deliveries/`` shows how each went.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def _service(services: ServicesDep) -> SubscriptionService:
     if store is None:
         raise StoreError("this deployment has no webhook store")
     guard = partial(vet_url, allow_private=services.settings.allow_private_network)
-    return SubscriptionService(store, guard)
+    return SubscriptionService(store, services.deliveries, guard)
 
 
 SubscriptionsDep = Annotated[SubscriptionService, Depends(_service)]
@@ -80,7 +81,7 @@ def get_webhook(
 def delete_webhook(
     webhook_id: str, principal: CurrentPrincipal, subs: SubscriptionsDep
 ) -> Response:
-    """Remove the subscription and its delivery records."""
+    """Remove the subscription; its deliveries not yet sent are not sent."""
     subs.delete(principal.tenant_id, webhook_id)
     return Response(status_code=204)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -22,7 +22,10 @@ from framelens.schemas.common import ErrorBody, ErrorEnvelope, utcnow
 from framelens.schemas.jobs import JobRecord, JobState
 from framelens.schemas.media import FileRecord, MediaType
 from framelens.schemas.results_base import Label
-from framelens.schemas.subscriptions import EventDelivery, JobEvent, WebhookSubscription
+from framelens.schemas.subscriptions import JobEvent, WebhookSubscription
+
+if TYPE_CHECKING:
+    from framelens.schemas.deliveries import Delivery
 
 __all__ = [
     "ERROR_NAMES",
@@ -332,13 +335,14 @@ def deepva_webhook(sub: WebhookSubscription) -> DeepvaWebhook:
     )
 
 
-def deepva_delivery(delivery: EventDelivery) -> DeepvaWebhookDelivery:
-    """The public view of a delivery record (its body is not repeated)."""
+def deepva_delivery(delivery: Delivery) -> DeepvaWebhookDelivery:
+    """The public view of a delivery record (its body is not repeated; a delivery between two
+    attempts, or being sent, is ``pending``)."""
     return DeepvaWebhookDelivery(
         id=delivery.delivery_id,
-        event=delivery.event,
+        event=JobEvent(delivery.event),
         job_id=delivery.job_id,
-        status=delivery.status,
+        status="pending" if delivery.state == "sending" else delivery.state,
         attempts=delivery.attempts,
         last_status_code=delivery.last_status_code,
         last_error=delivery.last_error,

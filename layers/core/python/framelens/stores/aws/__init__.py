@@ -15,6 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from framelens.stores.aws._client import AwsClients
+from framelens.stores.aws.deliveries import DynamoDeliveryStore
 from framelens.stores.aws.identities import DynamoIdentityStore, identity_table_spec
 from framelens.stores.aws.keys import DynamoCounterStore, DynamoKeyStore
 from framelens.stores.aws.records import DynamoFileStore, DynamoJobStore
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AwsClients",
     "DynamoCounterStore",
+    "DynamoDeliveryStore",
     "DynamoFileStore",
     "DynamoIdentityStore",
     "DynamoJobStore",
@@ -75,5 +77,6 @@ def build_aws_stores(
         keys=DynamoKeyStore(clients, settings.keys_table),
         counters=DynamoCounterStore(clients, settings.keys_table, clock=clock),
         identities=DynamoIdentityStore(clients, settings.identities_table),
-        webhooks=DynamoWebhookStore(clients, settings.webhooks_table, settings.job_ttl_days),
+        webhooks=DynamoWebhookStore(clients, settings.webhooks_table),
+        deliveries=DynamoDeliveryStore(clients, settings.webhooks_table, settings.job_ttl_days),
     )

@@ -48,10 +48,13 @@ Design (all five tables ``PAY_PER_REQUEST``; names come from ``Settings``):
 
 ``webhooks_table`` (``FRAMELENS_WEBHOOKS_TABLE``)
     pk ``tenant_id`` (S), sk ``sk`` (S), so every read names the tenant. ``sub#<id>`` holds a
-    subscription's JSON (``body``); ``dlv#<subscription>#<delivery id>`` holds one event
-    delivery (``body``, ``status``, ``expires_at`` TTL ``job_ttl_days`` after creation). Delivery
-    ids start with their time, so a subscription's deliveries read newest first with one query;
-    ``list_pending`` scans with a filter on ``status`` (resuming after a restart only).
+    subscription's JSON (``body``). Webhook deliveries (``aws.deliveries``, the delivery queue):
+    ``out#<delivery id>`` holds one ``Delivery`` (``body``, ``state``, ``version`` guarding every
+    update, ``subscription_id``, ``expires_at`` TTL ``job_ttl_days`` after creation). While a
+    delivery is to be sent it also carries ``due_shard`` (``"due"``) and ``due_at`` (its next
+    attempt, or its lease's end while it is being sent); the sparse GSI ``by_due``
+    (``due_shard``, ``due_at``), projection ALL, answers "what is due now" with one query, and
+    final deliveries drop out of it.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ if TYPE_CHECKING:
     from framelens.config import Settings
 
 __all__ = [
+    "BY_DUE",
     "BY_FILE",
     "BY_FOLDER",
     "BY_TENANT",
@@ -73,6 +77,7 @@ __all__ = [
 BY_TENANT = "by_tenant"
 BY_FILE = "by_file"
 BY_FOLDER = "by_folder"
+BY_DUE = "by_due"
 TTL_ATTRIBUTE = "expires_at"
 
 
@@ -127,6 +132,18 @@ def webhooks_table_spec(name: str) -> dict[str, Any]:
         "AttributeDefinitions": [
             {"AttributeName": "tenant_id", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "due_shard", "AttributeType": "S"},
+            {"AttributeName": "due_at", "AttributeType": "S"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": BY_DUE,
+                "KeySchema": [
+                    {"AttributeName": "due_shard", "KeyType": "HASH"},
+                    {"AttributeName": "due_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
         ],
     }
 

@@ -1,21 +1,19 @@
-"""Webhook subscriptions and event deliveries in DynamoDB: the aws ``WebhookStore``.
+"""Webhook subscriptions in DynamoDB: the aws ``WebhookStore``.
 
-Owns: the item layout of the webhooks table (designed in ``tables``: pk ``tenant_id``, sk
-``sub#<id>`` or ``dlv#<subscription>#<delivery id>``). Does not own the rules
-(``jobs.subscriptions``) or sending (``jobs.event_fanout``).
+Owns: the subscription items of the webhooks table (designed in ``tables``: pk ``tenant_id``, sk
+``sub#<id>``). Does not own the rules (``jobs.subscriptions``) or deliveries
+(``aws.deliveries``, in the same table).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from framelens.errors import NotFoundError
-from framelens.schemas.subscriptions import EventDelivery, WebhookSubscription
-from framelens.stores.aws._client import error_code, scan_all, translate
-from framelens.stores.aws.tables import TTL_ATTRIBUTE
+from framelens.schemas.subscriptions import WebhookSubscription
+from framelens.stores.aws._client import error_code, translate
 
 if TYPE_CHECKING:
     import builtins
@@ -25,7 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["DynamoWebhookStore"]
 
 _AWS_ERRORS = (ClientError, BotoCoreError)
-_BATCH = 25  # BatchWriteItem's limit
 
 
 def _s(value: str) -> dict[str, str]:
@@ -36,23 +33,17 @@ def _sub_key(tenant_id: str, subscription_id: str) -> dict[str, Any]:
     return {"tenant_id": _s(tenant_id), "sk": _s(f"sub#{subscription_id}")}
 
 
-def _delivery_prefix(subscription_id: str) -> str:
-    return f"dlv#{subscription_id}#"
-
-
 class DynamoWebhookStore:
     """``WebhookStore`` on the webhooks table.
 
     Args:
         clients: The shared lazily built clients.
         table: The webhooks table (``FRAMELENS_WEBHOOKS_TABLE``).
-        ttl_days: Days after creation when DynamoDB may expire a delivery record.
     """
 
-    def __init__(self, clients: AwsClients, table: str, ttl_days: int = 30) -> None:
+    def __init__(self, clients: AwsClients, table: str) -> None:
         self.clients = clients
         self.table = table
-        self.ttl_days = ttl_days
 
     def put_subscription(self, subscription: WebhookSubscription) -> None:
         """Create or replace a subscription."""
@@ -79,7 +70,7 @@ class DynamoWebhookStore:
         return sorted(subs, key=lambda s: (s.time_created, s.subscription_id))
 
     def delete_subscription(self, tenant_id: str, subscription_id: str) -> None:
-        """Remove the subscription and its deliveries. Raises ``NotFoundError``."""
+        """Remove the subscription. Raises ``NotFoundError``."""
         try:
             self.clients.dynamodb.delete_item(
                 TableName=self.table,
@@ -92,64 +83,6 @@ class DynamoWebhookStore:
             translate(exc, f"webhook {subscription_id}")
         except BotoCoreError as exc:
             translate(exc, f"webhook {subscription_id}")
-        items = self._query(tenant_id, _delivery_prefix(subscription_id), forward=True, limit=None)
-        for start in range(0, len(items), _BATCH):
-            requests = [
-                {"DeleteRequest": {"Key": {"tenant_id": i["tenant_id"], "sk": i["sk"]}}}
-                for i in items[start : start + _BATCH]
-            ]
-            try:
-                self.clients.dynamodb.batch_write_item(RequestItems={self.table: requests})
-            except _AWS_ERRORS as exc:
-                translate(exc, f"deliveries of webhook {subscription_id}")
-
-    def put_delivery(self, delivery: EventDelivery) -> None:
-        """Create or replace a delivery record (it expires ``ttl_days`` after creation)."""
-        expires = delivery.time_created + timedelta(days=self.ttl_days)
-        item = {
-            "tenant_id": _s(delivery.tenant_id),
-            "sk": _s(_delivery_prefix(delivery.subscription_id) + delivery.delivery_id),
-            "status": _s(delivery.status),
-            "body": _s(delivery.model_dump_json()),
-            TTL_ATTRIBUTE: {"N": str(int(expires.timestamp()))},
-        }
-        try:
-            self.clients.dynamodb.put_item(TableName=self.table, Item=item)
-        except _AWS_ERRORS as exc:
-            translate(exc, f"delivery {delivery.delivery_id}")
-
-    def get_delivery(self, tenant_id: str, subscription_id: str, delivery_id: str) -> EventDelivery:
-        """One delivery of the tenant's subscription. Raises ``NotFoundError``."""
-        key = {
-            "tenant_id": _s(tenant_id),
-            "sk": _s(_delivery_prefix(subscription_id) + delivery_id),
-        }
-        item = self._get(key, f"delivery {delivery_id}")
-        if item is None:
-            raise NotFoundError(f"Delivery {delivery_id} not found.")
-        return EventDelivery.model_validate_json(item["body"]["S"])
-
-    def list_deliveries(
-        self, tenant_id: str, subscription_id: str, limit: int = 50
-    ) -> builtins.list[EventDelivery]:
-        """The subscription's latest ``limit`` deliveries, newest first."""
-        items = self._query(
-            tenant_id, _delivery_prefix(subscription_id), forward=False, limit=max(1, limit)
-        )
-        return [EventDelivery.model_validate_json(i["body"]["S"]) for i in items]
-
-    def list_pending(self) -> builtins.list[EventDelivery]:
-        """Every pending delivery of every tenant, oldest first (a filtered scan)."""
-        items = scan_all(
-            self.clients.dynamodb,
-            "pending deliveries",
-            TableName=self.table,
-            FilterExpression="begins_with(sk, :d) AND #st = :p",
-            ExpressionAttributeNames={"#st": "status"},
-            ExpressionAttributeValues={":d": _s("dlv#"), ":p": _s("pending")},
-        )
-        out = [EventDelivery.model_validate_json(i["body"]["S"]) for i in items]
-        return sorted(out, key=lambda d: d.delivery_id)
 
     def ping(self) -> None:
         """``DescribeTable``: the table exists and we may use it."""

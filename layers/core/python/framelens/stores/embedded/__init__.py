@@ -1,8 +1,9 @@
 """The embedded adapter: every store port on one SQLite file (WAL) and a folder of blobs.
 
-Owns: the layout of ``<data_dir>`` (``framelens.db`` and ``blobs/<key>``) and building a
-``Stores`` from it. Durable across restarts and safe for the local server's threads. Does not own
-recovery of interrupted jobs (``framelens.jobs`` uses ``JobStore.list_active``).
+Owns: the layout of ``<data_dir>`` (``framelens.db`` and ``blobs/<key>``; the folder is 0700, the
+database 0600) and building a ``Stores`` from it. Durable across restarts and safe for the local
+server's threads. Does not own recovery of interrupted jobs (``framelens.jobs`` uses
+``JobStore.list_active``).
 
 Examples:
     >>> import tempfile, pathlib
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from framelens.stores.embedded._db import Database
 from framelens.stores.embedded.blobs import FolderBlobStore
+from framelens.stores.embedded.deliveries import SqliteDeliveryStore
 from framelens.stores.embedded.identities import SqliteIdentityStore
 from framelens.stores.embedded.keys import SqliteCounterStore, SqliteKeyStore
 from framelens.stores.embedded.records import SqliteFileStore, SqliteJobStore
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FolderBlobStore",
     "SqliteCounterStore",
+    "SqliteDeliveryStore",
     "SqliteFileStore",
     "SqliteIdentityStore",
     "SqliteJobStore",
@@ -51,7 +54,9 @@ def build_embedded_stores(data_dir: Path, *, clock: Callable[[], float] = time.t
     Returns:
         The stores; they share one database, closed by ``close_embedded_stores``.
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
+    # The folder holds the database, key files and every tenant's media: this user only.
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
     db = Database(data_dir / "framelens.db")
     return Stores(
         blobs=FolderBlobStore(data_dir / "blobs"),
@@ -61,6 +66,7 @@ def build_embedded_stores(data_dir: Path, *, clock: Callable[[], float] = time.t
         counters=SqliteCounterStore(db, clock=clock),
         identities=SqliteIdentityStore(db),
         webhooks=SqliteWebhookStore(db),
+        deliveries=SqliteDeliveryStore(db),
     )
 
 

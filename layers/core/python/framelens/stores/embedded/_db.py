@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -74,16 +75,17 @@ CREATE TABLE IF NOT EXISTS webhook_subscriptions (
 );
 CREATE INDEX IF NOT EXISTS subscriptions_by_tenant
     ON webhook_subscriptions (tenant_id, time_created, subscription_id);
-CREATE TABLE IF NOT EXISTS webhook_deliveries (
+CREATE TABLE IF NOT EXISTS deliveries (
     delivery_id TEXT PRIMARY KEY,
-    subscription_id TEXT NOT NULL,
     tenant_id TEXT NOT NULL,
-    status TEXT NOT NULL,
+    subscription_id TEXT,
+    state TEXT NOT NULL,
+    due_at TEXT,
+    version INTEGER NOT NULL,
     body TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS deliveries_by_subscription
-    ON webhook_deliveries (tenant_id, subscription_id, delivery_id DESC);
-CREATE INDEX IF NOT EXISTS deliveries_by_status ON webhook_deliveries (status, delivery_id);
+CREATE INDEX IF NOT EXISTS deliveries_by_tenant ON deliveries (tenant_id, delivery_id DESC);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (due_at) WHERE due_at IS NOT NULL;
 """
 
 # Columns added after a table first shipped: (table, column, definition). Databases made by an
@@ -140,6 +142,19 @@ def decode_cursor(cursor: str, parts_count: int = 2) -> list[str]:
     return parts
 
 
+def _make_private(path: Path) -> None:
+    """Create the database file readable by this user only (it holds key hashes, jobs and
+    sealed webhook secrets), and narrow an existing one and its WAL files; SQLite gives the
+    WAL and shared-memory files it creates the database file's mode."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        for extra in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if extra.exists():
+                extra.chmod(0o600)
+    except OSError as exc:
+        raise StoreError(f"Cannot create the database at {path}.") from exc
+
+
 class Database:
     """One SQLite file shared by every embedded store; a connection per thread.
 
@@ -150,6 +165,7 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
+        _make_private(path)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
