@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from framelens.errors import ValidationError
-from framelens.schemas.subscriptions import EventDelivery, JobEvent
+from framelens.runtime import build_services
 from tests.e2e.test_seed_deepva_routes import Client, assert_deepva_error
 
 if TYPE_CHECKING:
@@ -178,27 +178,27 @@ def test_a_failing_receiver_is_retried_and_recorded_and_the_job_goes_on(
 
 
 def test_pending_deliveries_are_sent_when_the_server_starts_again(
-    local: Env, receiver: Receiver
+    local: Env, receiver: Receiver, cuts_clip: Generated
 ) -> None:
-    # GIVEN a delivery recorded by a process that stopped before sending it
+    # GIVEN events recorded by a server whose delivery worker stopped before sending them
     client = Client(local)
     hook = _subscribe(client, receiver.url, ["job.completed"])
-    store = local.services.stores.webhooks
-    assert store is not None and local.services.events is not None
-    store.put_delivery(
-        EventDelivery(
-            delivery_id="dl_20260101T000000000000_0001",
-            subscription_id=hook["id"],
-            tenant_id="acme",
-            event=JobEvent.completed,
-            job_id="job-1",
-            body='{"event":"job.completed","job":{"id":"job-1"}}',
-        )
-    )
-    # WHEN the fan-out resumes (what build_services does at start)
-    assert local.services.events.resume() == 1
-    # THEN it is sent with the exact recorded body, and recorded as delivered
-    receiver.wait_calls(1)
-    assert receiver.calls[0][1] == b'{"event":"job.completed","job":{"id":"job-1"}}'
-    (delivery,) = _deliveries(client, hook["id"], 1)
-    assert delivery["status"] == "delivered"
+    assert local.services.delivery_worker is not None
+    local.services.delivery_worker.stop()
+    job = client.wait(client.job([client.upload(cuts_clip.path)["url"]]).json()["id"])
+    time.sleep(0.3)
+    assert receiver.calls == []
+    (queued,) = _deliveries(client, hook["id"], 0)
+    assert queued["status"] == "pending"
+    # WHEN the server starts again on the same data
+    again = build_services(local.services.settings)
+    try:
+        # THEN it is sent once, with the recorded body, and recorded as delivered
+        receiver.wait_calls(1)
+        sent = receiver.bodies()[0]
+        assert sent["job"]["id"] == job["id"] and sent["delivery_id"] == queued["id"]
+        (delivery,) = _deliveries(client, hook["id"], 1)
+        assert delivery["status"] == "delivered" and delivery["attempts"] == 1
+        assert len(receiver.calls) == 1
+    finally:
+        again.close()
