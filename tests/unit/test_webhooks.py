@@ -1,4 +1,5 @@
-"""Unit tests of framelens.jobs.webhooks: signing, and delivery to a real local receiver."""
+"""Unit tests of webhooks on the wire (signing, one attempt to a real local receiver), the retry
+schedule and sealed secrets."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 import pytest
 
-from framelens.jobs.webhooks import SIGNATURE_HEADER, deliver, sign, verify
+from framelens.errors import StoreError
+from framelens.jobs.retry_schedule import RetryPolicy, is_retryable
+from framelens.jobs.secret_box import SEALED_PREFIX, SecretBox
+from framelens.jobs.webhooks import SIGNATURE_HEADER, Attempt, attempt, sign, verify
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -62,17 +67,10 @@ def receiver() -> Iterator[Receiver]:
     server.server_close()
 
 
-class Sleeps(list[float]):
-    """Records the backoff delays instead of waiting."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-def _deliver(url: str, sleeps: Sleeps, secret: str | None = SECRET, **kw: object):
-    options: dict[str, object] = {"max_attempts": 4, "backoff_s": 0.5, "timeout_s": 2.0}
+def _attempt(url: str, secret: str | None = SECRET, **kw: object) -> Attempt:
+    options: dict[str, object] = {"timeout_s": 2.0, "allow_private": True}
     options.update(kw)
-    return deliver(url, BODY, secret, sleep=sleeps, allow_private=True, **options)  # type: ignore[arg-type]
+    return attempt(url, BODY, secret, **options)  # type: ignore[arg-type]
 
 
 def test_sign_is_hex_hmac_sha256_of_exact_bytes() -> None:
@@ -97,94 +95,59 @@ def test_verify(body: bytes, signature: str | None, ok: bool) -> None:
     assert verify(body, SECRET, signature) is ok
 
 
-def test_signed_delivery_on_first_try(receiver: Receiver) -> None:
-    # GIVEN a receiver that accepts WHEN a signed webhook is delivered
-    sleeps = Sleeps()
-    outcome = _deliver(receiver.url(), sleeps)
+def test_signed_delivery(receiver: Receiver) -> None:
+    # GIVEN a receiver that accepts WHEN a signed webhook is sent
+    outcome = _attempt(receiver.url())
     # THEN it arrived once, as JSON, with a signature that verifies against the exact body
-    assert outcome.status == "delivered"
-    assert (outcome.attempts, outcome.last_status_code, outcome.last_error) == (1, 204, None)
-    assert outcome.time_delivered is not None
+    assert outcome == Attempt(204, None, retryable=False)
+    assert outcome.delivered
     headers, body = receiver.requests[0]
     assert body == BODY
     assert headers["content-type"] == "application/json"
     assert verify(body, SECRET, headers[SIGNATURE_HEADER.lower()])
-    assert sleeps == []
 
 
 def test_unsigned_without_secret(receiver: Receiver) -> None:
-    outcome = _deliver(receiver.url(), Sleeps(), secret=None)
-    assert outcome.status == "delivered"
+    assert _attempt(receiver.url(), secret=None).delivered
     assert SIGNATURE_HEADER.lower() not in receiver.requests[0][0]
 
 
-@pytest.mark.parametrize("code", [500, 503, 429])
-def test_retries_with_exponential_backoff_then_delivers(receiver: Receiver, code: int) -> None:
-    # GIVEN a receiver failing the first two requests
-    receiver.failures, receiver.fail_with = 2, code
-    sleeps = Sleeps()
-    # WHEN delivered with 0.5 s backoff
-    outcome = _deliver(receiver.url(), sleeps)
-    # THEN the third attempt succeeds after waits of 0.5 and 1.0 s, each request signed alike
-    assert (outcome.status, outcome.attempts, outcome.last_status_code) == ("delivered", 3, 204)
-    assert sleeps == [0.5, 1.0]
-    assert len(receiver.requests) == 3
-    assert all(verify(b, SECRET, h[SIGNATURE_HEADER.lower()]) for h, b in receiver.requests)
+@pytest.mark.parametrize(
+    ("code", "retryable"),
+    [(500, True), (503, True), (429, True), (408, True), (400, False), (404, False), (301, False)],
+)
+def test_failed_answers_say_whether_to_retry(
+    receiver: Receiver, code: int, retryable: bool
+) -> None:
+    receiver.failures, receiver.fail_with = 1, code
+    outcome = _attempt(receiver.url())
+    assert outcome == Attempt(code, f"receiver answered HTTP {code}", retryable=retryable)
+    assert not outcome.delivered
 
 
-def test_gives_up_after_max_attempts(receiver: Receiver) -> None:
-    receiver.failures = 99
-    sleeps = Sleeps()
-    outcome = _deliver(receiver.url(), sleeps, max_attempts=3)
-    assert (outcome.status, outcome.attempts, outcome.last_status_code) == ("failed", 3, 500)
-    assert outcome.last_error == "receiver answered HTTP 500"
-    assert outcome.time_delivered is None
-    assert sleeps == [0.5, 1.0]
-    assert len(receiver.requests) == 3
-
-
-def test_client_error_is_final(receiver: Receiver) -> None:
-    receiver.failures, receiver.fail_with = 99, 400
-    outcome = _deliver(receiver.url(), Sleeps())
-    assert (outcome.status, outcome.attempts, outcome.last_status_code) == ("failed", 1, 400)
-    assert len(receiver.requests) == 1
-
-
-def test_connection_errors_are_retried_without_leaking_credentials() -> None:
+def test_connection_errors_are_retryable_without_leaking_credentials() -> None:
     # GIVEN a port nobody listens on, and a URL carrying credentials
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    sleeps = Sleeps()
-    outcome = _deliver(f"http://user:hunter2@127.0.0.1:{port}/hook", sleeps, max_attempts=2)
-    # THEN both attempts fail as connection errors and the record holds no URL or password
-    assert (outcome.status, outcome.attempts, outcome.last_status_code) == ("failed", 2, None)
-    assert outcome.last_error == "connection failed (ConnectError)"
-    assert sleeps == [0.5]
+    outcome = _attempt(f"http://user:hunter2@127.0.0.1:{port}/hook")
+    # THEN the failure is named, retryable, and holds no URL or password
+    assert outcome == Attempt(None, "connection failed (ConnectError)", retryable=True)
 
 
-def test_timeout_is_retried_and_recorded(receiver: Receiver) -> None:
+def test_timeout_is_retryable_and_named(receiver: Receiver) -> None:
     receiver.stall_s = 1.0
-    outcome = _deliver(receiver.url(), Sleeps(), max_attempts=2, timeout_s=0.2)
-    assert (outcome.status, outcome.attempts) == ("failed", 2)
-    assert outcome.last_error == "timed out after 0.2 s"
+    outcome = _attempt(receiver.url(), timeout_s=0.2)
+    assert outcome == Attempt(None, "timed out after 0.2 s", retryable=True)
 
 
-def test_private_receiver_is_refused_without_allow_private(receiver: Receiver) -> None:
+def test_private_receiver_is_refused_for_good_without_allow_private(receiver: Receiver) -> None:
     # GIVEN the default SSRF guard WHEN the receiver is on loopback
-    outcome = deliver(
-        receiver.url(scheme="https"),
-        BODY,
-        SECRET,
-        max_attempts=3,
-        backoff_s=0.5,
-        timeout_s=1.0,
-        sleep=Sleeps(),
-    )
+    outcome = attempt(receiver.url(scheme="https"), BODY, SECRET, timeout_s=1.0)
     # THEN nothing is sent and the refusal is final, naming the reason
-    assert (outcome.status, outcome.attempts) == ("failed", 1)
-    assert outcome.last_error is not None
-    assert "loopback" in outcome.last_error
+    assert outcome.status_code is None and outcome.retryable is False
+    assert outcome.error is not None
+    assert "loopback" in outcome.error
     assert receiver.requests == []
 
 
@@ -194,7 +157,83 @@ def test_connects_to_the_resolved_address_with_the_original_host(receiver: Recei
         assert host == "hooks.test"
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
 
-    outcome = _deliver(receiver.url(host="hooks.test"), Sleeps(), resolver=resolver)
+    outcome = _attempt(receiver.url(host="hooks.test"), resolver=resolver)
     # THEN the request reached it and carried the original Host header
-    assert outcome.status == "delivered"
+    assert outcome.delivered
     assert receiver.requests[0][0]["host"] == f"hooks.test:{receiver.port}"
+
+
+# ---- the retry schedule ---------------------------------------------------------------------
+
+POLICY = RetryPolicy(base_s=10, max_step_s=3600, max_attempts=40, max_age_s=86400)
+
+
+def test_delays_double_from_the_base_and_are_capped_per_step() -> None:
+    assert [POLICY.delay_s(n, jitter=1.0) for n in (1, 2, 3, 9, 10, 20)] == [
+        10.0,
+        20.0,
+        40.0,
+        2560.0,
+        3600.0,
+        3600.0,
+    ]
+    assert POLICY.delay_s(3, jitter=0.5) == 20.0
+
+
+def test_jitter_stays_between_half_and_all_of_the_step() -> None:
+    delays = {POLICY.delay_s(4) for _ in range(200)}
+    assert all(40.0 <= d <= 80.0 for d in delays)
+    assert len(delays) > 100  # spread, so receivers coming back are not hit all at once
+
+
+def test_gives_up_after_max_attempts_or_past_the_window() -> None:
+    queued = datetime(2026, 1, 1, tzinfo=UTC)
+    # within both limits: a time in the future
+    at = POLICY.next_attempt(3, queued, queued + timedelta(minutes=5))
+    assert at is not None and at > queued + timedelta(minutes=5)
+    # the 40th attempt failed: given up
+    assert POLICY.next_attempt(40, queued, queued + timedelta(hours=1)) is None
+    # the next attempt would fall more than 24 h after it was queued: given up
+    assert POLICY.next_attempt(12, queued, queued + timedelta(hours=23, minutes=59)) is None
+
+
+def test_the_default_schedule_rides_out_a_long_outage() -> None:
+    # Worst case (every delay at half its step): how long a receiver may stay down.
+    total, n = 0.0, 1
+    while n < POLICY.max_attempts and total + POLICY.delay_s(n, jitter=0.5) <= POLICY.max_age_s:
+        total += POLICY.delay_s(n, jitter=0.5)
+        n += 1
+    assert total > 15 * 3600  # hours, not the old 15 seconds
+
+
+@pytest.mark.parametrize(
+    ("code", "retryable"),
+    [
+        (None, True),
+        (500, True),
+        (502, True),
+        (408, True),
+        (429, True),
+        (400, False),
+        (401, False),
+        (410, False),
+        (302, False),
+    ],
+)
+def test_which_answers_are_retried(code: int | None, retryable: bool) -> None:
+    assert is_retryable(code) is retryable
+
+
+# ---- sealed secrets ---------------------------------------------------------------------------
+
+
+def test_secrets_are_sealed_and_opened_only_with_the_key() -> None:
+    box = SecretBox(b"k" * 32)
+    sealed = box.seal("s3cret")
+    assert sealed is not None and sealed.startswith(SEALED_PREFIX) and "s3cret" not in sealed
+    assert box.open(sealed) == "s3cret"
+    assert box.seal(sealed) == sealed  # sealing twice changes nothing
+    assert box.seal(None) is None and box.open(None) is None
+    assert box.open("plain-from-before") == "plain-from-before"
+    with pytest.raises(StoreError, match="another key"):
+        SecretBox(b"x" * 32).open(sealed)

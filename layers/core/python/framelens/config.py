@@ -100,9 +100,9 @@ class Settings(BaseSettings):
     # the scheduled delivery function (AWS). Attempt n (from 1) failing waits a random time
     # between half and all of backoff_s * 2**(n-1), at most max_backoff_s; a delivery is given
     # up after max_attempts attempts or once its next attempt would fall max_age_s after it was
-    # queued. The defaults ride out a receiver down for about 20 hours.
+    # queued. The defaults ride out a receiver down for 15 hours at the least (24 h at most).
     webhook_timeout_s: float = Field(default=10.0, gt=0, le=60)
-    webhook_max_attempts: int = Field(default=30, ge=1, le=100)
+    webhook_max_attempts: int = Field(default=40, ge=1, le=100)
     webhook_backoff_s: float = Field(default=10.0, gt=0)
     webhook_max_backoff_s: float = Field(default=3600.0, gt=0)
     webhook_max_age_s: float = Field(default=24 * 3600.0, gt=0)

@@ -6,11 +6,11 @@ attempts or once the next attempt would fall more than ``max_age_s`` after the d
 queued — and which answers are final (2xx delivered; 4xx other than 408 and 429, and 3xx,
 refused for good). Does not own sending (``jobs.webhooks``) or the record (``jobs.deliveries``).
 
-With the defaults (10 s, doubling, capped at 1 h, 30 attempts, 24 h) a receiver may be down for
-about 20 hours and still get every event.
+With the defaults (10 s, doubling, capped at 1 h, 40 attempts, 24 h) a receiver may be down for
+15 hours (every delay drawn at its shortest) to 24 hours and still get every event.
 
 Examples:
-    >>> policy = RetryPolicy(base_s=10, max_step_s=3600, max_attempts=30, max_age_s=86400)
+    >>> policy = RetryPolicy(base_s=10, max_step_s=3600, max_attempts=40, max_age_s=86400)
     >>> policy.delay_s(1, jitter=1.0), policy.delay_s(20, jitter=1.0)
     (10.0, 3600.0)
 """
