@@ -140,14 +140,15 @@ def make_env(tmp_path: Path) -> Iterator[Callable[..., Env]]:
     made: list[Env] = []
 
     def make(**overrides: Any) -> Env:
-        settings = Settings(
-            data_dir=tmp_path / f"data{len(made)}",
-            workers=2,
-            sweep_interval_s=0.1,
-            webhook_backoff_s=0.02,
-            webhook_timeout_s=5.0,
+        options: dict[str, Any] = {
+            "workers": 2,
+            "sweep_interval_s": 0.1,
+            "webhook_backoff_s": 0.02,
+            "webhook_timeout_s": 5.0,
+            "webhook_poll_s": 0.2,
             **overrides,
-        )
+        }
+        settings = Settings(data_dir=tmp_path / f"data{len(made)}", **options)
         services = build_services(settings)
         client = TestClient(create_app(services))
         client.__enter__()
