@@ -15,6 +15,7 @@ from typing import Any
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from framelens.config import Settings
@@ -30,6 +31,8 @@ TABLE_IDS = {
     "identities": "FramelensIdentitiesTable",
     "webhooks": "FramelensWebhooksTable",
 }
+# The key that seals webhook secrets at rest: lost, every stored secret is unreadable.
+WEBHOOK_KEY_ID = "FramelensWebhookSecretKey"
 # Gallery identities (face embeddings): granted only to what reads or writes them.
 IDENTITIES = "identities"
 
@@ -61,6 +64,7 @@ class Storage(Construct):
     Attributes:
         bucket: The media bucket (uploads/, media/, artifacts/, results/, work/, models/).
         tables: ``jobs``, ``files``, ``keys``, ``identities``, ``webhooks`` → table.
+        webhook_key: The Secrets Manager secret that seals webhook secrets.
     """
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
@@ -115,6 +119,18 @@ class Storage(Construct):
         # physical names), so the spec's TableName is deliberately ignored.
         for spec in table_specs(Settings(backend="aws")):
             self.tables[spec["name"]] = self._table(spec)
+        # Webhook secrets are stored sealed (Fernet) under this generated key; the functions
+        # that seal (API, ingest) or open (the delivery function) read it by ARN at first use.
+        self.webhook_key = secretsmanager.Secret(
+            self,
+            "WebhookSecretKey",
+            description="Framelens: the key that seals webhook secrets stored in DynamoDB",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True
+            ),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self._pin(self.webhook_key, WEBHOOK_KEY_ID)
 
     @property
     def identities(self) -> dynamodb.Table:
@@ -155,6 +171,6 @@ class Storage(Construct):
         return table
 
     @staticmethod
-    def _pin(resource: s3.Bucket | dynamodb.Table, logical_id: str) -> None:
+    def _pin(resource: s3.Bucket | dynamodb.Table | secretsmanager.Secret, logical_id: str) -> None:
         cfn = resource.node.default_child
         cfn.override_logical_id(logical_id)  # type: ignore[union-attr]

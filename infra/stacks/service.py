@@ -19,6 +19,7 @@ from infra.constructs.job_events import JobEvents
 from infra.constructs.observability import Observability
 from infra.constructs.pipeline import Pipeline
 from infra.constructs.renders import RENDER_TIMEOUT_S, Renders
+from infra.constructs.webhooks import WEBHOOK_BODIES, WebhookDelivery
 
 if TYPE_CHECKING:
     from constructs import Construct
@@ -66,9 +67,18 @@ class ServiceStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        environment = storage_environment(storage)
-        with_identities = {**environment, **identities_environment(storage)}
         layers = Layers(self, "Layers")
+        environment = {
+            **storage_environment(storage),
+            "FRAMELENS_WEBHOOK_SECRET_ARN": storage.webhook_key.secret_arn,
+        }
+        # Webhook deliveries are records every job-changing process queues; this function
+        # sends them (scheduled, and woken by whoever queues one).
+        self.webhooks = WebhookDelivery(
+            self, "Webhooks", storage=storage, layers=layers, props=props, environment=environment
+        )
+        environment["FRAMELENS_WEBHOOK_FUNCTION"] = self.webhooks.function.function_name
+        with_identities = {**environment, **identities_environment(storage)}
         self.gpu = GpuCompute(
             self, "Gpu", storage=storage, props=props, environment=with_identities
         )
@@ -125,6 +135,22 @@ class ServiceStack(Stack):
             environment=environment,
         )
 
+        # Whoever changes jobs queues deliveries (bodies under webhooks/, the record in the
+        # webhooks table) and wakes the delivery function; the API and ingest seal secrets.
+        queueing = (
+            self.api.function,
+            self.ingest.function,
+            self.job_events.function,
+            self.pipeline.control_function,
+            self.pipeline.inference_function,
+            self.gpu.task_definition.task_role,
+        )
+        for grantee in queueing:
+            self.webhooks.grant_wake(grantee)
+        storage.bucket.grant_put(self.job_events.function, WEBHOOK_BODIES)
+        for sealer in (self.api.function, self.ingest.function):
+            storage.webhook_key.grant_read(sealer)
+
         self.observability = Observability(
             self,
             "Observability",
@@ -138,6 +164,7 @@ class ServiceStack(Stack):
                 "Control": self.pipeline.control_function,
                 "Inference": self.pipeline.inference_function,
                 "Render": self.renders.function,
+                "Webhooks": self.webhooks.function,
             },
             alarm_email=props.alarm_email,
         )

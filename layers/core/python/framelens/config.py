@@ -113,8 +113,12 @@ class Settings(BaseSettings):
     webhook_poll_s: float = Field(default=1.0, gt=0, le=60)
     # The key that seals webhook secrets at rest (any string of 32+ characters). Embedded: when
     # unset, a key generated once in the data folder (webhooks.key, mode 0600). AWS: the
-    # deployment's Secrets Manager secret, passed in by the stack.
+    # deployment's Secrets Manager secret, whose ARN the stack passes (read on first use).
     webhook_secret_key: SecretStr | None = None
+    webhook_secret_arn: str | None = None
+    # AWS: the delivery function (scheduled every minute) is also invoked at once when a
+    # delivery is queued, so a webhook need not wait for the next minute.
+    webhook_function: str | None = None
     # Lets webhooks and https:// sources reach private/loopback addresses. Only for local
     # development and tests: it disables the SSRF guard.
     allow_private_network: bool = False

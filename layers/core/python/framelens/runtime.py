@@ -212,11 +212,12 @@ def default_plan(settings: Settings) -> Plan:
 
 
 def webhook_secret_key(settings: Settings) -> bytes:
-    """The key that seals webhook secrets: ``FRAMELENS_WEBHOOK_SECRET_KEY``, else (embedded) a
-    key generated once in the data folder (``webhooks.key``, mode 0600).
+    """The key that seals webhook secrets: ``FRAMELENS_WEBHOOK_SECRET_KEY``; else (AWS) the
+    Secrets Manager secret ``FRAMELENS_WEBHOOK_SECRET_ARN``; else (embedded) a key generated
+    once in the data folder (``webhooks.key``, mode 0600).
 
     Raises:
-        StoreError: AWS without a key (the stack passes its Secrets Manager secret).
+        StoreError: AWS with neither (the stack passes its secret's ARN).
     """
     if settings.webhook_secret_key is not None:
         return settings.webhook_secret_key.get_secret_value().encode()
@@ -224,7 +225,11 @@ def webhook_secret_key(settings: Settings) -> bytes:
         from framelens.stores.embedded.secrets import local_secret
 
         return local_secret(settings.data_dir, "webhooks")
-    raise StoreError("FRAMELENS_WEBHOOK_SECRET_KEY is not set: webhook secrets cannot be sealed")
+    if settings.webhook_secret_arn:
+        from framelens.stores.aws.platform import secret_bytes
+
+        return secret_bytes(settings, settings.webhook_secret_arn)
+    raise StoreError("FRAMELENS_WEBHOOK_SECRET_ARN is not set: webhook secrets cannot be sealed")
 
 
 def delivery_service(settings: Settings, stores: Stores) -> DeliveryService:
@@ -308,6 +313,10 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
     )
     deliveries.record_job = services.jobs.record_webhook
     if settings.backend == "aws":
+        if settings.webhook_function:
+            from framelens.stores.aws.delivery_kick import DeliveryKick
+
+            deliveries.on_enqueue = DeliveryKick(settings.webhook_function)
         if settings.state_machine_arn:
             from framelens.stores.aws.dispatch import StepFunctionsDispatcher
 

@@ -1,8 +1,10 @@
-"""AWS pieces beside the stores: the models-bucket fetcher and API Gateway usage-plan keys.
+"""AWS pieces beside the stores: the models-bucket fetcher, the webhook sealing key and API Gateway
+usage-plan keys.
 
-Owns: downloading a model file from ``s3://<models_bucket>/models/<file>`` for the registry, and
-registering a Framelens key with the deployment's usage plan (API Gateway holds the key's
-SHA-256, never the secret: the authorizer answers ``usageIdentifierKey`` = that hash).
+Owns: downloading a model file from ``s3://<models_bucket>/models/<file>`` for the registry,
+reading the key that seals webhook secrets from Secrets Manager, and registering a Framelens key
+with the deployment's usage plan (API Gateway holds the key's SHA-256, never the secret: the
+authorizer answers ``usageIdentifierKey`` = that hash).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 
     from framelens.config import Settings
 
-__all__ = ["MODELS_PREFIX", "models_fetcher", "register_usage_plan_key"]
+__all__ = ["MODELS_PREFIX", "models_fetcher", "register_usage_plan_key", "secret_bytes"]
 
 MODELS_PREFIX = "models/"
 
@@ -47,6 +49,21 @@ def models_fetcher(settings: Settings, client: Any = None) -> Callable[[str, Pat
             ) from exc
 
     return fetch
+
+
+def secret_bytes(settings: Settings, secret_id: str, client: Any = None) -> bytes:
+    """The value of the Secrets Manager secret ``secret_id`` (an ARN or name), as bytes.
+
+    Raises:
+        StoreError: it cannot be read (missing, or no ``secretsmanager:GetSecretValue``).
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        out = _client("secretsmanager", settings, client).get_secret_value(SecretId=secret_id)
+    except (ClientError, BotoCoreError) as exc:
+        raise StoreError("the webhook sealing key cannot be read from Secrets Manager") from exc
+    return str(out["SecretString"]).encode()
 
 
 def register_usage_plan_key(
