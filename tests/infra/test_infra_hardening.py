@@ -41,7 +41,7 @@ def _ephemeral(props: dict) -> int:
 
 def test_every_zip_function_runs_the_python_of_the_locks(synth):
     zips = [v["Properties"] for v in _ours(synth).values() if "Runtime" in v["Properties"]]
-    assert len(zips) == 4  # api, authorizer, ingest, job_events
+    assert len(zips) == 5  # api, authorizer, ingest, job_events, webhooks
     assert {p["Runtime"] for p in zips} == {f"python{LAMBDA_PYTHON}"}
     assert {tuple(p["Architectures"]) for p in zips} == {(ARCHITECTURE,)}
 
@@ -118,7 +118,9 @@ def test_api_may_stop_executions(synth):
 
 
 def test_an_ended_execution_rule_targets_the_job_events_function(synth):
-    (rule,) = synth.resources(SERVICE, "AWS::Events::Rule").values()
+    # (the other rule is the webhook delivery schedule: tests/infra/test_infra_webhooks.py)
+    rules = synth.resources(SERVICE, "AWS::Events::Rule").values()
+    (rule,) = [r for r in rules if "EventPattern" in r["Properties"]]
     pattern = rule["Properties"]["EventPattern"]
     assert pattern["source"] == ["aws.states"]
     assert pattern["detail-type"] == ["Step Functions Execution Status Change"]

@@ -60,17 +60,18 @@ def test_lambda_does_not_retry_a_render_on_its_own(synth):
     assert config["Properties"]["MaximumEventAgeInSeconds"] == RENDER_TIMEOUT_S
 
 
-def test_the_api_knows_the_worker_and_may_invoke_only_it(synth):
+def test_the_api_knows_the_worker_and_may_invoke_only_it_and_the_webhook_sender(synth):
     logical, _ = _one(synth, "AWS::Lambda::Function", "RenderFunction")
+    webhooks, _ = _one(synth, "AWS::Lambda::Function", "WebhooksFunction")
     _, api = _one(synth, "AWS::Lambda::Function", "ApiFunction")
     env = api["Properties"]["Environment"]["Variables"]
     assert env["FRAMELENS_RENDER_FUNCTION"] == {"Ref": logical}
     assert env["FRAMELENS_RENDER_WORKER_TIMEOUT_S"] == str(RENDER_TIMEOUT_S)
     invokes = [s for s in _statements(synth, "ApiFunctionServiceRole") if "lambda:" in str(s)]
-    (statement,) = invokes
-    assert statement["Action"] == "lambda:InvokeFunction"
-    for resource in _as_list(statement["Resource"]):
-        assert logical in json.dumps(resource)
+    assert invokes and all(s["Action"] == "lambda:InvokeFunction" for s in invokes)
+    resources = [json.dumps(r) for s in invokes for r in _as_list(s["Resource"])]
+    assert any(logical in r for r in resources)
+    assert all(logical in r or webhooks in r for r in resources)
 
 
 def test_the_worker_writes_only_renders_and_reads_only_what_renders_need(synth):
