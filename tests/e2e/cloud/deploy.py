@@ -70,6 +70,13 @@ def deploy(synth: Synth, setenv: Callable[[str, str], None]) -> CloudEnv:
         refs[logical] = physical
         refs[f"{logical}.Arn"] = arn
     names["bucket"] = names["media_bucket"]
+    # Secrets (the webhook sealing key): created with a generated value, referenced by ARN.
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    for logical, resource in storage["Resources"].items():
+        if resource["Type"] == "AWS::SecretsManager::Secret":
+            refs[logical] = secrets.create_secret(
+                Name=f"{STORAGE}-{logical}-{suffix}", SecretString=uuid.uuid4().hex * 2
+            )["ARN"]
     for output in outputs.values():
         if "Export" in output:
             refs[f"import:{output['Export']['Name']}"] = resolve(output["Value"], refs)

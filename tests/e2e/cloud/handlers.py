@@ -38,6 +38,7 @@ FUNCTION_CODE = {
     "ApiFunction": "api",
     "ApiAuthorizerFunction": "authorizer",
     "RenderFunction": "render",
+    "WebhooksFunction": "webhooks",
 }
 # The settings every in-process handler reads; the hooks check each function's and the task
 # definition's resolved environment agrees with them (a wiring bug in infra/ fails the test).
