@@ -35,7 +35,13 @@ if TYPE_CHECKING:
     from tests.e2e.cloud import CloudEnv
 
 # Template function (logical id prefix) → the artifact whose packages it runs with.
-ZIP_FUNCTIONS = ("IngestFunction", "ApiFunction", "ApiAuthorizerFunction", "JobEvents")
+ZIP_FUNCTIONS = (
+    "IngestFunction",
+    "ApiFunction",
+    "ApiAuthorizerFunction",
+    "JobEvents",
+    "WebhooksFunction",
+)
 IMAGE_FUNCTIONS = ("PipelineControl", "PipelineInference")
 
 

@@ -217,3 +217,30 @@ def test_api_answers_a_frame_exact_thumbnail_from_the_layer_without_numpy(cloud_
     assert frames["full"].shape == truth.shape
     assert np.abs(frames["full"] - truth).mean() < 4
     assert np.abs(frames["crop"] - truth[51:172, 101:262]).mean() < 4
+
+
+def test_the_delivery_function_opens_sealed_secrets_with_the_layers_cryptography(
+    cloud_artifacts,
+):
+    # GIVEN a job webhook queued with its secret sealed (the key from Secrets Manager)
+    from framelens.schemas import JobRecord, JobState, WebhookConfig, utcnow
+
+    services = cloud_artifacts.env.services()
+    job = JobRecord(
+        id=uuid.uuid4().hex,
+        tenant_id=TENANT,
+        state=JobState.finished,
+        sources=["storage://f"],
+        modules={},
+        webhook=WebhookConfig(url="https://127.0.0.1:9/hook", secret="s3cret"),
+        time_completed=utcnow(),
+    )
+    record = services.deliveries.enqueue_job(job, b'{"id": "j"}')
+    assert record is not None and record.secret and record.secret.startswith("fernet:")
+    # WHEN the delivery function artifact runs (woken on enqueue, and once more here)
+    answer = cloud_artifacts.invoke("WebhooksFunction", {}).ok()
+    assert answer["sent"] in (0, 1)
+    # THEN it opened the secret and made its attempt: refused for good (a loopback receiver)
+    done = services.deliveries.get(TENANT, record.delivery_id)
+    assert done.state == "failed" and done.attempts == 1, done
+    assert done.last_error is not None and "loopback" in done.last_error
