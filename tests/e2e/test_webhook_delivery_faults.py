@@ -107,6 +107,38 @@ def test_a_receiver_that_never_answers_slows_no_job(
     assert len(black_hole.open_connections) == 2  # the hole's two sends are still hanging
 
 
+def test_a_flood_to_one_hanging_receiver_does_not_hide_other_deliveries(
+    make_env: Callable[..., Env], black_hole: BlackHole, receiver: Receiver, cuts_clip: Generated
+) -> None:
+    # GIVEN 2 sender threads, 1 per host (a poll looks at 4 x 2 = 8 due records), and 10 job
+    # webhooks queued for a receiver that never answers
+    env = make_env(
+        allow_private_network=True, webhook_concurrency=2, webhook_per_host=1, webhook_backoff_s=30
+    )
+    api = env.api()
+    source = api.upload(cuts_clip.path)["url"]
+    ids = [
+        api.create_job([source], webhook={"url": black_hole.url}).json()["id"] for _ in range(10)
+    ]
+    for job_id in ids:
+        api.wait(job_id)
+    # WHEN another tenant's job webhook is queued behind them
+    other = env.api(env.key("other"))
+    job_id = other.create_job(
+        [other.upload(cuts_clip.path)["url"]], webhook={"url": receiver.url}
+    ).json()["id"]
+    other.wait(job_id)
+    queued = time.monotonic()
+    # THEN it is delivered well before the hanging send's 5 s timeout frees anything
+    other.wait(
+        job_id,
+        until=lambda j: (j["webhook_delivery"] or {}).get("status") == "delivered",
+        timeout_s=10,
+    )
+    assert time.monotonic() - queued < 4.0
+    assert len(black_hole.open_connections) == 1
+
+
 @dataclass
 class Flaky:
     """A receiver that can be down (connection refused), up, or hanging on its first request."""

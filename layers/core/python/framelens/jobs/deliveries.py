@@ -256,6 +256,15 @@ class DeliveryService:
         except (ConflictError, NotFoundError):
             return None
 
+    def defer(self, record: Delivery, seconds: float) -> None:
+        """Move a due ``pending`` record ``seconds`` later (its receiver host is at its bound),
+        so the records behind it in the queue get their turn."""
+        if record.state != "pending":
+            return
+        later = self._now() + timedelta(seconds=seconds)
+        with contextlib.suppress(ConflictError, NotFoundError):
+            self._store.update(record.model_copy(update={"next_attempt_at": later}))
+
     def send(self, claimed: Delivery) -> Delivery:
         """Make one attempt of a claimed record and record how it went."""
         gone = self._unsubscribed(claimed)

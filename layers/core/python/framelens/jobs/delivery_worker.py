@@ -5,7 +5,11 @@ how many are sent at once — at most ``concurrency`` in all and ``per_host`` to
 host, so a receiver that never answers holds at most ``per_host`` threads for ``timeout_s``
 each and never delays jobs or other receivers — and keeping a job's events to one subscription
 in order (one at a time per subscription and job, oldest first; a retry can still let a later
-event overtake an earlier one). ``run_once`` is one poll, for a scheduled function in AWS.
+event overtake an earlier one). A due record that must wait (its host is at its bound, or an
+earlier event of its job is being sent) is deferred a little (``defer_s``) when the due records
+fill the poll's window, so a flood of deliveries to one slow receiver never hides the others
+behind it in the queue. ``run_now`` is
+one poll sent to its end, for the scheduled function in AWS.
 Does not own what one send does (``jobs.deliveries``).
 
 Examples:
@@ -42,6 +46,7 @@ class DeliveryWorker:
         concurrency: Sends in flight at once, in all.
         per_host: Sends in flight at once to one receiver host.
         poll_s: Longest wait between polls (records due later, leases that ran out).
+        defer_s: How far a due record waiting for its host's bound is moved back.
     """
 
     def __init__(
@@ -51,11 +56,13 @@ class DeliveryWorker:
         concurrency: int = 8,
         per_host: int = 2,
         poll_s: float = 1.0,
+        defer_s: float = 2.0,
     ) -> None:
         self._deliveries = deliveries
         self._concurrency = max(1, concurrency)
         self._per_host = max(1, per_host)
         self._poll_s = poll_s
+        self._defer_s = defer_s
         self._lock = threading.Lock()
         self._in_flight: dict[str, Delivery] = {}  # delivery id -> record being sent
         self._wake = threading.Event()
@@ -133,10 +140,20 @@ class DeliveryWorker:
         if free <= 0:
             return []
         chosen: list[Delivery] = []
-        for record in self._deliveries.due(limit=4 * self._concurrency):
+        window = 4 * self._concurrency
+        due = self._deliveries.due(limit=window)
+        # Only a full window may hide records behind it: then the ones that must wait step back.
+        crowded = len(due) >= window
+        for record in due:
             key = _order_key(record)
-            if record.delivery_id in sending or key in busy or hosts[record.host] >= self._per_host:
-                busy.add(key)  # a later event of the same job waits for this one
+            if record.delivery_id in sending:
+                continue  # our own send, whose lease ran out: it is still being sent
+            if key in busy or hosts[record.host] >= self._per_host:
+                # It waits for an earlier event of the same job, or for its host's bound: out
+                # of the way, so the queue behind it is seen.
+                busy.add(key)
+                if crowded:
+                    self._deliveries.defer(record, self._defer_s)
                 continue
             chosen.append(record)
             busy.add(key)
