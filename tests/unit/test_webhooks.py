@@ -237,3 +237,16 @@ def test_secrets_are_sealed_and_opened_only_with_the_key() -> None:
     assert box.open("plain-from-before") == "plain-from-before"
     with pytest.raises(StoreError, match="another key"):
         SecretBox(b"x" * 32).open(sealed)
+
+
+def test_a_secret_s_digest_is_deterministic_and_keyed() -> None:
+    box = SecretBox(b"k" * 32)
+    assert box.digest("s3cret") == box.digest("s3cret")
+    assert box.digest("s3cret") != box.digest("s3cret2")
+    assert box.digest("s3cret") != SecretBox(b"x" * 32).digest("s3cret")
+    # a key read on first use, once
+    reads: list[int] = []
+    lazy = SecretBox(lambda: reads.append(1) or b"k" * 32)
+    assert lazy.digest("s3cret") == box.digest("s3cret")
+    assert lazy.open(lazy.seal("s3cret")) == "s3cret"
+    assert reads == [1]

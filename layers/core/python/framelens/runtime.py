@@ -305,7 +305,7 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
             url_guard=partial(vet_url, allow_private=settings.allow_private_network),
             local_guard=partial(check_local_source, roots=roots, backend=settings.backend),
             events=events,
-            seal=deliveries.box.seal,
+            secret_box=deliveries.box,
             ttl_days=settings.job_ttl_days,
         ),
         deliveries=deliveries,

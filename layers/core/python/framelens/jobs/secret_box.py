@@ -44,13 +44,18 @@ class SecretBox:
         self._key = key
         self._fernet_obj: Fernet | None = None
 
+    def _key_bytes(self) -> bytes:
+        if not isinstance(self._key, bytes):
+            self._key = self._key()  # read once (a key file, or Secrets Manager in AWS)
+        return self._key
+
     @property
     def _fernet(self) -> Fernet:
         if self._fernet_obj is None:
             from cryptography.fernet import Fernet  # lazy: only processes that seal or open
 
-            key = self._key if isinstance(self._key, bytes) else self._key()
-            self._fernet_obj = Fernet(base64.urlsafe_b64encode(hashlib.sha256(key).digest()))
+            derived = hashlib.sha256(self._key_bytes()).digest()
+            self._fernet_obj = Fernet(base64.urlsafe_b64encode(derived))
         return self._fernet_obj
 
     @staticmethod
@@ -65,6 +70,13 @@ class SecretBox:
         if secret is None or secret.startswith(SEALED_PREFIX):
             return secret
         return SEALED_PREFIX + self._fernet.encrypt(secret.encode("utf-8")).decode("ascii")
+
+    def digest(self, secret: str) -> str:
+        """A keyed, deterministic digest of ``secret`` (HMAC-SHA256 under the box's key): what
+        may stand in for it where equality matters, such as an idempotent request's hash."""
+        import hmac
+
+        return hmac.new(self._key_bytes(), secret.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def open(self, stored: str | None) -> str | None:
         """The plain secret of a stored value (a value stored before sealing is returned as is).

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Collection
 
     from framelens.auth import Principal, Quotas
+    from framelens.jobs.secret_box import SecretBox
     from framelens.stores import Stores
 
 __all__ = ["Dispatcher", "JobService", "request_hash"]
@@ -71,7 +72,7 @@ class JobService(JobTransitions):
         url_guard: Callable[[str], object] | None = None,
         local_guard: Callable[[str], object] | None = None,
         events: JobEventSink | None = None,
-        seal: Callable[[str | None], str | None] | None = None,
+        secret_box: SecretBox | None = None,
         ttl_days: int = 30,
         now: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -82,7 +83,7 @@ class JobService(JobTransitions):
         self._known_modules = known_modules
         self._url_guard = url_guard
         self._local_guard = local_guard
-        self._seal = seal  # webhook secrets are stored sealed (``jobs.secret_box``)
+        self._box = secret_box  # webhook secrets are stored sealed, hashed only keyed
         self._ttl_days = ttl_days
         self._now = now
 
@@ -122,8 +123,11 @@ class JobService(JobTransitions):
         now = self._now()
         body = request.model_dump(mode="json")
         webhook = request.webhook
-        if webhook is not None and webhook.secret and self._seal is not None:
-            webhook = webhook.model_copy(update={"secret": self._seal(webhook.secret)})
+        if webhook is not None and webhook.secret and self._box is not None:
+            # The stored request hash must not let a reader of the database test guesses of
+            # the secret: it covers a keyed digest of it instead.
+            body["webhook"]["secret"] = self._box.digest(webhook.secret)
+            webhook = webhook.model_copy(update={"secret": self._box.seal(webhook.secret)})
         job = JobRecord(
             id=str(uuid.uuid4()),
             tenant_id=principal.tenant_id,
