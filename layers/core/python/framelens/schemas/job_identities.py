@@ -51,6 +51,4 @@ class JobIdentityList(BaseModel):
 class JobIdentityLink(BaseModel):
     """Say which gallery identity a job's identity is (``null``: forget the link)."""
 
-    gallery_identity_id: str | None = Field(
-        max_length=100, examples=["id_0123456789abcdef0123"]
-    )
+    gallery_identity_id: str | None = Field(max_length=100, examples=["id_0123456789abcdef0123"])
