@@ -48,6 +48,7 @@ def _enrol(page: Any, uuid: str, gallery: str, name: str) -> None:
 
 def _names(page: Any) -> dict[str, list[str]]:
     """What the panel, the faces lane and the overlays at 0.5 s show."""
+    page.wait_for_selector("video")
     page.evaluate("document.querySelector('video').currentTime = 0.5")
     page.wait_for_function("document.querySelectorAll('.box.face').length === 2")
     return {
@@ -140,6 +141,8 @@ def test_enrol_rename_merge_and_delete_through_the_page(
         "button", name="Delete Ann from gallery crew"
     ).click()
     every_unknown = "[...document.querySelectorAll('.identity .name')]"
-    page.wait_for_function(f"{every_unknown}.every((n) => n.textContent === 'unknown')")
+    page.wait_for_function(
+        f"{every_unknown}.filter((n) => n.textContent === 'unknown').length === 2"
+    )
     assert api.get("/v1/galleries/crew/identities").status_code == 404
     assert _names(page) == _everywhere(["unknown", "unknown"])

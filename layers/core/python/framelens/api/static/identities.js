@@ -41,7 +41,9 @@ function row(job, identity, all, act) {
   div.dataset.identity = identity.identity_uuid;
   if (identity.gallery_identity_id) div.dataset.galleryIdentity = identity.gallery_identity_id;
   const name = identity.name || "unknown";
-  const seen = `${identity.first_timestamp.toFixed(1)}–${identity.last_timestamp.toFixed(1)} s, ${identity.face_count} faces`;
+  const faces = `${identity.face_count} face${identity.face_count === 1 ? "" : "s"}`;
+  const seen = identity.last_timestamp > 0
+    ? `${identity.first_timestamp.toFixed(1)}–${identity.last_timestamp.toFixed(1)} s, ${faces}` : faces;
   div.innerHTML = `${identity.thumbnail ? `<img src="${esc(identity.thumbnail)}" alt="representative face of ${esc(name)}">` : ""}
     <div><strong class="name">${esc(name)}</strong>
     <span class="muted">${identity.gallery ? `gallery ${esc(identity.gallery)} · ` : ""}${seen}</span></div>`;

@@ -77,10 +77,13 @@ function stage(timeline, media) {
   return { div, layer };
 }
 
-function toggles(overlay, redraw) {
+const OVERLAYS = [["object", "objects", "objects"], ["track", "tracks", "tracking"], ["face", "faces", "faces"], ["text", "text", "ocr"]];
+
+// A switch per kind of box the job can draw (its modules).
+function toggles(overlay, redraw, job) {
   const div = document.createElement("div");
   div.className = "controls";
-  for (const [kind, name] of [["object", "objects"], ["track", "tracks"], ["face", "faces"], ["text", "text"]]) {
+  for (const [kind, name] of OVERLAYS.filter(([, , module]) => module in job.modules)) {
     const label = document.createElement("label");
     label.innerHTML = `<input type="checkbox" checked data-overlay="${kind}"> ${name}`;
     label.querySelector("input").addEventListener("change", (e) => { overlay.toggle(kind, e.target.checked); redraw(); });
@@ -101,7 +104,7 @@ async function videoView(section, job, timeline, refresh) {
   const lanes = document.createElement("div");
   lanes.className = "timeline";
   lanes.setAttribute("aria-label", "timeline");
-  const controls = toggles(overlay, redraw);
+  const controls = toggles(overlay, redraw, job);
   for (const [text, factor] of [["Zoom in", 2], ["Zoom out", 0.5]]) {
     const b = document.createElement("button");
     b.type = "button"; b.textContent = text;
@@ -133,7 +136,7 @@ async function imageView(section, job, timeline, results, refresh) {
   const redraw = () => overlay.draw(0, img.clientWidth, img.clientHeight);
   img.addEventListener("load", redraw);
   if (img.complete) redraw();
-  section.append(div, toggles(overlay, redraw));
+  section.append(div, toggles(overlay, redraw, job));
   const lists = document.createElement("div");
   lists.className = "panel lists";
   section.append(lists);
