@@ -97,6 +97,7 @@ def test_enrol_rename_merge_and_delete_through_the_page(
     crew = api.get("/v1/galleries/crew/identities").json()["data"]
     assert [(i["name"], i["faces"]) for i in crew] == [("Eileen", 1)]
     assert _names(page) == _everywhere(["Bob", "Eileen"])
+    page.wait_for_function("document.querySelector('video').readyState >= 2")
     screenshot(page, "identities")
     # WHEN he is merged into her across galleries THEN the API's refusal is shown as worded
     _row(page, man["identity_uuid"]).get_by_label("Merge into").select_option(label="Eileen (crew)")
