@@ -120,6 +120,9 @@ def test_enrol_rename_merge_and_delete_through_the_page(
     page.wait_for_selector(
         f".identity[data-identity='{woman['identity_uuid']}'] .name:text-is('Ann')"
     )
+    # (keyboard focus is back on her row once the view has been read again)
+    focused = page.evaluate("document.activeElement.closest('.identity')?.dataset.identity")
+    assert focused == woman["identity_uuid"]
     page.reload()
     page.wait_for_selector(".identity .name")
     # THEN the new name is shown everywhere after the reload

@@ -146,6 +146,10 @@ def test_link_mistakes_are_refused_saying_what_to_fix(
     # a job identity that does not exist: 404
     resp = acme.put(f"/v1/jobs/{job['id']}/identities/nope", {"gallery_identity_id": None})
     assert resp.status_code == 404 and "no face identity nope" in resp.json()["error"]["message"]
+    # forgetting a link that was never made is harmless: the job's own (unknown) name stays
+    resp = acme.put(f"/v1/jobs/{job['id']}/identities/{uuid}", {"gallery_identity_id": None})
+    assert resp.status_code == 200 and resp.json()["linked"] is False
+    assert resp.json()["name"] is None
     # a body without the field: 422
     resp = acme.put(f"/v1/jobs/{job['id']}/identities/{uuid}", {})
     assert resp.status_code == 422

@@ -5,6 +5,7 @@
 import { api, showError } from "./api.js";
 
 let notice = ""; // what the last change did, shown once the view has been re-read
+let focusOn = null; // the person acted on: keyboard focus returns to their row after the re-read
 
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 
@@ -20,6 +21,7 @@ export async function identityPanel(section, job, source, refresh) {
   notice = "";
   const act = (work, done) => async (e) => {
     e.preventDefault();
+    focusOn = e.target.closest(".identity")?.dataset.identity ?? null;
     const buttons = panel.querySelectorAll("button");
     buttons.forEach((b) => { b.disabled = true; });
     try {
@@ -33,6 +35,8 @@ export async function identityPanel(section, job, source, refresh) {
   };
   for (const identity of list.data) panel.append(row(job, identity, list.data, act));
   section.append(panel);
+  const acted = focusOn && panel.querySelector(`.identity[data-identity="${focusOn}"] input, .identity[data-identity="${focusOn}"] button`);
+  if (acted) { acted.focus({ preventScroll: false }); focusOn = null; }
 }
 
 function row(job, identity, all, act) {
