@@ -109,6 +109,35 @@ def test_an_image_batch_shows_boxes_tags_persons_and_text(page: Any, server: Ser
     assert first.locator(".box.text").count() >= 1
 
 
+def test_a_seed_001_image_batch_is_shown_image_by_image(page: Any, server: Server) -> None:
+    import base64
+
+    from tests.media_faces import astronaut, encode
+
+    key = server.key("batch-viewer")
+    api = server.client(key)
+    # GIVEN a seed 001 batch (tags, faces, text) of the astronaut, the text and an unreadable item
+    images = [
+        {"external_id": "astronaut", "data_base64": base64.b64encode(encode(astronaut())).decode()},
+        {"external_id": "text", "data_base64": base64.b64encode(_astronaut_and_text()).decode()},
+        {"external_id": "bad", "data_base64": "not base64 at all!"},
+    ]
+    made = api.post("/v1/images", json={"images": images})
+    assert made.status_code == 202, made.text
+    job = server.wait(api, made.json()["job_id"])
+    assert job["state"] == "finished" and len(job["sources"]) == 2, job
+    # WHEN it is opened THEN each readable image is shown with its face box and lists
+    login(page, server, key, f"#/jobs/{job['id']}")
+    page.wait_for_selector("section.source[data-source='1'] .identities")
+    for n in (0, 1):
+        section = page.locator(f"section.source[data-source='{n}']")
+        section.locator(".box.face").wait_for()
+        assert section.locator("ul.tags li:not(.muted)").count() >= 1
+        assert section.locator("ul.faces li").all_inner_texts()[0].startswith("unknown, ")
+    assert TEXT in page.locator("section.source[data-source='1'] ul.ocr").inner_text()
+    assert page.locator("#error").is_hidden()
+
+
 def test_a_failed_job_shows_its_reason(page: Any, server: Server) -> None:
     from tests.media_faces import coffee, encode
 

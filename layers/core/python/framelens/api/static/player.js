@@ -36,14 +36,18 @@ export async function showJob(view, jobId) {
   };
   const results = resultLists(job);
   for (let i = 0; i < job.sources.length; i++) {
-    const timeline = await api(`/v1/jobs/${jobId}/timeline?source=${i}`);
     const section = document.createElement("section");
     section.className = "source";
     section.dataset.source = i;
     if (job.sources.length > 1) section.innerHTML = `<h2>Source ${i + 1} of ${job.sources.length}</h2>`;
     sources.append(section);
-    if (timeline.media_type === "video") await videoView(section, job, timeline, refresh);
-    else await imageView(section, job, timeline, results, refresh);
+    try {
+      const timeline = await api(`/v1/jobs/${jobId}/timeline?source=${i}`);
+      if (timeline.media_type === "video") await videoView(section, job, timeline, refresh);
+      else await imageView(section, job, timeline, results, refresh);
+    } catch (error) {
+      showError(error); // one source the API cannot show does not hide the others
+    }
   }
 }
 
