@@ -157,6 +157,16 @@ def test_link_mistakes_are_refused_saying_what_to_fix(
     client, services = app
     other = Client(client, services.keys.create("other", "pro")[0])
     assert other.get(f"/v1/jobs/{job['id']}/identities").status_code == 404
+    # and another tenant's gallery identity cannot be linked (its name would leak): 400
+    from tests.media_faces import astronaut, encode
+
+    photo = [("images", ("a.png", encode(astronaut()), "image/png"))]
+    theirs = other.send("POST", "/v1/galleries/g/identities", data={"name": "X"}, files=photo)
+    assert theirs.status_code == 201, theirs.text
+    resp = acme.put(
+        f"/v1/jobs/{job['id']}/identities/{uuid}", {"gallery_identity_id": theirs.json()["id"]}
+    )
+    assert resp.status_code == 400 and "does not exist" in resp.json()["error"]["message"]
     resp = other.put(f"/v1/jobs/{job['id']}/identities/{uuid}", {"gallery_identity_id": None})
     assert resp.status_code == 404
 
