@@ -23,10 +23,13 @@ from framelens.schemas.results_ocr import OcrResult
 from framelens.schemas.results_video import BestFramesResult, ScenesResult, SectionsResult
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
     from framelens.schemas import JobRecord
+    from framelens.schemas.results_faces import FaceIdentity
     from framelens.stores import BlobStore
+
+    NameOf = Callable[[FaceIdentity], str | None]  # a face identity → the name to show
 
 __all__ = ["MAX_WINDOW_S", "lanes", "overlays", "source_info"]
 
@@ -57,12 +60,12 @@ def lanes(
     job: JobRecord,
     source: int,
     link: Callable[[str | None], str | None],
-    names: Mapping[str, str | None] | None = None,
+    names: NameOf | None = None,
 ) -> list[Lane]:
     """One lane per result the job has for ``source``, each a list of time intervals.
 
-    ``names``: face identity uuid → name as the galleries hold it now (default: the names the
-    job matched when it ran)."""
+    ``names``: a face identity's name as the galleries hold it now (default: the name the job
+    matched when it ran)."""
     out: list[Lane] = []
     builders: list[tuple[str, Callable[..., list[LaneItem] | None]]] = [
         ("scenes", _scenes),
@@ -148,7 +151,7 @@ def _faces(
     job: JobRecord,
     source: int,
     link: Callable[[str | None], str | None],
-    live: Mapping[str, str | None] | None = None,
+    live: NameOf | None = None,
 ) -> list[LaneItem] | None:
     result = _read(blobs, job, source, "faces", FacesResult)
     if result is None:
@@ -227,7 +230,7 @@ def overlays(
     source: int,
     start: float,
     end: float,
-    names: Mapping[str, str | None] | None = None,
+    names: NameOf | None = None,
 ) -> OverlayWindow:
     """Every box to draw between ``start`` and ``end`` seconds, by sampled time (face labels
     from ``names``, as in ``lanes``).
@@ -262,10 +265,9 @@ def overlays(
     return OverlayWindow(job_id=job.id, source=source, start=start, end=end, frames=frames)
 
 
-def _identity_names(
-    result: FacesResult, live: Mapping[str, str | None] | None
-) -> Mapping[str, str | None]:
-    return live if live is not None else {i.identity_uuid: i.name for i in result.identities}
+def _identity_names(result: FacesResult, live: NameOf | None) -> dict[str, str | None]:
+    name_of = live or (lambda identity: identity.name)
+    return {i.identity_uuid: name_of(i) for i in result.identities}
 
 
 def _face_boxes(
@@ -273,7 +275,7 @@ def _face_boxes(
     job: JobRecord,
     source: int,
     add: Callable[[float, OverlayBox], None],
-    live: Mapping[str, str | None] | None,
+    live: NameOf | None,
 ) -> None:
     faces = _read(blobs, job, source, "faces", FacesResult)
     if faces is None:

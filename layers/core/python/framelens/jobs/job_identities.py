@@ -7,8 +7,8 @@ link a user made (``PUT /v1/jobs/{id}/identities/{uuid}``), kept in a small JSON
 the job's results (``layout.identity_links_key``; it expires with them). A gallery identity
 deleted since (or merged away) shows as unknown. Two links written at once: the last one wins.
 
-Owns: the links document, ``identity_names`` (identity uuid → name, for timelines and
-overlays), ``job_identities`` and ``link_identity``. Does not own: the gallery rules
+Owns: the links document, ``IdentityNamer`` (a face identity → its name now, for timelines
+and overlays), ``job_identities`` and ``link_identity``. Does not own: the gallery rules
 (``jobs.galleries``), the faces result (``analyzers.faces``) or HTTP.
 """
 
@@ -18,7 +18,7 @@ import json
 from typing import TYPE_CHECKING
 
 from framelens.errors import NotFoundError, ValidationError
-from framelens.jobs.results import module_results
+from framelens.jobs.results import module_result, module_results
 from framelens.schemas.job_identities import JobIdentity
 from framelens.schemas.results_faces import FacesResult
 from framelens.stores import layout
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from framelens.schemas.results_faces import FaceIdentity
     from framelens.stores import BlobStore
 
-__all__ = ["identity_names", "job_identities", "link_identity"]
+__all__ = ["IdentityNamer", "job_identities", "link_identity"]
 
 
 def _links(blobs: BlobStore, job: JobRecord) -> dict[str, str]:
@@ -47,34 +47,34 @@ def _faces(blobs: BlobStore, job: JobRecord) -> dict[int, FacesResult]:
     return module_results(blobs, job, "faces", FacesResult)
 
 
-class _Namer:
-    """The gallery identity each of a job's identities is, read once per request."""
+class IdentityNamer:
+    """The gallery identity each of a job's identities is now; one per request.
+
+    Looks up only the gallery identities the job refers to (a match or a link), each once: a
+    tenant's whole gallery, embeddings included, is never read to name a few persons.
+    """
 
     def __init__(self, blobs: BlobStore, galleries: GalleryService, job: JobRecord) -> None:
         self.links = _links(blobs, job)
-        self._records: dict[str, IdentityRecord] | None = None
         self._galleries, self._tenant = galleries, job.tenant_id
+        self._records: dict[str, IdentityRecord | None] = {}
 
     def record(self, identity: FaceIdentity) -> IdentityRecord | None:
+        """The gallery identity it is, or None (unknown, or deleted since)."""
         gallery_id = self.links.get(identity.identity_uuid) or identity.gallery_identity_id
         if gallery_id is None:
             return None
-        if self._records is None:  # only jobs with a match or a link read the galleries
-            self._records = {r.identity_id: r for r in self._galleries.list(self._tenant)}
-        return self._records.get(gallery_id)
+        if gallery_id not in self._records:
+            try:
+                self._records[gallery_id] = self._galleries.get(self._tenant, gallery_id)
+            except NotFoundError:
+                self._records[gallery_id] = None  # deleted, or merged into another
+        return self._records[gallery_id]
 
-
-def identity_names(
-    blobs: BlobStore, galleries: GalleryService, job: JobRecord
-) -> dict[str, str | None]:
-    """Every identity of the job (all sources) → its gallery identity's current name, or None."""
-    namer = _Namer(blobs, galleries, job)
-    names: dict[str, str | None] = {}
-    for result in _faces(blobs, job).values():
-        for identity in result.identities:
-            record = namer.record(identity)
-            names[identity.identity_uuid] = record.name if record else None
-    return names
+    def __call__(self, identity: FaceIdentity) -> str | None:
+        """Its name as the gallery holds it now (None: unknown)."""
+        record = self.record(identity)
+        return record.name if record else None
 
 
 def job_identities(
@@ -85,10 +85,10 @@ def job_identities(
     link: Callable[[str | None], str | None],
 ) -> list[JobIdentity]:
     """The identities of ``source`` (first seen first), with ``link`` making thumbnail URLs."""
-    result = _faces(blobs, job).get(source)
+    result = module_result(blobs, job, "faces", FacesResult, source)
     if result is None:
         return []
-    namer = _Namer(blobs, galleries, job)
+    namer = IdentityNamer(blobs, galleries, job)
     out = []
     for identity in sorted(result.identities, key=lambda i: i.first_timestamp):
         record = namer.record(identity)

@@ -17,7 +17,7 @@ from fastapi.responses import StreamingResponse
 from framelens.api.deps import AppServices, CurrentPrincipal, ServicesDep
 from framelens.errors import NotFoundError
 from framelens.jobs import insights
-from framelens.jobs.job_identities import identity_names
+from framelens.jobs.job_identities import IdentityNamer
 from framelens.jobs.links import MediaLinks
 from framelens.media.conditional import plan_get
 from framelens.schemas import ErrorEnvelope, JobRecord
@@ -61,11 +61,11 @@ def _media_link(
     return file_id, link_maker(services.links, job.tenant_id, record.content_type)(record.blob_key)
 
 
-def _names(services: AppServices, job: JobRecord) -> dict[str, str | None] | None:
+def _names(services: AppServices, job: JobRecord) -> IdentityNamer | None:
     """Face identity names as the galleries hold them now (renames, enrolments, deletions)."""
     if "faces" not in job.result_keys:
         return None
-    return identity_names(services.stores.blobs, services.galleries, job)
+    return IdentityNamer(services.stores.blobs, services.galleries, job)
 
 
 @router.get(
