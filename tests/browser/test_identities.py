@@ -112,6 +112,7 @@ def test_enrol_rename_merge_and_delete_through_the_page(
         f".identity[data-identity='{man['identity_uuid']}'] .name:text-is('unknown')"
     )
     assert api.get("/v1/galleries/cast/identities").status_code == 404
+    assert page.locator("#error").is_hidden()  # the earlier refusal is cleared
     # WHEN he is enrolled into "crew" and she is renamed with the keyboard, and the page reloaded
     _enrol(page, man["identity_uuid"], "crew", "Bob")
     rename = _row(page, woman["identity_uuid"]).get_by_label("Name", exact=True)

@@ -22,6 +22,7 @@ export async function identityPanel(section, job, source, refresh) {
   const act = (work, done) => async (e) => {
     e.preventDefault();
     focusOn = e.target.closest(".identity")?.dataset.identity ?? null;
+    showError(null); // an earlier refusal no longer applies
     const buttons = panel.querySelectorAll("button");
     buttons.forEach((b) => { b.disabled = true; });
     try {
