@@ -13,7 +13,16 @@ from fastapi import FastAPI
 
 from framelens import __version__
 from framelens.api.errors import add_error_dialect, install_error_handlers
-from framelens.api.routers import health, identities, insights, jobs, latency, media, viewer
+from framelens.api.routers import (
+    health,
+    identities,
+    insights,
+    job_identities,
+    jobs,
+    latency,
+    media,
+    viewer,
+)
 from framelens.api.seeds import (
     activity,
     best_frame,
@@ -58,6 +67,7 @@ def create_app(services: AppServices) -> FastAPI:
     app.include_router(jobs.modules_router)
     app.include_router(latency.router)
     app.include_router(identities.router)
+    app.include_router(job_identities.router)
     app.include_router(insights.router)
     app.include_router(insights.links_router)
     app.include_router(viewer.router)

@@ -34,6 +34,7 @@ __all__ = [
     "artifact_name",
     "artifact_prefix",
     "fetched_key",
+    "identity_links_key",
     "ingest_error_key",
     "item_error_key",
     "items_key",
@@ -133,6 +134,12 @@ def item_error_key(manifest: str) -> str:
 def result_key(job_id: str, module: str) -> str:
     """The result document of one module of a job."""
     return f"results/{job_id}/{module}.json"
+
+
+def identity_links_key(job_id: str) -> str:
+    """The links a user made from a job's face identities to gallery identities (beside, and
+    expiring with, the job's results)."""
+    return f"results/{job_id}/identity-links.json"
 
 
 def artifact_prefix(job_id: str, source_index: int | None = None, part: str | None = None) -> str:
