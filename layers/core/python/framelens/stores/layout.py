@@ -20,6 +20,7 @@ Prefixes (``<job>`` is a job id, ``<tenant>`` a tenant id):
   ``.error.json`` (why it could not be rendered) beside a render's key.
 - ``records/...``: job bodies too large for a DynamoDB item (AWS adapter).
 - ``models/<file>``: model files for the models bucket fetcher. Kept.
+- ``health/probe``: a few bytes rewritten by the embedded backend's storage health probe.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = [
     "artifact_name",
     "artifact_prefix",
     "fetched_key",
+    "health_probe_key",
     "ingest_error_key",
     "item_error_key",
     "items_key",
@@ -182,3 +184,8 @@ def render_error_key(key: str) -> str:
 def record_key(table: str, item_id: str) -> str:
     """An oversized job body of the AWS records adapter."""
     return f"records/{table}/{item_id}.json"
+
+
+def health_probe_key() -> str:
+    """The one blob the storage health probe rewrites to learn whether blobs can be written."""
+    return "health/probe"
