@@ -93,6 +93,13 @@ class LiveServer:
             self._pump.join(timeout=5)
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
+    def wait_log(self, text: str, timeout_s: float) -> None:
+        """Wait until the server has logged ``text`` (a witness that a fault was hit)."""
+        deadline = time.monotonic() + timeout_s
+        while text not in self.log_text():
+            assert time.monotonic() < deadline, f"never logged {text!r}: {self.log_text()[-3000:]}"
+            time.sleep(0.1)
+
     def kill9(self) -> None:
         """SIGKILL: no shutdown, no cleanup, as a crash or the OOM killer would."""
         assert self.proc is not None

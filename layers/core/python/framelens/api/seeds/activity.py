@@ -54,6 +54,7 @@ def status_path(job_id: str) -> str:
     "/health",
     summary="Liveness and whether the activity model loads (needs the key)",
     responses=STORAGE_DOWN,
+    response_model=dict[str, Any],
 )
 def activity_health(_: CurrentPrincipal, services: ServicesDep) -> dict[str, Any] | JSONResponse:
     """``{"status": "ok", "model_loaded": bool}``; seed 000 requires ``X-API-Key`` here."""

@@ -48,7 +48,9 @@ def status_path(job_id: str) -> str:
     return f"{PREFIX}/api/best-frame/{job_id}/status"
 
 
-@health_router.get("/health", summary="Liveness (no auth)", responses=STORAGE_DOWN)
+@health_router.get(
+    "/health", summary="Liveness (no auth)", responses=STORAGE_DOWN, response_model=dict[str, str]
+)
 def best_frame_health(services: ServicesDep) -> dict[str, str] | JSONResponse:
     """Seed 000: ``{"status": "ok"}``; 503 while storage cannot be used."""
     return storage_unavailable(services) or {"status": "ok"}

@@ -33,7 +33,10 @@ DETECTOR = "yolox_nano_coco80"
 
 
 @health_router.get(
-    "/health", summary="Liveness and whether the detection model is loaded", responses=STORAGE_DOWN
+    "/health",
+    summary="Liveness and whether the detection model is loaded",
+    responses=STORAGE_DOWN,
+    response_model=dict[str, Any],
 )
 def detection_health(services: ServicesDep) -> dict[str, Any] | JSONResponse:
     """``{"status": "ok", "model_loaded": bool}`` (no auth)."""

@@ -34,7 +34,10 @@ _MP4 = {"content": {"video/mp4": {"schema": {"type": "string", "format": "binary
 
 
 @health_router.get(
-    "/health", summary="Liveness and whether the tracking model is loaded", responses=STORAGE_DOWN
+    "/health",
+    summary="Liveness and whether the tracking model is loaded",
+    responses=STORAGE_DOWN,
+    response_model=dict[str, Any],
 )
 def tracking_health(services: ServicesDep) -> dict[str, Any] | JSONResponse:
     """``{"status": "ok", "model_loaded": bool}`` (no auth)."""
