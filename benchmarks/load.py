@@ -1,6 +1,6 @@
 """Load check: N clients × M jobs against a real local server; nothing lost, nothing duplicated.
 
-Usage: ``python benchmarks/load.py [--clients 8] [--jobs 10] [--workers 2] [--modules scenes]
+Usage: ``python benchmarks/load.py [--clients 16] [--jobs 20] [--workers 2] [--modules scenes]
 [--seconds 2] [--poll-s 0.05]``.
 
 It starts ``framelens serve`` on a fresh data dir (rate limits and the concurrent-jobs quota
@@ -182,8 +182,8 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--jobs", type=int, default=10, help="jobs per client")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--jobs", type=int, default=20, help="jobs per client")
     parser.add_argument("--workers", type=int, default=2, help="the server's FRAMELENS_WORKERS")
     parser.add_argument("--modules", default="scenes", help="comma-separated modules per job")
     parser.add_argument("--seconds", type=float, default=2.0, help="length of the clip")
