@@ -175,10 +175,7 @@ class LocalRunner:
                 else:
                     payload = self._run_stage(stage, payload)
         except Exception as exc:  # noqa: BLE001 - the pipeline boundary: every error ends the job
-            if not isinstance(exc, JobStateError) and self._storage_down():
-                # The storage failed, not the job (and failing it would need a write too): the
-                # sweep re-queues it once storage can be written again.
-                log.warning("job %s paused: storage is unusable (%s)", job_id, type(exc).__name__)
+            if self._leave_unfailed(job_id, exc):
                 return
             if not isinstance(exc, JobStateError):
                 log.info("job %s failed in its pipeline: %s", job_id, type(exc).__name__)
@@ -261,6 +258,20 @@ class LocalRunner:
             self._live[job_id] -= 1
             if self._live[job_id] <= 0:
                 del self._live[job_id]
+
+    def _leave_unfailed(self, job_id: str, exc: Exception) -> bool:
+        """Whether this run's error must not fail the job: another run holds it (it is still
+        queued or running), or the storage failed rather than the job — failing it would need a
+        write too; the sweep re-queues it once storage can be written again."""
+        if isinstance(exc, JobStateError):
+            try:
+                return self._deps.stores.jobs.get(job_id).state in _ACTIVE
+            except Exception:  # noqa: BLE001 - unknown: take the failure path as before
+                return False
+        if self._storage_down():
+            log.warning("job %s paused: storage is unusable (%s)", job_id, type(exc).__name__)
+            return True
+        return False
 
     def _storage_down(self) -> bool:
         return self._storage is not None and not self._storage.check(fresh=True).ok
