@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
-MODULES = {"objects": {}, "tags": {}}  # about a second per job on the small clip
+MODULES = {"objects": {}, "tags": {}}
 PROBE_CACHE_S = 3.5  # the storage probe's answer is reused for 3 s
 CONCURRENT_JOBS = 4
 ENV = {
@@ -120,7 +120,7 @@ def _run_through_full_disk(server: LiveServer, key: str, clip: Path, fault: Faul
 def small_clip(tmp_path: Path) -> Generated:
     from tests.media import moving_box_clip
 
-    return moving_box_clip(tmp_path / "box.mp4")
+    return moving_box_clip(tmp_path / "box.mp4", frames=300)  # 12 s: a job runs for seconds
 
 
 def test_file_writes_refused_under_a_running_server_then_allowed(
@@ -145,22 +145,30 @@ def test_file_writes_refused_under_a_running_server_then_allowed(
 # ---- a real, small filesystem ----------------------------------------------------------------
 
 
-def _tmpfs_refusal(where: Path) -> str | None:
-    """Why a private tmpfs cannot be mounted here (``None``: it can)."""
+# A private mount namespace: as any user through a user namespace, or as root directly (a
+# container may allow one and not the other).
+UNSHARES = (["unshare", "--user", "--map-root-user", "--mount"], ["unshare", "--mount"])
+
+
+def _private_mount(where: Path) -> list[str] | str:
+    """The ``unshare`` command that can mount a tmpfs here, or why none can."""
     if shutil.which("unshare") is None:
         return "no unshare(1) on this machine"
     where.mkdir(parents=True, exist_ok=True)
     script = f"mount -t tmpfs -o size=1m tmpfs {shlex.quote(str(where))}"
-    try:
-        probe = subprocess.run(
-            ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
-            capture_output=True,
-            text=True,
-            timeout=20,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"unshare failed: {exc}"
-    return None if probe.returncode == 0 else f"cannot mount a private tmpfs: {probe.stderr}"
+    why = []
+    for unshare in UNSHARES:
+        try:
+            probe = subprocess.run(
+                [*unshare, "sh", "-c", script], capture_output=True, text=True, timeout=20
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            why.append(f"{shlex.join(unshare)}: {exc}")
+            continue
+        if probe.returncode == 0:
+            return unshare
+        why.append(f"{shlex.join(unshare)}: {probe.stderr.strip()}")
+    return "cannot mount a private tmpfs: " + "; ".join(why)
 
 
 class TmpfsServer(LiveServer):
@@ -169,6 +177,7 @@ class TmpfsServer(LiveServer):
 
     size: str = "64m"
     key_file: Path | None = None
+    unshare: tuple[str, ...] = UNSHARES[0]
 
     def argv(self) -> list[str]:
         data = shlex.quote(str(self.data_dir))
@@ -178,7 +187,7 @@ class TmpfsServer(LiveServer):
             f"{shlex.quote(FRAMELENS)} keys create --tenant acme --data-dir {data} "
             f"> {shlex.quote(str(self.key_file))} && exec {shlex.join(super().argv())}"
         )
-        return ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script]
+        return [*self.unshare, "sh", "-c", script]
 
     def inside(self, path: Path) -> Path:
         """``path`` as the server sees it (its mount namespace, through /proc)."""
@@ -206,10 +215,11 @@ def _fill(path: Path) -> None:
 
 @pytest.fixture
 def tmpfs_server(tmp_path: Path) -> Iterator[TmpfsServer]:
-    refusal = _tmpfs_refusal(tmp_path / "probe")
-    if refusal is not None:
-        pytest.skip(refusal)
+    unshare = _private_mount(tmp_path / "probe")
+    if isinstance(unshare, str):
+        pytest.skip(unshare)
     server = TmpfsServer(tmp_path / "data", tmp_path / "server.log", env=ENV)
+    server.unshare = tuple(unshare)
     server.key_file = tmp_path / "key.txt"
     server.data_dir.mkdir()
     yield server
