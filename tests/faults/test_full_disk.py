@@ -62,6 +62,12 @@ def _assert_degraded_but_readable(
     assert client.get(f"/v1/jobs/{done}/results").json() == results
     assert client.get(f"/v1/media/{file_id}").status_code == 200
     assert client.get("/v1/jobs").status_code == 200
+    # and media: the stored bytes, and a rendered frame (its cache write is best effort)
+    stored = client.get(f"/api/v1/file/{file_id}/video", headers={"Range": "bytes=0-99"})
+    assert stored.status_code == 206 and len(stored.content) == 100, stored.text
+    thumb = client.get(f"/api/v1/file/{file_id}/thumbnail", params={"frame": 10})
+    assert thumb.status_code == 200, thumb.text
+    assert thumb.headers["content-type"] == "image/jpeg"
     seed_health = client.get("/detection/health")
     assert seed_health.status_code == 503
     assert seed_health.json()["status"] == "degraded"

@@ -165,6 +165,17 @@ class RenderCache:
         except NotFoundError:
             return None
 
+    def keep(self, key: str, data: bytes, content_type: str) -> bool:
+        """Store a made render under ``key`` if storage allows; ``False`` (logged) when it does
+        not (a full disk): the caller still answers with ``data``, and the next request
+        renders again."""
+        try:
+            self.blobs.put(key, data, content_type)
+        except StoreError as exc:
+            log.warning("render not cached (%s)", exc.message)
+            return False
+        return True
+
     def tee(
         self, chunks: Iterator[bytes], key: str, content_type: str, *, best_effort: bool = True
     ) -> Iterator[bytes]:
