@@ -250,7 +250,8 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
         from framelens.stores.embedded import build_embedded_stores
 
         stores = build_embedded_stores(settings.data_dir)
-    quotas = Quotas(stores.counters)
+    # Locally a slot a full disk kept from going back is owed and returned by the runner's sweep.
+    quotas = Quotas(stores.counters, owe_releases=settings.backend == "embedded")
     events = event_fanout(settings, stores)
     roots = split_roots(settings.local_source_roots)
     services = Services(

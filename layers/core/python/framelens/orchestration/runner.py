@@ -283,6 +283,10 @@ class LocalRunner:
         while not self._stop.wait(self._sweep_interval_s):
             self._sweep_deadlines()
             self.sweep_orphans()
+            try:
+                self._deps.quotas.settle()  # slots a storage failure kept from going back
+            except Exception:
+                log.exception("returning owed job slots failed")
             if time.monotonic() - self._last_expiry >= EXPIRY_SWEEP_EVERY_S:
                 self._last_expiry = time.monotonic()
                 self.expire_blobs()
