@@ -12,6 +12,7 @@ Prefixes (``<job>`` is a job id, ``<tenant>`` a tenant id):
 - ``uploads/<any>``: S3 drops that start jobs (AWS only).
 - ``ingest-errors/<drop key>.json``: why a drop did not become a job.
 - ``fetched/<tenant>/<job>/<source>``: copies of ``https://`` sources; deleted when the job ends.
+- ``health/probe``: a few bytes the embedded backend's storage health probe rewrites. One key.
 - ``work/<job>/...``: pipeline parts (probe output, per-segment parts, manifests).
 - ``results/<job>/<module>.json``: result documents.
 - ``artifacts/<job>/<source>/...``: frame images, annotated videos named in results.
@@ -20,7 +21,6 @@ Prefixes (``<job>`` is a job id, ``<tenant>`` a tenant id):
   ``.error.json`` (why it could not be rendered) beside a render's key.
 - ``records/...``: job bodies too large for a DynamoDB item (AWS adapter).
 - ``models/<file>``: model files for the models bucket fetcher. Kept.
-- ``health/probe``: a few bytes rewritten by the embedded backend's storage health probe.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ __all__ = [
     "artifact_name",
     "artifact_prefix",
     "fetched_key",
-    "health_probe_key",
     "ingest_error_key",
     "item_error_key",
     "items_key",
@@ -93,6 +92,11 @@ def ingest_error_key(drop_key: str) -> str:
 def fetched_key(tenant_id: str, job_id: str, source_index: int) -> str:
     """The copy of an ``https://`` source of a job."""
     return f"fetched/{tenant_id}/{job_id}/{source_index}"
+
+
+def health_probe_key() -> str:
+    """The one blob the storage health probe rewrites to learn whether blobs can be written."""
+    return "health/probe"
 
 
 def work_prefix(job_id: str) -> str:
@@ -184,8 +188,3 @@ def render_error_key(key: str) -> str:
 def record_key(table: str, item_id: str) -> str:
     """An oversized job body of the AWS records adapter."""
     return f"records/{table}/{item_id}.json"
-
-
-def health_probe_key() -> str:
-    """The one blob the storage health probe rewrites to learn whether blobs can be written."""
-    return "health/probe"

@@ -141,17 +141,6 @@ def decode_cursor(cursor: str, parts_count: int = 2) -> list[str]:
     return parts
 
 
-def _rollback(conn: sqlite3.Connection) -> None:
-    """End an open transaction; a rollback that fails too must not hide the first error."""
-    if conn.in_transaction:
-        with suppress(sqlite3.Error):
-            conn.execute("ROLLBACK")
-
-
-def _failed(what: str, exc: sqlite3.Error) -> str:
-    return f"The embedded database {what} ({failure_reason(exc)}); retry later."
-
-
 class Database:
     """One SQLite file shared by every embedded store; a connection per thread.
 
@@ -253,3 +242,14 @@ class Database:
             conns, self._all = self._all, []
         for conn in conns:
             conn.close()
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """End an open transaction; a rollback that fails too must not hide the first error."""
+    if conn.in_transaction:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+def _failed(what: str, exc: sqlite3.Error) -> str:
+    return f"The embedded database {what} ({failure_reason(exc)}); retry later."
