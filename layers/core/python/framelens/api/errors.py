@@ -112,11 +112,11 @@ def _respond(
 async def _framelens_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, FramelensError)
     headers: dict[str, str] = {}
+    if isinstance(exc, StoreError):  # storage outages pass: say when to try again
+        headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, QuotaExceededError) and exc.retry_after:
-        headers["Retry-After"] = str(exc.retry_after)
-    if isinstance(exc, StoreError):
         headers["Retry-After"] = str(exc.retry_after)
     if exc.http_status >= 500:
         log.error("request failed: %s: %s", type(exc).__name__, exc.message)
