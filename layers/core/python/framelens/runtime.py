@@ -250,8 +250,7 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
         from framelens.stores.embedded import build_embedded_stores
 
         stores = build_embedded_stores(settings.data_dir)
-    # Locally a slot a full disk kept from going back is owed and returned by the runner's sweep.
-    quotas = Quotas(stores.counters, owe_releases=settings.backend == "embedded")
+    quotas = Quotas(stores.counters)
     events = event_fanout(settings, stores)
     roots = split_roots(settings.local_source_roots)
     services = Services(
@@ -288,6 +287,7 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
             stuck_after_s=settings.stuck_job_after_s,
         )
         services.runner = runner
+        quotas.owe_releases = True  # a slot a full disk kept from going back: the sweep returns it
         services.jobs.dispatcher = runner
         if start_runner:
             runner.start()

@@ -56,7 +56,7 @@ class Quotas:
         """
         self._counters = counters
         self._now = now
-        self._owe_releases = owe_releases
+        self.owe_releases = owe_releases
         self._owed: Counter[str] = Counter()  # tenant -> slots not yet returned
         self._owed_lock = threading.Lock()
 
@@ -87,7 +87,7 @@ class Quotas:
         try:
             self._release(tenant_id)
         except StoreError as exc:
-            if not self._owe_releases:
+            if not self.owe_releases:
                 raise
             with self._owed_lock:
                 self._owed[tenant_id] += 1
