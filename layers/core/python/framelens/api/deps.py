@@ -24,6 +24,7 @@ from framelens.stores import Stores
 if TYPE_CHECKING:
     from framelens.jobs.file_media import FileMedia
     from framelens.jobs.galleries import GalleryService
+    from framelens.jobs.storage_health import StorageProbe
 
 __all__ = ["AppServices", "CurrentPrincipal", "ServicesDep", "authenticate", "get_services"]
 
@@ -57,6 +58,11 @@ class AppServices(Protocol):
     @property
     def file_media(self) -> FileMedia:
         """Seed 002's media answers (built on first use)."""
+        ...
+
+    @property
+    def storage(self) -> StorageProbe:
+        """Whether the stores can be read and written now (health routes)."""
         ...
 
 

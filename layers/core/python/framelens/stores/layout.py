@@ -12,6 +12,7 @@ Prefixes (``<job>`` is a job id, ``<tenant>`` a tenant id):
 - ``uploads/<any>``: S3 drops that start jobs (AWS only).
 - ``ingest-errors/<drop key>.json``: why a drop did not become a job.
 - ``fetched/<tenant>/<job>/<source>``: copies of ``https://`` sources; deleted when the job ends.
+- ``health/probe``: a few bytes the embedded backend's storage health probe rewrites. One key.
 - ``work/<job>/...``: pipeline parts (probe output, per-segment parts, manifests).
 - ``results/<job>/<module>.json``: result documents.
 - ``artifacts/<job>/<source>/...``: frame images, annotated videos named in results.
@@ -92,6 +93,11 @@ def ingest_error_key(drop_key: str) -> str:
 def fetched_key(tenant_id: str, job_id: str, source_index: int) -> str:
     """The copy of an ``https://`` source of a job."""
     return f"fetched/{tenant_id}/{job_id}/{source_index}"
+
+
+def health_probe_key() -> str:
+    """The one blob the storage health probe rewrites to learn whether blobs can be written."""
+    return "health/probe"
 
 
 def work_prefix(job_id: str) -> str:

@@ -11,11 +11,12 @@ import base64
 import json
 import sqlite3
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from framelens.errors import StoreError, ValidationError
+from framelens.stores.failures import failure_reason
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -212,19 +213,22 @@ class Database:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise StoreError("The embedded database is locked or failed.") from exc
+            raise StoreError(_failed("is locked or failed", exc)) from exc
         try:
             yield conn
         except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
-            raise StoreError("The embedded database failed.") from exc
+            _rollback(conn)
+            raise StoreError(_failed("failed", exc)) from exc
         except BaseException:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise StoreError("The embedded database failed to commit.") from exc
+            # A failed COMMIT (a full disk) can leave the transaction open: roll it back, or
+            # this thread's connection would refuse every later BEGIN.
+            _rollback(conn)
+            raise StoreError(_failed("failed to commit", exc)) from exc
 
     def ping(self) -> None:
         """A trivial query, for health checks."""
@@ -238,3 +242,14 @@ class Database:
             conns, self._all = self._all, []
         for conn in conns:
             conn.close()
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """End an open transaction; a rollback that fails too must not hide the first error."""
+    if conn.in_transaction:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+def _failed(what: str, exc: sqlite3.Error) -> str:
+    return f"The embedded database {what} ({failure_reason(exc)}); retry later."
