@@ -38,6 +38,7 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.slow
+ENDED = {"finished", "failed", "cancelled"}
 
 
 @dataclass
@@ -50,6 +51,20 @@ class Server:
     def key(self, tenant: str = "viewer") -> str:
         secret, _ = self.services.keys.create(tenant, "pro")
         return str(secret)
+
+    def client(self, key: str) -> Any:
+        """An HTTP client of the same server with ``key`` (to set up jobs, check API state)."""
+        import httpx
+
+        return httpx.Client(base_url=self.url, headers={"X-API-Key": key}, timeout=60)
+
+    def wait(self, client: Any, job_id: str, timeout_s: float = 180) -> dict[str, Any]:
+        """Poll the job until it has ended."""
+        deadline = time.monotonic() + timeout_s
+        while (job := client.get(f"/v1/jobs/{job_id}").json())["state"] not in ENDED:
+            assert time.monotonic() < deadline, job
+            time.sleep(0.2)
+        return dict(job)
 
 
 def _free_port() -> int:
@@ -108,3 +123,10 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def login(page: Any, server: Server, key: str, hash_: str = "") -> None:
+    """Open the page (at ``hash_``) and enter ``key`` as a user does."""
+    page.goto(server.url + "/" + hash_)
+    page.fill("#key-input", key)
+    page.click("#key-form button[type=submit]")

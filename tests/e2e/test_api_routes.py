@@ -34,7 +34,7 @@ def test_health_needs_no_key_and_reports_stores(env: Env) -> None:
     resp = env.client.get("/health")
     assert resp.status_code == 200
     body = resp.json()
-    assert body["status"] == "ok"
+    assert body["status"] == "ok", body
     assert body["stores"] and all(v == "ok" for v in body["stores"].values())
 
 

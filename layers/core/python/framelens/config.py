@@ -131,6 +131,9 @@ class Settings(BaseSettings):
     workers: int = Field(default_factory=_default_workers)
     segment_seconds: float = 300.0  # the cloud fans a long video out in segments this long
     sweep_interval_s: float = 2.0  # how often the local runner checks deadlines
+    # A queued or running job no worker of this process holds (its worker stopped on a storage
+    # failure, say) is re-queued by the sweep once it has been orphaned this long.
+    stuck_job_after_s: float = 10.0
     job_ttl_days: int = 30
 
     @field_validator("local_source_roots")

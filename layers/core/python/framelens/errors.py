@@ -188,7 +188,10 @@ class ModelMissingError(ModelError):
 
 
 class StoreError(FramelensError):
-    """A storage backend failed in a way the caller cannot fix."""
+    """A storage backend failed in a way the caller cannot fix (a full disk, a read-only
+    database, an unreachable service); answered 503 with ``Retry-After``."""
 
     code = "store_error"
     http_status = 503
+    # Storage failures are usually transient (space is freed, a service comes back).
+    retry_after: ClassVar[int] = 30

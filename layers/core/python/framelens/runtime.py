@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from framelens.jobs.galleries import GalleryService
     from framelens.jobs.links import MediaLinks
     from framelens.jobs.render_cache import RenderKey
+    from framelens.jobs.storage_health import StorageProbe
     from framelens.models.provider import ModelProvider
     from framelens.orchestration.runner import LocalRunner
     from framelens.schemas import JobRecord, KeyRecord
@@ -93,6 +94,14 @@ class Services:
                 fetch=fetch,
             )
         return self._models
+
+    @cached_property
+    def storage(self) -> StorageProbe:
+        """Whether the stores can be read and written (health routes, the runner's sweep); the
+        embedded backend also probes writes, since its disk can fill up."""
+        from framelens.jobs.storage_health import StorageProbe
+
+        return StorageProbe(self.stores, write=self.settings.backend == "embedded")
 
     @cached_property
     def galleries(self) -> GalleryService:
@@ -325,9 +334,14 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
         from framelens.orchestration.runner import LocalRunner
 
         runner = LocalRunner(
-            services, workers=settings.workers, sweep_interval_s=settings.sweep_interval_s
+            services,
+            workers=settings.workers,
+            sweep_interval_s=settings.sweep_interval_s,
+            storage=services.storage,
+            stuck_after_s=settings.stuck_job_after_s,
         )
         services.runner = runner
+        quotas.owe_releases = True  # a slot a full disk kept from going back: the sweep returns it
         services.jobs.dispatcher = runner
         if start_runner:
             runner.start()

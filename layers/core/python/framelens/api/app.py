@@ -17,6 +17,7 @@ from framelens.api.routers import (
     health,
     identities,
     insights,
+    job_identities,
     jobs,
     latency,
     media,
@@ -68,6 +69,7 @@ def create_app(services: AppServices) -> FastAPI:
     app.include_router(latency.router)
     app.include_router(webhooks.router)
     app.include_router(identities.router)
+    app.include_router(job_identities.router)
     app.include_router(insights.router)
     app.include_router(insights.links_router)
     app.include_router(viewer.router)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from framelens.jobs.deliveries import DeliveryService
     from framelens.jobs.file_media import FileMedia
     from framelens.jobs.galleries import GalleryService
+    from framelens.jobs.storage_health import StorageProbe
 
 __all__ = ["AppServices", "CurrentPrincipal", "ServicesDep", "authenticate", "get_services"]
 
@@ -59,6 +60,11 @@ class AppServices(Protocol):
     @property
     def file_media(self) -> FileMedia:
         """Seed 002's media answers (built on first use)."""
+        ...
+
+    @property
+    def storage(self) -> StorageProbe:
+        """Whether the stores can be read and written now (health routes)."""
         ...
 
 

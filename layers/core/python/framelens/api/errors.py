@@ -16,7 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from framelens.errors import FramelensError, QuotaExceededError, RateLimitedError
+from framelens.errors import FramelensError, QuotaExceededError, RateLimitedError, StoreError
+from framelens.stores.failures import disk_failure
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -111,6 +112,8 @@ def _respond(
 async def _framelens_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, FramelensError)
     headers: dict[str, str] = {}
+    if isinstance(exc, StoreError):  # storage outages pass: say when to try again
+        headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, QuotaExceededError) and exc.retry_after:
@@ -146,6 +149,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    reason = disk_failure(exc)
+    if reason is not None:  # a temporary file on a full disk: the server's storage, not a bug
+        message = f"the server cannot write to its disk ({reason}); retry later"
+        return await _framelens_error(request, StoreError(message))
     log.exception("unhandled error", exc_info=exc)
     return _respond(
         request,

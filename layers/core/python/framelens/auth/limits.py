@@ -4,16 +4,21 @@ Owns: the window arithmetic, the counter names and the GET/POST split of seed 00
 10 POST per minute per key by default; plans change the numbers). Does not own: the counters'
 atomicity (the store's ``incr`` with a limit is exact under concurrency, so bursts never
 over-grant) or turning a refusal into a 429 (the API's exception handlers).
+
+When the counter store cannot be written (a full disk, a read-only database) reads fail open:
+a GET or HEAD is let through uncounted, with a logged warning, so status, results and media
+stay readable; other methods raise the ``StoreError`` (503 with ``Retry-After``).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from framelens.errors import RateLimitedError
+from framelens.errors import RateLimitedError, StoreError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,6 +31,8 @@ __all__ = ["WINDOW_S", "RateDecision", "RateLimiter", "rate_bucket"]
 WINDOW_S = 60
 _WINDOW_TTL_S = 2 * WINDOW_S  # outlives its window so a late request still reads it
 _GET_LIKE = frozenset({"GET", "HEAD"})
+_WARN_EVERY_S = 60.0  # a full disk must not also flood the log
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +70,7 @@ class RateLimiter:
         """
         self._counters = counters
         self._now = now
+        self._warned_at = -_WARN_EVERY_S
 
     def check(self, principal: Principal, method: str) -> RateDecision:
         """Count one request of ``principal`` and refuse it when its window is full.
@@ -76,6 +84,7 @@ class RateLimiter:
 
         Raises:
             RateLimitedError: The window is full; ``retry_after`` is the seconds to its end.
+            StoreError: The counters cannot be written and the request is not a read.
         """
         bucket = rate_bucket(method)
         plan = principal.plan
@@ -84,7 +93,13 @@ class RateLimiter:
         window = int(now // WINDOW_S)
         reset_s = max(1, math.ceil((window + 1) * WINDOW_S - now))
         name = f"rate#{principal.key_id}#{bucket}#{window}"
-        count = self._counters.incr(name, 1, limit=limit, ttl_s=_WINDOW_TTL_S)
+        try:
+            count = self._counters.incr(name, 1, limit=limit, ttl_s=_WINDOW_TTL_S)
+        except StoreError as exc:
+            if bucket != "GET":
+                raise
+            self._warn_open(exc)
+            return RateDecision(limit=limit, remaining=limit, reset_s=reset_s)
         if count is None:
             raise RateLimitedError(
                 f"rate limit exceeded: this key may send {limit} {bucket} requests per minute; "
@@ -93,3 +108,9 @@ class RateLimiter:
                 details={"limit": limit, "bucket": bucket},
             )
         return RateDecision(limit=limit, remaining=max(0, limit - int(count)), reset_s=reset_s)
+
+    def _warn_open(self, exc: StoreError) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= _WARN_EVERY_S:
+            self._warned_at = now
+            log.warning("rate limits not counted for reads: the counters failed (%s)", exc.message)

@@ -3,16 +3,24 @@
 Owns: the quota counter names and the checks that raise ``QuotaExceededError`` naming the
 quota. Does not own: when a job takes or returns its slot (``jobs``), or the counters'
 atomicity (``CounterStore.incr`` with a limit never over-grants under concurrency).
+
+With ``owe_releases`` (the local server) a slot that cannot be returned because the counters
+cannot be written (a full disk) is owed: remembered in this process and returned by ``settle``
+(the local runner's sweep calls it), so a storage outage does not shrink a tenant's concurrency
+for good. In AWS the error is raised, so the stage's retry returns the slot.
 """
 
 from __future__ import annotations
 
 import calendar
+import logging
 import math
+import threading
 import time
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from framelens.errors import QuotaExceededError
+from framelens.errors import QuotaExceededError, StoreError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -21,6 +29,8 @@ if TYPE_CHECKING:
     from framelens.stores.ports import CounterStore
 
 __all__ = ["Quotas"]
+
+log = logging.getLogger(__name__)
 
 
 class Quotas:
@@ -32,13 +42,23 @@ class Quotas:
         >>> quotas.release_job_slot(principal.tenant_id)  # doctest: +SKIP
     """
 
-    def __init__(self, counters: CounterStore, now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        counters: CounterStore,
+        now: Callable[[], float] = time.time,
+        *,
+        owe_releases: bool = False,
+    ) -> None:
         """Args:
         counters: The atomic counter store.
         now: Clock in epoch seconds (injected in tests).
+        owe_releases: Keep slots the counters refuse to take back, for ``settle``.
         """
         self._counters = counters
         self._now = now
+        self.owe_releases = owe_releases
+        self._owed: Counter[str] = Counter()  # tenant -> slots not yet returned
+        self._owed_lock = threading.Lock()
 
     # -- concurrent jobs -------------------------------------------------------------------
 
@@ -59,7 +79,36 @@ class Quotas:
             )
 
     def release_job_slot(self, tenant_id: str) -> None:
-        """Return a slot taken by ``acquire_job_slot``; never drives the count below zero."""
+        """Return a slot taken by ``acquire_job_slot``; never drives the count below zero.
+
+        With ``owe_releases`` a slot the counters cannot take back now is owed (``settle``)
+        rather than raised.
+        """
+        try:
+            self._release(tenant_id)
+        except StoreError as exc:
+            if not self.owe_releases:
+                raise
+            with self._owed_lock:
+                self._owed[tenant_id] += 1
+            log.warning("job slot of %s owed: the counters failed (%s)", tenant_id, exc.message)
+
+    def settle(self) -> int:
+        """Return the slots owed since the counters failed; returns how many went back."""
+        with self._owed_lock:
+            owed, self._owed = self._owed, Counter()
+        returned = 0
+        for tenant_id, count in owed.items():
+            for _ in range(count):
+                try:
+                    self._release(tenant_id)
+                    returned += 1
+                except StoreError:
+                    with self._owed_lock:
+                        self._owed[tenant_id] += 1
+        return returned
+
+    def _release(self, tenant_id: str) -> None:
         name = _jobs_name(tenant_id)
         left = self._counters.incr(name, -1)
         if left is not None and left < 0:

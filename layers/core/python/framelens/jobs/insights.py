@@ -9,6 +9,7 @@ page as one document. Does not own: computing results (analyzers) or serving URL
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from framelens.errors import JobStateError, NotFoundError, ValidationError
@@ -25,7 +26,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from framelens.schemas import JobRecord
+    from framelens.schemas.results_faces import FaceIdentity
     from framelens.stores import BlobStore
+
+    NameOf = Callable[[FaceIdentity], str | None]  # a face identity → the name to show
 
 __all__ = ["MAX_WINDOW_S", "lanes", "overlays", "source_info"]
 
@@ -52,16 +56,23 @@ def source_info(job: JobRecord, source: int) -> dict[str, Any]:
 
 
 def lanes(
-    blobs: BlobStore, job: JobRecord, source: int, link: Callable[[str | None], str | None]
+    blobs: BlobStore,
+    job: JobRecord,
+    source: int,
+    link: Callable[[str | None], str | None],
+    names: NameOf | None = None,
 ) -> list[Lane]:
-    """One lane per result the job has for ``source``, each a list of time intervals."""
+    """One lane per result the job has for ``source``, each a list of time intervals.
+
+    ``names``: a face identity's name as the galleries hold it now (default: the name the job
+    matched when it ran)."""
     out: list[Lane] = []
     builders: list[tuple[str, Callable[..., list[LaneItem] | None]]] = [
         ("scenes", _scenes),
         ("sections", _sections),
         ("activity", _activity),
         ("text", _text),
-        ("faces", _faces),
+        ("faces", partial(_faces, live=names)),
         ("objects", _objects),
         ("tracking", _tracks),
         ("best_frames", _best_frames),
@@ -136,12 +147,16 @@ def _text(blobs: BlobStore, job: JobRecord, source: int, link: Any) -> list[Lane
 
 
 def _faces(
-    blobs: BlobStore, job: JobRecord, source: int, link: Callable[[str | None], str | None]
+    blobs: BlobStore,
+    job: JobRecord,
+    source: int,
+    link: Callable[[str | None], str | None],
+    live: NameOf | None = None,
 ) -> list[LaneItem] | None:
     result = _read(blobs, job, source, "faces", FacesResult)
     if result is None:
         return None
-    names = {i.identity_uuid: i.name for i in result.identities}
+    names = _identity_names(result, live)
     return [
         LaneItem(
             start=t.first_timestamp,
@@ -210,9 +225,15 @@ def _best_frames(
 
 
 def overlays(
-    blobs: BlobStore, job: JobRecord, source: int, start: float, end: float
+    blobs: BlobStore,
+    job: JobRecord,
+    source: int,
+    start: float,
+    end: float,
+    names: NameOf | None = None,
 ) -> OverlayWindow:
-    """Every box to draw between ``start`` and ``end`` seconds, by sampled time.
+    """Every box to draw between ``start`` and ``end`` seconds, by sampled time (face labels
+    from ``names``, as in ``lanes``).
 
     Raises:
         ValidationError: an empty or reversed window, or one longer than ``MAX_WINDOW_S``.
@@ -238,19 +259,28 @@ def overlays(
         for tb in track.frames:
             label = f"#{track.id} {track.class_}"
             add(tb.timestamp, OverlayBox(kind="track", label=label, box=tb.bbox))
-    _face_boxes(blobs, job, source, add)
+    _face_boxes(blobs, job, source, add, names)
     _text_boxes(blobs, job, source, add)
     frames = [OverlayFrame(t=t, boxes=boxes) for t, boxes in sorted(by_time.items())]
     return OverlayWindow(job_id=job.id, source=source, start=start, end=end, frames=frames)
 
 
+def _identity_names(result: FacesResult, live: NameOf | None) -> dict[str, str | None]:
+    name_of = live or (lambda identity: identity.name)
+    return {i.identity_uuid: name_of(i) for i in result.identities}
+
+
 def _face_boxes(
-    blobs: BlobStore, job: JobRecord, source: int, add: Callable[[float, OverlayBox], None]
+    blobs: BlobStore,
+    job: JobRecord,
+    source: int,
+    add: Callable[[float, OverlayBox], None],
+    live: NameOf | None,
 ) -> None:
     faces = _read(blobs, job, source, "faces", FacesResult)
     if faces is None:
         return
-    names = {i.identity_uuid: i.name for i in faces.identities}
+    names = _identity_names(faces, live)
     for trace in faces.traces:
         label = names.get(trace.identity_uuid) or "unknown"
         for f in trace.faces:

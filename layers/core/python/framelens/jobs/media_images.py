@@ -137,7 +137,7 @@ class MediaImages:
         with self.sources.open(record) as source:
             chosen = representative_face(source, index, sightings)
         if key is not None:
-            self._blobs.put(key, _face_to_json(chosen), "application/json")
+            self.cache.keep(key, _face_to_json(chosen), "application/json")
         return chosen
 
     def trace_thumbnail(
@@ -170,7 +170,7 @@ class MediaImages:
         if body is None:
             with self.sources.open(record) as source:
                 body = make(source)
-            self._blobs.put(key, body, _JPEG)
+            self.cache.keep(key, body, _JPEG)
         return BytesAnswer(body, _JPEG, 200, headers)
 
 

@@ -103,7 +103,7 @@ class MediaSources:
             else:
                 with self.open(record) as opened:
                     index = build_frame_index(opened)
-            self._cache.blobs.put(key, index.to_bytes(), "application/octet-stream")
+            self._cache.keep(key, index.to_bytes(), "application/octet-stream")
         with self._lock:
             self._indexes[memo] = index
             if len(self._indexes) > self._remembered:

@@ -14,11 +14,13 @@ serves stale output.
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
+from framelens.errors import StoreError
 from framelens.media.selection import FrameSpan
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ __all__ = [
 ]
 
 RENDER_VERSION = 1
+log = logging.getLogger(__name__)
 RenderKind = Literal["span", "clip", "overlay", "trace", "index"]
 _FORMATS: dict[str, tuple[str, str]] = {
     "index": ("application/octet-stream", "bin"),
@@ -162,26 +165,60 @@ class RenderCache:
         except NotFoundError:
             return None
 
-    def tee(self, chunks: Iterator[bytes], key: str, content_type: str) -> Iterator[bytes]:
+    def keep(self, key: str, data: bytes, content_type: str) -> bool:
+        """Store a made render under ``key`` if storage allows; ``False`` (logged) when it does
+        not (a full disk): the caller still answers with ``data``, and the next request
+        renders again."""
+        try:
+            self.blobs.put(key, data, content_type)
+        except StoreError as exc:
+            log.warning("render not cached (%s)", exc.message)
+            return False
+        return True
+
+    def tee(
+        self, chunks: Iterator[bytes], key: str, content_type: str, *, best_effort: bool = True
+    ) -> Iterator[bytes]:
         """Yield ``chunks`` and store them under ``key`` once the last one has passed.
 
-        Closing the returned generator early closes ``chunks`` and stores nothing.
+        Closing the returned generator early closes ``chunks`` and stores nothing. With
+        ``best_effort`` a cache that cannot be written (a full disk) only logs: the client
+        still gets every byte, and the next request renders again.
         """
         with tempfile.TemporaryFile(prefix="framelens-render-") as spool:
+            spooled = True
             try:
                 for chunk in chunks:
-                    spool.write(chunk)
+                    spooled = spooled and _spool(spool, chunk, strict=not best_effort)
                     yield chunk
             finally:
                 close = getattr(chunks, "close", None)
                 if close is not None:
                     close()
+            if not spooled:
+                return
             spool.seek(0)
-            self.blobs.put(key, spool, content_type)
+            try:
+                self.blobs.put(key, spool, content_type)
+            except StoreError as exc:
+                if not best_effort:
+                    raise
+                log.warning("render not cached (%s)", exc.message)
 
     def store(self, chunks: Iterator[bytes], key: str, content_type: str) -> int:
         """Consume ``chunks`` into the cache (a worker's render); returns the size."""
         size = 0
-        for chunk in self.tee(chunks, key, content_type):
+        for chunk in self.tee(chunks, key, content_type, best_effort=False):
             size += len(chunk)
         return size
+
+
+def _spool(spool: IO[bytes], chunk: bytes, *, strict: bool) -> bool:
+    """Keep ``chunk`` for the cache; ``False`` when the disk refused it (and not ``strict``)."""
+    try:
+        spool.write(chunk)
+    except OSError:
+        if strict:
+            raise
+        return False
+    return True

@@ -12,6 +12,7 @@ Prefixes (``<job>`` is a job id, ``<tenant>`` a tenant id):
 - ``uploads/<any>``: S3 drops that start jobs (AWS only).
 - ``ingest-errors/<drop key>.json``: why a drop did not become a job.
 - ``fetched/<tenant>/<job>/<source>``: copies of ``https://`` sources; deleted when the job ends.
+- ``health/probe``: a few bytes the embedded backend's storage health probe rewrites. One key.
 - ``work/<job>/...``: pipeline parts (probe output, per-segment parts, manifests).
 - ``results/<job>/<module>.json``: result documents.
 - ``artifacts/<job>/<source>/...``: frame images, annotated videos named in results.
@@ -36,6 +37,7 @@ __all__ = [
     "artifact_name",
     "artifact_prefix",
     "fetched_key",
+    "identity_links_key",
     "ingest_error_key",
     "item_error_key",
     "items_key",
@@ -97,6 +99,11 @@ def fetched_key(tenant_id: str, job_id: str, source_index: int) -> str:
     return f"fetched/{tenant_id}/{job_id}/{source_index}"
 
 
+def health_probe_key() -> str:
+    """The one blob the storage health probe rewrites to learn whether blobs can be written."""
+    return "health/probe"
+
+
 def work_prefix(job_id: str) -> str:
     """Everything the pipeline writes for a job before its results."""
     return f"work/{job_id}/"
@@ -137,6 +144,12 @@ def item_error_key(manifest: str) -> str:
 def result_key(job_id: str, module: str) -> str:
     """The result document of one module of a job."""
     return f"results/{job_id}/{module}.json"
+
+
+def identity_links_key(job_id: str) -> str:
+    """The links a user made from a job's face identities to gallery identities (beside, and
+    expiring with, the job's results)."""
+    return f"results/{job_id}/identity-links.json"
 
 
 def artifact_prefix(job_id: str, source_index: int | None = None, part: str | None = None) -> str:

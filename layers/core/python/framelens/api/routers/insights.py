@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 from framelens.api.deps import AppServices, CurrentPrincipal, ServicesDep
 from framelens.errors import NotFoundError
 from framelens.jobs import insights
+from framelens.jobs.job_identities import IdentityNamer
 from framelens.jobs.links import MediaLinks
 from framelens.media.conditional import plan_get
 from framelens.schemas import ErrorEnvelope, JobRecord
@@ -32,7 +33,9 @@ links_router = APIRouter(prefix="/v1", tags=["insights"])
 SourceQuery = Annotated[int, Query(ge=0, le=99, description="Index of the job's source.")]
 
 
-def _link(links: MediaLinks, tenant_id: str, content_type: str) -> Any:
+def link_maker(links: MediaLinks, tenant_id: str, content_type: str) -> Any:
+    """Blob key → a short-lived link to it (``None`` for no key or an expired artifact)."""
+
     def link(key: str | None) -> str | None:
         if not key:
             return None
@@ -55,7 +58,14 @@ def _media_link(
         record = services.stores.files.get(job.tenant_id, file_id)
     except NotFoundError:
         return file_id, None
-    return file_id, _link(services.links, job.tenant_id, record.content_type)(record.blob_key)
+    return file_id, link_maker(services.links, job.tenant_id, record.content_type)(record.blob_key)
+
+
+def _names(services: AppServices, job: JobRecord) -> IdentityNamer | None:
+    """Face identity names as the galleries hold them now (renames, enrolments, deletions)."""
+    if "faces" not in job.result_keys:
+        return None
+    return IdentityNamer(services.stores.blobs, services.galleries, job)
 
 
 @router.get(
@@ -68,7 +78,7 @@ def timeline(
     job = services.jobs.get(principal.tenant_id, job_id)
     info = insights.source_info(job, source)
     file_id, media_url = _media_link(services, job, source)
-    thumbs = _link(services.links, job.tenant_id, "image/jpeg")
+    thumbs = link_maker(services.links, job.tenant_id, "image/jpeg")
     return Timeline(
         job_id=job.id,
         source=source,
@@ -78,7 +88,7 @@ def timeline(
         height=info.get("height"),
         file_id=file_id,
         media_url=media_url,
-        lanes=insights.lanes(services.stores.blobs, job, source, thumbs),
+        lanes=insights.lanes(services.stores.blobs, job, source, thumbs, _names(services, job)),
     )
 
 
@@ -96,7 +106,8 @@ def overlays(
     """Objects, tracks, faces (with identity names) and text lines in ``[start, end)``."""
     job = services.jobs.get(principal.tenant_id, job_id)
     insights.source_info(job, source)
-    return insights.overlays(services.stores.blobs, job, source, start, end)
+    names = _names(services, job)
+    return insights.overlays(services.stores.blobs, job, source, start, end, names)
 
 
 @links_router.get(

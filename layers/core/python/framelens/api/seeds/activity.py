@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from framelens.api.deps import CurrentPrincipal, ServicesDep
+from framelens.api.routers.health import STORAGE_DOWN, storage_unavailable
 from framelens.api.seeds._flow import SeedFlow, model_health, read_result, receive_and_answer
 from framelens.api.seeds._polling import accepted_response, finished_job, pending_response
 from framelens.api.uploads import multipart_doc
@@ -49,10 +50,15 @@ def status_path(job_id: str) -> str:
     return f"{PREFIX}/activity-prediction/{job_id}"
 
 
-@router.get("/health", summary="Liveness and whether the activity model loads (needs the key)")
-def activity_health(_: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
+@router.get(
+    "/health",
+    summary="Liveness and whether the activity model loads (needs the key)",
+    responses=STORAGE_DOWN,
+    response_model=dict[str, Any],
+)
+def activity_health(_: CurrentPrincipal, services: ServicesDep) -> dict[str, Any] | JSONResponse:
     """``{"status": "ok", "model_loaded": bool}``; seed 000 requires ``X-API-Key`` here."""
-    return model_health(services, MODEL)
+    return storage_unavailable(services) or model_health(services, MODEL)
 
 
 @router.post(

@@ -7,8 +7,10 @@ unsupported or oversize file; 422 for a missing field; 429 over 10 POST per minu
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from framelens.api.deps import CurrentPrincipal, ServicesDep
+from framelens.api.routers.health import STORAGE_DOWN, storage_unavailable
 from framelens.api.seeds._flow import SeedFlow, artifact_url, read_result, receive_and_answer
 from framelens.api.uploads import multipart_doc
 from framelens.schemas import ErrorEnvelope, JobState
@@ -46,10 +48,12 @@ def status_path(job_id: str) -> str:
     return f"{PREFIX}/api/best-frame/{job_id}/status"
 
 
-@health_router.get("/health", summary="Liveness (no auth)")
-def best_frame_health() -> dict[str, str]:
-    """Seed 000: ``{"status": "ok"}``."""
-    return {"status": "ok"}
+@health_router.get(
+    "/health", summary="Liveness (no auth)", responses=STORAGE_DOWN, response_model=dict[str, str]
+)
+def best_frame_health(services: ServicesDep) -> dict[str, str] | JSONResponse:
+    """Seed 000: ``{"status": "ok"}``; 503 while storage cannot be used."""
+    return storage_unavailable(services) or {"status": "ok"}
 
 
 @router.post(

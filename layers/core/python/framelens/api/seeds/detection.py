@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from framelens.api.deps import CurrentPrincipal, ServicesDep
+from framelens.api.routers.health import STORAGE_DOWN, storage_unavailable
 from framelens.api.seeds._flow import SeedFlow, model_health, read_result, receive_and_answer
 from framelens.api.uploads import multipart_doc
 from framelens.errors import ValidationError
@@ -31,10 +32,15 @@ health_router = APIRouter(prefix="/detection", tags=["seed 000: detection"])
 DETECTOR = "yolox_nano_coco80"
 
 
-@health_router.get("/health", summary="Liveness and whether the detection model is loaded")
-def detection_health(services: ServicesDep) -> dict[str, Any]:
+@health_router.get(
+    "/health",
+    summary="Liveness and whether the detection model is loaded",
+    responses=STORAGE_DOWN,
+    response_model=dict[str, Any],
+)
+def detection_health(services: ServicesDep) -> dict[str, Any] | JSONResponse:
     """``{"status": "ok", "model_loaded": bool}`` (no auth)."""
-    return model_health(services, DETECTOR)
+    return storage_unavailable(services) or model_health(services, DETECTOR)
 
 
 @router.post(

@@ -19,7 +19,7 @@ loaded in this process (the first call loads it); 503 ``{"status": "error", "mod
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -79,14 +79,20 @@ def status_path(job_id: str) -> str:
     "/health",
     response_model=OcrHealth,
     response_model_exclude_none=True,
-    responses={503: {"model": OcrHealth, "description": "The OCR engine cannot be loaded"}},
+    responses={
+        503: {
+            "model": OcrHealth,
+            "description": "The OCR engine cannot be loaded, or storage cannot be used",
+        }
+    },
     summary="Liveness and whether the OCR models are loaded (no auth)",
 )
 def ocr_health(services: ServicesDep) -> OcrHealth | JSONResponse:
     """Loads the engine on the first call (about a second) where this process runs OCR."""
     dispatcher = services.jobs.dispatcher
     if dispatcher is None or not dispatcher.runs_inline:
-        return OcrHealth(model="remote", detail="OCR runs in the analysis workers")
+        down = _storage_down(services, "remote")
+        return down or OcrHealth(model="remote", detail="OCR runs in the analysis workers")
     from framelens.models.ocr import ocr_engine  # heavy: only when asked
 
     try:
@@ -94,7 +100,17 @@ def ocr_health(services: ServicesDep) -> OcrHealth | JSONResponse:
     except FramelensError as exc:
         body = OcrHealth(status="error", model="unavailable", detail=exc.message)
         return JSONResponse(body.model_dump(exclude_none=True), status_code=503)
-    return OcrHealth()
+    return _storage_down(services, "loaded") or OcrHealth()
+
+
+def _storage_down(services: AppServices, model: Literal["loaded", "remote"]) -> JSONResponse | None:
+    """OCR's own 503 body while storage cannot be used (a full disk, a read-only database)."""
+    storage = services.storage.check()
+    if storage.ok:
+        return None
+    detail = "storage cannot be used: " + "; ".join(storage.reasons)
+    body = OcrHealth(status="error", model=model, detail=detail)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=503)
 
 
 @router.post(

@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from framelens.api.deps import AppServices, CurrentPrincipal, ServicesDep
+from framelens.api.routers.health import STORAGE_DOWN, storage_unavailable
 from framelens.api.seeds._flow import SeedFlow, model_health, read_result, receive_and_answer
 from framelens.api.uploads import multipart_doc
 from framelens.errors import JobStateError, NotFoundError
@@ -31,10 +33,15 @@ TRACKER_MODEL = "yolox_nano_coco80"
 _MP4 = {"content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}}}
 
 
-@health_router.get("/health", summary="Liveness and whether the tracking model is loaded")
-def tracking_health(services: ServicesDep) -> dict[str, Any]:
+@health_router.get(
+    "/health",
+    summary="Liveness and whether the tracking model is loaded",
+    responses=STORAGE_DOWN,
+    response_model=dict[str, Any],
+)
+def tracking_health(services: ServicesDep) -> dict[str, Any] | JSONResponse:
     """``{"status": "ok", "model_loaded": bool}`` (no auth)."""
-    return model_health(services, TRACKER_MODEL)
+    return storage_unavailable(services) or model_health(services, TRACKER_MODEL)
 
 
 def _video_url(job_id: str) -> str:

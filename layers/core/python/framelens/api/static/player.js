@@ -27,14 +27,48 @@ export async function showJob(view, jobId) {
     return;
   }
   const sources = view.querySelector("#sources");
+  // After an identity change the view is read again, and the video resumes where it was.
+  const refresh = async () => {
+    const at = view.querySelector("video")?.currentTime;
+    await showJob(view, jobId);
+    const video = view.querySelector("video");
+    if (video && at) video.currentTime = at;
+  };
+  const results = resultLists(job);
   for (let i = 0; i < job.sources.length; i++) {
-    const timeline = await api(`/v1/jobs/${jobId}/timeline?source=${i}`);
     const section = document.createElement("section");
     section.className = "source";
+    section.dataset.source = i;
+    if (job.sources.length > 1) section.innerHTML = `<h2>Source ${i + 1} of ${job.sources.length}</h2>`;
     sources.append(section);
-    if (timeline.media_type === "video") videoView(section, job, timeline);
-    else await imageView(section, job, timeline);
+    try {
+      const timeline = await api(`/v1/jobs/${jobId}/timeline?source=${i}`);
+      if (timeline.media_type === "video") await videoView(section, job, timeline, refresh);
+      else await imageView(section, job, timeline, results, refresh);
+    } catch (error) {
+      showError(error); // one source the API cannot show does not hide the others
+    }
   }
+}
+
+// Every item of a module's detailed results (all pages), read once per job view.
+function resultLists(job) {
+  const cache = new Map();
+  return (module) => {
+    if (!cache.has(module)) {
+      cache.set(module, (async () => {
+        const items = [];
+        let cursor = "";
+        do {
+          const page = await api(`/v1/jobs/${job.id}/results?module=${module}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+          items.push(...page.items);
+          cursor = page.next_cursor;
+        } while (cursor);
+        return items;
+      })());
+    }
+    return cache.get(module);
+  };
 }
 
 function stage(timeline, media) {
@@ -47,10 +81,13 @@ function stage(timeline, media) {
   return { div, layer };
 }
 
-function toggles(overlay, redraw) {
+const OVERLAYS = [["object", "objects", "objects"], ["track", "tracks", "tracking"], ["face", "faces", "faces"], ["text", "text", "ocr"]];
+
+// A switch per kind of box the job can draw (its modules).
+function toggles(overlay, redraw, job) {
   const div = document.createElement("div");
   div.className = "controls";
-  for (const [kind, name] of [["object", "objects"], ["track", "tracks"], ["face", "faces"], ["text", "text"]]) {
+  for (const [kind, name] of OVERLAYS.filter(([, , module]) => module in job.modules)) {
     const label = document.createElement("label");
     label.innerHTML = `<input type="checkbox" checked data-overlay="${kind}"> ${name}`;
     label.querySelector("input").addEventListener("change", (e) => { overlay.toggle(kind, e.target.checked); redraw(); });
@@ -59,7 +96,7 @@ function toggles(overlay, redraw) {
   return div;
 }
 
-function videoView(section, job, timeline) {
+async function videoView(section, job, timeline, refresh) {
   const video = document.createElement("video");
   video.controls = true;
   video.preload = "auto";
@@ -71,7 +108,7 @@ function videoView(section, job, timeline) {
   const lanes = document.createElement("div");
   lanes.className = "timeline";
   lanes.setAttribute("aria-label", "timeline");
-  const controls = toggles(overlay, redraw);
+  const controls = toggles(overlay, redraw, job);
   for (const [text, factor] of [["Zoom in", 2], ["Zoom out", 0.5]]) {
     const b = document.createElement("button");
     b.type = "button"; b.textContent = text;
@@ -91,33 +128,37 @@ function videoView(section, job, timeline) {
     }
   });
   video.tabIndex = 0;
-  identityPanel(section, job, timeline);
+  await identityPanel(section, job, timeline.source, refresh);
 }
 
-async function imageView(section, job, timeline) {
+async function imageView(section, job, timeline, results, refresh) {
   const img = document.createElement("img");
   img.src = timeline.media_url || "";
-  img.alt = "the analyzed image";
+  img.alt = `the analyzed image${job.sources.length > 1 ? ` ${timeline.source + 1}` : ""}`;
   const { div, layer } = stage(timeline, img);
   const overlay = buildOverlay(layer, timeline, job.id);
   const redraw = () => overlay.draw(0, img.clientWidth, img.clientHeight);
   img.addEventListener("load", redraw);
-  section.append(div, toggles(overlay, redraw));
+  if (img.complete) redraw();
+  section.append(div, toggles(overlay, redraw, job));
   const lists = document.createElement("div");
-  lists.className = "panel";
+  lists.className = "panel lists";
   section.append(lists);
-  for (const [module, title, text] of [
-    ["tags", "Tags", (i) => `${i.tag} ${i.probability.toFixed(2)}${i.is_critical ? " (critical)" : ""}`],
-    ["faces", "Persons", (i) => `${i.name || "unknown"}, ${i.gender}, ~${Math.round(i.age)}`],
-    ["ocr", "Text", (i) => i.full_text ?? i.text ?? ""],
+  const uri = job.sources[timeline.source];
+  const persons = "faces" in job.modules
+    ? (await api(`/v1/jobs/${job.id}/identities?source=${timeline.source}`)).data : null;
+  for (const [module, title, read, text] of [
+    ["tags", "Tags", () => results("tags"), (i) => `${i.tag} ${i.probability.toFixed(2)}${i.is_critical ? " (critical)" : ""}`],
+    // persons are named from the galleries as they are now (the job's own names may be stale)
+    ["faces", "Persons", async () => persons, (i) => `${i.name || "unknown"}, ${i.gender}, ~${Math.round(i.age)}`],
+    ["ocr", "Text", () => results("ocr"), (i) => i.full_text ?? i.text ?? ""],
   ]) {
     if (!(module in job.modules)) continue;
-    const page = await api(`/v1/jobs/${job.id}/results?module=${module}&limit=200`);
-    const items = page.items.filter((i) => i.source === job.sources[timeline.source]);
-    const ul = items.map((i) => `<li>${escapeHtml(text(i))}</li>`).join("");
-    lists.insertAdjacentHTML("beforeend", `<h2>${title}</h2><ul class="${module}">${ul || "<li class='muted'>none</li>"}</ul>`);
+    const items = (await read()).filter((i) => module === "faces" || i.source === uri);
+    const ul = items.filter((i) => text(i)).map((i) => `<li>${escapeHtml(text(i))}</li>`).join("");
+    lists.insertAdjacentHTML("beforeend", `<h3>${title}</h3><ul class="${module}">${ul || "<li class='muted'>none</li>"}</ul>`);
   }
-  identityPanel(section, job, timeline);
+  await identityPanel(section, job, timeline.source, refresh);
 }
 
 export function escapeHtml(s) {

@@ -1,6 +1,8 @@
 // Lanes of intervals under the player: click an item to seek; zoom; a playhead that follows.
 const LABELS = { scenes: "Scenes", sections: "Sections", activity: "Activity", text: "Text",
   faces: "Faces", objects: "Objects", tracking: "Tracks", best_frames: "Best frames" };
+const STACKED = new Set(["faces", "objects", "tracking"]);
+const ROW = 24;
 
 export function buildTimeline(container, timeline, seek) {
   const duration = Math.max(timeline.duration || 0, ...timeline.lanes.flatMap((l) => l.items.map((i) => i.end)), 1);
@@ -18,7 +20,14 @@ export function buildTimeline(container, timeline, seek) {
       div.className = "lane";
       div.dataset.lane = lane.name;
       div.innerHTML = `<span class="lane-name">${LABELS[lane.name] || lane.name}</span>`;
-      for (const item of lane.items) div.append(itemElement(item));
+      // faces, objects and tracks get a row per identity or class, so they never hide each other
+      const rows = STACKED.has(lane.name) ? [...new Set(lane.items.map((i) => i.group))] : [undefined];
+      div.style.height = `${Math.max(28, rows.length * ROW + 8)}px`;
+      for (const item of lane.items) {
+        const el = itemElement(item);
+        el.style.top = `${4 + Math.max(0, rows.indexOf(item.group)) * ROW}px`;
+        div.append(el);
+      }
       lanes.append(div);
     }
   }

@@ -12,11 +12,12 @@ import json
 import os
 import sqlite3
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from framelens.errors import StoreError, ValidationError
+from framelens.stores.failures import failure_reason
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -144,15 +145,19 @@ def decode_cursor(cursor: str, parts_count: int = 2) -> list[str]:
 
 def _make_private(path: Path) -> None:
     """Create the database file readable by this user only (it holds key hashes, jobs and
-    sealed webhook secrets), and narrow an existing one and its WAL files; SQLite gives the
-    WAL and shared-memory files it creates the database file's mode."""
+    sealed webhook secrets), and narrow an existing one and its WAL files (best effort: a file
+    another user owns keeps its mode); SQLite gives the WAL and shared-memory files it creates
+    the database file's mode."""
     try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        for extra in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            if extra.exists():
-                extra.chmod(0o600)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
     except OSError as exc:
         raise StoreError(f"Cannot create the database at {path}.") from exc
+    for extra in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with suppress(OSError):
+            if extra.exists() and extra.stat().st_mode & 0o077:
+                extra.chmod(0o600)
 
 
 class Database:
@@ -228,19 +233,22 @@ class Database:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise StoreError("The embedded database is locked or failed.") from exc
+            raise StoreError(_failed("is locked or failed", exc)) from exc
         try:
             yield conn
         except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
-            raise StoreError("The embedded database failed.") from exc
+            _rollback(conn)
+            raise StoreError(_failed("failed", exc)) from exc
         except BaseException:
-            conn.execute("ROLLBACK")
+            _rollback(conn)
             raise
         try:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise StoreError("The embedded database failed to commit.") from exc
+            # A failed COMMIT (a full disk) can leave the transaction open: roll it back, or
+            # this thread's connection would refuse every later BEGIN.
+            _rollback(conn)
+            raise StoreError(_failed("failed to commit", exc)) from exc
 
     def ping(self) -> None:
         """A trivial query, for health checks."""
@@ -254,3 +262,14 @@ class Database:
             conns, self._all = self._all, []
         for conn in conns:
             conn.close()
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """End an open transaction; a rollback that fails too must not hide the first error."""
+    if conn.in_transaction:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+def _failed(what: str, exc: sqlite3.Error) -> str:
+    return f"The embedded database {what} ({failure_reason(exc)}); retry later."

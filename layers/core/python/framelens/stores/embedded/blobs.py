@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, BinaryIO
 
 from framelens.errors import NotFoundError, StoreError, ValidationError
+from framelens.stores.failures import failure_reason
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -58,8 +59,11 @@ class FolderBlobStore:
         """Store ``data`` under ``key`` atomically (readers see the old or the new bytes)."""
         del content_type  # files carry no content type; the file record keeps it
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:  # a full disk can refuse the folder or the temporary file too
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        except OSError as exc:
+            raise StoreError(f"Cannot write blob {key!r} ({failure_reason(exc)}).") from exc
         try:
             with os.fdopen(fd, "wb") as out:
                 if isinstance(data, bytes | bytearray | memoryview):
@@ -72,7 +76,7 @@ class FolderBlobStore:
             Path(tmp).replace(path)
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
-            raise StoreError(f"Cannot write blob {key!r}.") from exc
+            raise StoreError(f"Cannot write blob {key!r} ({failure_reason(exc)}).") from exc
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

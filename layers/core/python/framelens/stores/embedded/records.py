@@ -51,9 +51,9 @@ def _page_query(
         sql += " AND folder = ?"
         args.append(folder)
     if cursor is not None:
-        parts = decode_cursor(cursor)
         # A folder listing's cursor names its folder, so it never pages another listing.
-        if len(parts) < 2 or parts[2:] != ([] if folder is None else [folder]):
+        parts = decode_cursor(cursor, parts_count=2 if folder is None else 3)
+        if parts[2:] != ([] if folder is None else [folder]):
             raise ValidationError("The cursor is not valid; pass back a next_cursor value.")
         created, last_id = parts[:2]
         sql += f" AND (time_created, {id_col}) < (?, ?)"
