@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
+
+from framelens.errors import StoreError
 
 if TYPE_CHECKING:
     from framelens.jobs.deliveries import DeliveryService
@@ -63,6 +66,7 @@ class DeliveryWorker:
         self._per_host = max(1, per_host)
         self._poll_s = poll_s
         self._defer_s = defer_s
+        self._last_warning = -60.0
         self._lock = threading.Lock()
         self._in_flight: dict[str, Delivery] = {}  # delivery id -> record being sent
         self._wake = threading.Event()
@@ -165,6 +169,8 @@ class DeliveryWorker:
     def _send(self, claimed: Delivery) -> None:
         try:
             self._deliveries.send(claimed)
+        except StoreError as exc:  # its outcome could not be recorded: due again after the lease
+            self._warn(f"webhook delivery {claimed.delivery_id} not recorded: {exc.message}")
         except Exception:  # one record must not stop the worker; it is due again after its lease
             log.exception("webhook delivery %s failed", claimed.delivery_id)
         finally:
@@ -177,9 +183,18 @@ class DeliveryWorker:
             self._wake.clear()  # before polling: a record queued meanwhile wakes the next wait
             try:
                 self.run_once()
-            except Exception:  # the store may be briefly unavailable: poll again later
+            except StoreError as exc:  # a full disk, say: the records wait, nothing is lost
+                self._warn(f"webhook deliveries wait: {exc.message}")
+            except Exception:
                 log.exception("polling webhook deliveries failed")
             self._wake.wait(self._next_wait())
+
+    def _warn(self, message: str) -> None:
+        """Log a storage outage once a minute, not on every poll."""
+        now = time.monotonic()
+        if now - self._last_warning >= 60.0:
+            self._last_warning = now
+            log.warning(message)
 
     def _next_wait(self) -> float:
         """Until the earliest pending retry, at most ``poll_s``."""
