@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING
 import pytest
 
 from framelens.errors import StoreError
+from framelens.jobs.deliveries import delivery_id
 from framelens.jobs.retry_schedule import RetryPolicy, is_retryable
 from framelens.jobs.secret_box import SEALED_PREFIX, SecretBox
 from framelens.jobs.webhooks import SIGNATURE_HEADER, Attempt, attempt, sign, verify
+from framelens.stores.embedded.deliveries import SqliteDeliveryStore
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 BODY = b'{"id":"job_1","state":"finished","progress":1.0}'
 SECRET = "whsec_test"
@@ -250,3 +253,37 @@ def test_a_secret_s_digest_is_deterministic_and_keyed() -> None:
     assert lazy.digest("s3cret") == box.digest("s3cret")
     assert lazy.open(lazy.seal("s3cret")) == "s3cret"
     assert reads == [1]
+
+
+def test_the_local_store_drops_final_deliveries_past_retention(tmp_path: Path) -> None:
+    from framelens.schemas.deliveries import Delivery
+    from framelens.stores.embedded import build_embedded_stores, close_embedded_stores
+
+    stores = build_embedded_stores(tmp_path / "data")
+    queue = stores.deliveries
+    assert isinstance(queue, SqliteDeliveryStore)
+    old = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def record(n: int, at: datetime, state: str) -> Delivery:
+        return Delivery(
+            delivery_id=delivery_id(at, f"{n:04d}"),
+            tenant_id="acme",
+            job_id=f"job-{n}",
+            kind="job",
+            event="job.finished",
+            url="https://hooks.example.com/x",
+            body_key=f"webhooks/acme/{n}.json",
+            state=state,  # type: ignore[arg-type]
+            time_created=at,
+        )
+
+    queue.create(record(1, old, "delivered"))
+    queue.create(record(2, old, "failed"))
+    queue.create(record(3, old, "pending"))  # still to send: kept whatever its age
+    queue.create(record(4, old + timedelta(days=40), "delivered"))
+    try:
+        assert queue.delete_final_before(old + timedelta(days=10)) == 2
+        kept, _ = queue.list("acme")
+        assert sorted(d.job_id for d in kept) == ["job-3", "job-4"]
+    finally:
+        close_embedded_stores(stores)

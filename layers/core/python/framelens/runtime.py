@@ -10,6 +10,7 @@ runner's worker pool) are created lazily.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
@@ -27,8 +28,11 @@ from framelens.jobs.service import JobService
 from framelens.jobs.source_rules import check_local_source, split_roots
 from framelens.orchestration.contract import PipelineConfig
 from framelens.schemas.auth import Plan
+from framelens.schemas.common import utcnow
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from framelens.auth.cache import CachedAuthenticator
     from framelens.jobs.delivery_worker import DeliveryWorker
     from framelens.jobs.drops import DropIngest
@@ -42,7 +46,7 @@ if TYPE_CHECKING:
     from framelens.schemas import JobRecord, KeyRecord
     from framelens.schemas.results_faces import CoOccurrence, FacesResult
     from framelens.schemas.subscriptions import JobEvent
-    from framelens.stores import Stores
+    from framelens.stores import DeliveryStore, Stores
 
 __all__ = [
     "Services",
@@ -345,20 +349,34 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
         services.jobs.dispatcher = runner
         if start_runner:
             runner.start()
-            services.delivery_worker = start_delivery_worker(settings, deliveries)
+            services.delivery_worker = start_delivery_worker(
+                settings, deliveries, stores.deliveries
+            )
     return services
 
 
-def start_delivery_worker(settings: Settings, deliveries: DeliveryService) -> DeliveryWorker:
+def start_delivery_worker(
+    settings: Settings, deliveries: DeliveryService, store: DeliveryStore | None = None
+) -> DeliveryWorker:
     """Send webhook deliveries on their own threads (records a previous process left due
     first); queued deliveries wake it."""
     from framelens.jobs.delivery_worker import DeliveryWorker
+    from framelens.stores.embedded.deliveries import SqliteDeliveryStore
 
+    expire: Callable[[], int] | None = None
+    if isinstance(store, SqliteDeliveryStore):  # DynamoDB expires records by TTL itself
+        local: SqliteDeliveryStore = store
+
+        def drop_old() -> int:
+            return local.delete_final_before(utcnow() - timedelta(days=settings.job_ttl_days))
+
+        expire = drop_old
     worker = DeliveryWorker(
         deliveries,
         concurrency=settings.webhook_concurrency,
         per_host=settings.webhook_per_host,
         poll_s=settings.webhook_poll_s,
+        expire=expire,
     )
     deliveries.on_enqueue = worker.wake
     worker.start()

@@ -29,12 +29,15 @@ from typing import TYPE_CHECKING
 from framelens.errors import StoreError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from framelens.jobs.deliveries import DeliveryService
     from framelens.schemas.deliveries import Delivery
 
 __all__ = ["DeliveryWorker"]
 
 log = logging.getLogger(__name__)
+EXPIRE_EVERY_S = 3600.0
 
 
 def _order_key(record: Delivery) -> tuple[str, str]:
@@ -50,6 +53,8 @@ class DeliveryWorker:
         per_host: Sends in flight at once to one receiver host.
         poll_s: Longest wait between polls (records due later, leases that ran out).
         defer_s: How far a due record waiting for its host's bound is moved back.
+        expire: Called once an hour to drop old final records (the embedded store; DynamoDB
+            expires them by TTL).
     """
 
     def __init__(
@@ -60,6 +65,7 @@ class DeliveryWorker:
         per_host: int = 2,
         poll_s: float = 1.0,
         defer_s: float = 2.0,
+        expire: Callable[[], int] | None = None,
     ) -> None:
         self._deliveries = deliveries
         self._concurrency = max(1, concurrency)
@@ -67,6 +73,8 @@ class DeliveryWorker:
         self._poll_s = poll_s
         self._defer_s = defer_s
         self._last_warning = -60.0
+        self._expire = expire
+        self._last_expiry = -EXPIRE_EVERY_S
         self._lock = threading.Lock()
         self._in_flight: dict[str, Delivery] = {}  # delivery id -> record being sent
         self._wake = threading.Event()
@@ -187,7 +195,20 @@ class DeliveryWorker:
                 self._warn(f"webhook deliveries wait: {exc.message}")
             except Exception:
                 log.exception("polling webhook deliveries failed")
+            self._expire_old()
             self._wake.wait(self._next_wait())
+
+    def _expire_old(self) -> None:
+        if self._expire is None or time.monotonic() - self._last_expiry < EXPIRE_EVERY_S:
+            return
+        self._last_expiry = time.monotonic()
+        try:
+            removed = self._expire()
+        except StoreError as exc:
+            self._warn(f"old webhook deliveries were not removed: {exc.message}")
+            return
+        if removed:
+            log.info("removed %d webhook deliveries past their retention", removed)
 
     def _warn(self, message: str) -> None:
         """Log a storage outage once a minute, not on every poll."""

@@ -143,6 +143,17 @@ class SqliteDeliveryStore:
             return found, None
         return found, encode_cursor([_CURSOR_TAG, page[-1][1]])
 
+    def delete_final_before(self, cutoff: datetime) -> int:
+        """Delete delivered and failed records created before ``cutoff`` (what DynamoDB's TTL
+        does for the aws adapter); their bodies expire with the blob layout. How many."""
+        # Ids start with their creation time (``jobs.deliveries.delivery_id``), so they compare.
+        before = f"dl_{cutoff.strftime('%Y%m%dT%H%M%S%f')}"
+        with self.db.write() as conn:
+            cur = conn.execute(
+                "DELETE FROM deliveries WHERE due_at IS NULL AND delivery_id < ?", (before,)
+            )
+            return cur.rowcount
+
     def ping(self) -> None:
         """A trivial query, for health checks."""
         self.db.ping()
