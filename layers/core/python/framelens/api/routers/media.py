@@ -96,6 +96,8 @@ async def put_upload(
     token: Annotated[str, Query()],
 ) -> None:
     """Stream the body to storage; complete the upload afterwards to check and use it."""
+    # The token is the credential: check it before spooling a single byte (up to 5 GB).
+    await run_in_threadpool(files.check_upload_token, file_id, token)
     limit = services.settings.max_presigned_upload_bytes
     async with spool_body(request, limit) as path:
         with path.open("rb") as fh:

@@ -1,0 +1,175 @@
+"""The request guard: authenticate before a body is read, cap every body by route, time out
+slow bodies.
+
+Owns: the ASGI middleware that, for a request with a body, (1) checks the API key of routes that
+need one before a single body byte is read (401 in the route's error dialect, never a 422 for
+malformed JSON sent without a key), (2) refuses a ``Content-Length`` over the route's cap at
+once (413), (3) counts the bytes of chunked bodies as they stream and stops at the cap (413),
+and (4) answers 408 when a body stops arriving for ``body_timeout_s``. Does not own: what a
+route does with its body (``api.uploads`` still enforces each route's own limit with the seed's
+status), rate limits (the ``authenticate`` dependency counts the request, once) or
+incomplete headers (the server's protocol: ``framelens.cli.http``).
+
+A body cap is the route's documented limit plus framing: JSON bodies parsed by FastAPI get
+``JSON_BODY_MAX_BYTES``; routes that read their body themselves get twice their own limit
+(their own check answers first, in the seed's dialect; this one only stops abuse).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fastapi.routing import RouteContext, iter_route_contexts
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.routing import Match
+
+from framelens.api.deps import PREAUTH_SCOPE_KEY, authenticate
+from framelens.api.errors import render_error
+from framelens.auth import extract_key
+from framelens.errors import FramelensError, MediaTooLargeError
+
+if TYPE_CHECKING:
+    from fastapi.dependencies.models import Dependant
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from framelens.api.deps import AppServices
+    from framelens.config import Settings
+
+__all__ = ["JSON_BODY_MAX_BYTES", "RequestGuard", "body_limit"]
+
+# The largest JSON a native or seed route parses (jobs, uploads, identities, subscriptions): a
+# job of 100 sources with options is a few tens of kB.
+JSON_BODY_MAX_BYTES = 1024 * 1024
+_MULTIPART_SLACK = 64 * 1024
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def body_limit(route: RouteContext, settings: Settings) -> int:
+    """The most bytes ``route`` may receive (see the module docstring)."""
+    method = next(iter(route.methods or {"GET"}))
+    path = route.path_format
+    if method == "PUT" and path == "/v1/uploads/{file_id}":
+        return settings.max_presigned_upload_bytes
+    if path == "/v1/images":  # seed 001 batches: base64 of every image, in one JSON document
+        return settings.image_batch_max_bytes * 4 // 3 + JSON_BODY_MAX_BYTES
+    if getattr(route, "body_field", None) is not None:
+        return JSON_BODY_MAX_BYTES
+    return 2 * settings.max_upload_bytes + _MULTIPART_SLACK
+
+
+@dataclass(frozen=True, slots=True)
+class _RouteRule:
+    authenticated: bool
+    max_bytes: int
+
+
+def _needs_key(dependant: Dependant) -> bool:
+    return any(dep.call is authenticate or _needs_key(dep) for dep in dependant.dependencies)
+
+
+class RequestGuard:
+    """ASGI middleware in front of the app's routes (see the module docstring).
+
+    Args:
+        app: the inner ASGI app.
+        body_timeout_s: answer 408 when no body bytes arrive for this long (the local server;
+            API Gateway hands Lambda whole bodies, so it never waits there).
+    """
+
+    def __init__(self, app: ASGIApp, body_timeout_s: float = 20.0) -> None:
+        self.app = app
+        self.body_timeout_s = body_timeout_s
+        self._routes: list[tuple[RouteContext, _RouteRule]] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        rule = self._rule(scope, request.app.state.services)
+        if rule is None:  # no route: the router's own 404/405
+            await self.app(scope, self._timed(receive, None), send)
+            return
+        try:
+            if rule.authenticated:
+                await self._authenticate(request)
+            self._check_length(request, rule.max_bytes)
+        except FramelensError as exc:
+            response = await render_error(request, exc)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, self._timed(receive, rule.max_bytes), send)
+
+    def _rule(self, scope: Scope, services: AppServices) -> _RouteRule | None:
+        if self._routes is None:  # the app's routes, flattened once (they are fixed by then)
+            self._routes = [
+                (rc, _RouteRule(_needs_key(rc.dependant), body_limit(rc, services.settings)))
+                for rc in iter_route_contexts(scope["app"].routes)
+                if getattr(rc, "dependant", None) is not None
+            ]
+        for route, rule in self._routes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return rule
+        return None
+
+    @staticmethod
+    async def _authenticate(request: Request) -> None:
+        services: AppServices = request.app.state.services
+        key = extract_key(request.headers)
+        principal = await run_in_threadpool(services.keys.authenticate, key)
+        request.scope[PREAUTH_SCOPE_KEY] = principal
+
+    @staticmethod
+    def _check_length(request: Request, max_bytes: int) -> None:
+        declared = request.headers.get("content-length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
+            raise _too_large(max_bytes)
+
+    def _timed(self, receive: Receive, max_bytes: int | None) -> Receive:
+        """``receive`` that stops a body over ``max_bytes`` (413) or one that stalls (408).
+
+        Both are raised as ``HTTPException``: FastAPI re-raises those from its body parsing
+        (any other error there becomes a 400), and the app's handlers render them.
+        """
+        timeout = self.body_timeout_s
+        seen = 0
+        done = False
+
+        async def guarded() -> Message:
+            nonlocal seen, done
+            if done:  # after the body: a response listening for the disconnect waits freely
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), timeout)
+            except TimeoutError as exc:
+                raise HTTPException(
+                    408,
+                    f"the request body stopped arriving for {timeout:g} s; send it at once",
+                ) from exc
+            if message["type"] != "http.request":
+                return message
+            done = not message.get("more_body", False)
+            seen += len(message.get("body", b""))
+            if max_bytes is not None and seen > max_bytes:
+                raise HTTPException(413, _too_large(max_bytes).message)
+            return message
+
+        return guarded
+
+
+def _too_large(max_bytes: int) -> MediaTooLargeError:
+    return MediaTooLargeError(
+        f"the request body is larger than the {_size(max_bytes)} this endpoint accepts; "
+        "send large files with POST /v1/uploads",
+        details={"max_bytes": max_bytes},
+    )
+
+
+def _size(n: int) -> str:
+    mib = n / (1024 * 1024)
+    return f"{mib:g} MB" if mib >= 1 else f"{n // 1024} kB"
