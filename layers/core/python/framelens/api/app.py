@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from framelens import __version__
 from framelens.api.errors import add_error_dialect, install_error_handlers
 from framelens.api.guard import RequestGuard
+from framelens.api.openapi_statuses import document_guard_statuses
 from framelens.api.routers import health, identities, insights, jobs, latency, media, viewer
 from framelens.api.seeds import (
     activity,
@@ -87,4 +88,5 @@ def create_app(services: AppServices, *, body_timeout_s: float = 20.0) -> FastAP
     for router in seed_routers:
         app.include_router(router)
     add_error_dialect(app, deepva.ERRORS)
+    document_guard_statuses(app)
     return app

@@ -46,6 +46,8 @@ __all__ = ["JSON_BODY_MAX_BYTES", "RequestGuard", "body_limit"]
 JSON_BODY_MAX_BYTES = 1024 * 1024
 _MULTIPART_SLACK = 64 * 1024
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# A refused body is not read to its end: the connection cannot carry another request.
+_CLOSE = {"Connection": "close"}
 
 
 def body_limit(route: RouteContext, settings: Settings) -> int:
@@ -100,6 +102,7 @@ class RequestGuard:
             self._check_length(request, rule.max_bytes)
         except FramelensError as exc:
             response = await render_error(request, exc)
+            response.headers.update(_CLOSE)
             await response(scope, receive, send)
             return
         await self.app(scope, self._timed(receive, rule.max_bytes), send)
@@ -150,13 +153,14 @@ class RequestGuard:
                 raise HTTPException(
                     408,
                     f"the request body stopped arriving for {timeout:g} s; send it at once",
+                    headers=_CLOSE,
                 ) from exc
             if message["type"] != "http.request":
                 return message
             done = not message.get("more_body", False)
             seen += len(message.get("body", b""))
             if max_bytes is not None and seen > max_bytes:
-                raise HTTPException(413, _too_large(max_bytes).message)
+                raise HTTPException(413, _too_large(max_bytes).message, headers=_CLOSE)
             return message
 
         return guarded

@@ -182,10 +182,19 @@ OPTION_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
+def _absent_not_null(schema: dict[str, Any]) -> None:
+    # A module is run or left out; ``null`` is not a value a job's modules may hold.
+    for name, prop in schema.get("properties", {}).items():
+        refs = [p for p in prop.get("anyOf", []) if p.get("type") != "null"]
+        if len(refs) == 1:
+            schema["properties"][name] = refs[0]
+    schema["minProperties"] = 1
+
+
 class ModuleOptions(BaseModel):
     """A job's ``modules``: the modules to run, each with its options (``{}``: defaults)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_absent_not_null)
 
     activity: ActivityOptions | None = None
     best_frames: BestFramesOptions | None = None

@@ -107,6 +107,7 @@ async def put_upload(
 @router.post(
     "/uploads/{file_id}/complete",
     response_model=FilePublic,
+    responses={409: {"model": ErrorEnvelope, "description": "Nothing uploaded, or complete"}},
     summary="Finish a large upload: check the bytes by content and make it a job source",
 )
 def complete_upload(file_id: str, principal: CurrentPrincipal, files: FilesDep) -> FilePublic:
