@@ -41,9 +41,7 @@ pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("FRAMELENS_FUZZ_EXAMPLES", "3"))
 # Limits no fuzzing run reaches, so every answer is the route's own (429s have their own tests).
-UNLIMITED = Plan(
-    name="fuzz", get_per_minute=10**6, post_per_minute=10**6, concurrent_jobs=10**4
-)
+UNLIMITED = Plan(name="fuzz", get_per_minute=10**6, post_per_minute=10**6, concurrent_jobs=10**4)
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

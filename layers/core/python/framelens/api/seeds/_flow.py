@@ -29,6 +29,7 @@ from framelens.errors import (
 )
 from framelens.jobs.results import module_result
 from framelens.schemas import JobCreate, JobState
+from framelens.schemas.module_options import validate_module_options
 from framelens.stores import layout
 
 if TYPE_CHECKING:
@@ -175,6 +176,7 @@ async def receive_and_answer(
     """
     with seed_statuses(flow.status_map):
         key = idempotency_key(request)
+        validate_module_options(flow.modules)  # before the upload is stored, not after
         record, digest = await _store(request, principal, services, flow)
         request_body = JobCreate(sources=[record.url], modules=flow.modules, webhook=webhook)
         # The body is a fresh upload (a new storage id each time): a replay is the same bytes
