@@ -98,35 +98,29 @@ def _exchange(
         sock.close()
 
 
+def _head(start: str, *headers: str) -> bytes:
+    return ("\r\n".join([start, "Host: x", *headers]) + "\r\n\r\n").encode()
+
+
 def cases(mb: int, key: str) -> list[tuple[str, bytes, int]]:
-    size = mb << 20
+    """``(name, request head and any body bytes, MiB of body to send after it)``."""
+    size = f"Content-Length: {mb << 20}"
+    jobs, json_type, with_key = (
+        "POST /v1/jobs HTTP/1.1",
+        "Content-Type: application/json",
+        (f"X-API-Key: {key}"),
+    )
     return [
-        (
-            "keyless JSON body",
-            f"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n\r\n".encode(),
-            mb,
-        ),
-        (
-            "malformed JSON, no key",
-            b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{nope",
-            0,
-        ),
-        (
-            "bogus upload token",
-            f"PUT /v1/uploads/f_x?token=bogus HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n".encode(),
-            mb,
-        ),
+        ("keyless JSON body", _head(jobs, json_type, size), mb),
+        ("malformed JSON, no key", _head(jobs, json_type, "Content-Length: 5") + b"{nope", 0),
+        ("bogus upload token", _head("PUT /v1/uploads/f_x?token=bogus HTTP/1.1", size), mb),
         (
             "Content-Length > body",
-            f'POST /v1/jobs HTTP/1.1\r\nHost: x\r\nX-API-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"so'.encode(),
+            _head(jobs, with_key, json_type, "Content-Length: 100") + b'{"so',
             0,
         ),
         ("incomplete headers", b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ", 0),
-        (
-            "JSON body over 1 MiB with a key",
-            f"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nX-API-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n\r\n".encode(),
-            mb,
-        ),
+        ("JSON body over 1 MiB with a key", _head(jobs, with_key, json_type, size), mb),
     ]
 
 

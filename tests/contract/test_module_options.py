@@ -5,11 +5,10 @@ accepts, its analyzer accepts too, so an option that passes creation never fails
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from annotated_types import Ge, Gt, Le
-from pydantic import BaseModel
 
 from framelens.analyzers.registry import PIPELINE_MODULES, analyzer_class, known_modules
 from framelens.schemas.module_options import (
@@ -17,6 +16,9 @@ from framelens.schemas.module_options import (
     InvalidOptionError,
     validate_module_options,
 )
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 def _bounds(model: type[BaseModel]) -> list[tuple[str, float, float]]:
