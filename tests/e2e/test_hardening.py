@@ -5,6 +5,7 @@ bodies by route, check module options at creation, idempotent seed routes, docum
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -310,3 +311,20 @@ def test_a_seed_000_option_out_of_range_is_its_400_and_nothing_is_stored(
     error = assert_error(resp, 400, "invalid_option")
     assert "'confidence'" in error["message"]
     assert env.services.stores.files.list("acme")[0] == []
+
+
+def test_image_batches_honour_the_idempotency_key(env: Env, api: Api, jpeg_file: Generated) -> None:
+    batch = {
+        "images": [
+            {
+                "external_id": "a",
+                "data_base64": base64.b64encode(jpeg_file.path.read_bytes()).decode(),
+            }
+        ]
+    }
+    key = {"Idempotency-Key": "i1"}
+    first = api.post("/v1/images", json=batch, headers=key)
+    again = api.post("/v1/images", json=batch, headers=key)
+    assert first.status_code == again.status_code == 202, again.text
+    assert again.json()["job_id"] == first.json()["job_id"]
+    assert len(env.services.stores.files.list("acme")[0]) == 1  # the replay's copy is gone

@@ -88,6 +88,14 @@ async def submit_images(
     principal: CurrentPrincipal,
     services: ServicesDep,
     max_processing_time: Annotated[str | None, Header(alias="Max-Processing-Time")] = None,
+    _idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=200,
+            description="The same key with the same batch and options answers the same job.",
+        ),
+    ] = None,
     include_embeddings: Annotated[
         bool, Query(description="Return face embeddings (biometric data; off by default)")
     ] = False,
