@@ -93,7 +93,13 @@ def _exchange(
     except TimeoutError:
         return f"(no answer after {CAP_S:g} s)", time.monotonic() - start
     except (BrokenPipeError, ConnectionResetError):
-        return "(connection closed while sending)", time.monotonic() - start
+        took = time.monotonic() - start
+        try:  # the server answered and closed before the body was all sent: read its answer
+            first = sock.recv(4096)
+        except OSError:
+            first = b""
+        line = first.split(b"\r\n", 1)[0].decode(errors="replace")
+        return line or "(connection closed while sending)", took
     finally:
         sock.close()
 

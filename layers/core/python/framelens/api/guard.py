@@ -94,7 +94,8 @@ class RequestGuard:
         request = Request(scope, receive)
         rule = self._rule(scope, request.app.state.services)
         if rule is None:  # no route: the router's own 404/405
-            await self.app(scope, self._timed(receive, None), send)
+            meter = self._metered(request, None)
+            await self.app(scope, meter.receive, meter.closing(send))
             return
         try:
             if rule.authenticated:
@@ -105,7 +106,8 @@ class RequestGuard:
             response.headers.update(_CLOSE)
             await response(scope, receive, send)
             return
-        await self.app(scope, self._timed(receive, rule.max_bytes), send)
+        meter = self._metered(request, rule.max_bytes)
+        await self.app(scope, meter.receive, meter.closing(send))
 
     def _rule(self, scope: Scope, services: AppServices) -> _RouteRule | None:
         if self._routes is None:  # the app's routes, flattened once (they are fixed by then)
@@ -133,37 +135,63 @@ class RequestGuard:
         if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
             raise _too_large(max_bytes)
 
-    def _timed(self, receive: Receive, max_bytes: int | None) -> Receive:
-        """``receive`` that stops a body over ``max_bytes`` (413) or one that stalls (408).
+    def _metered(self, request: Request, max_bytes: int | None) -> _BodyMeter:
+        headers = request.headers
+        empty = headers.get("content-length") == "0" and "transfer-encoding" not in headers
+        return _BodyMeter(request.receive, max_bytes, self.body_timeout_s, done=empty)
 
-        Both are raised as ``HTTPException``: FastAPI re-raises those from its body parsing
-        (any other error there becomes a 400), and the app's handlers render them.
-        """
-        timeout = self.body_timeout_s
-        seen = 0
-        done = False
 
-        async def guarded() -> Message:
-            nonlocal seen, done
-            if done:  # after the body: a response listening for the disconnect waits freely
-                return await receive()
-            try:
-                message = await asyncio.wait_for(receive(), timeout)
-            except TimeoutError as exc:
-                raise HTTPException(
-                    408,
-                    f"the request body stopped arriving for {timeout:g} s; send it at once",
-                    headers=_CLOSE,
-                ) from exc
-            if message["type"] != "http.request":
-                return message
-            done = not message.get("more_body", False)
-            seen += len(message.get("body", b""))
-            if max_bytes is not None and seen > max_bytes:
-                raise HTTPException(413, _too_large(max_bytes).message, headers=_CLOSE)
+class _BodyMeter:
+    """The request's ``receive``, metered: stops a body over ``max_bytes`` (413) or one that
+    stalls for ``timeout_s`` (408), and knows whether the body was read to its end.
+
+    Both refusals are raised as ``HTTPException``: FastAPI re-raises those from its body
+    parsing (any other error there becomes a 400), and the app's handlers render them.
+    """
+
+    def __init__(
+        self, receive: Receive, max_bytes: int | None, timeout_s: float, *, done: bool = False
+    ) -> None:
+        self._receive = receive
+        self._max_bytes = max_bytes
+        self._timeout_s = timeout_s
+        self.seen = 0
+        self.done = done  # True: there is no body to read
+
+    async def receive(self) -> Message:
+        """The next message, under the cap and the timeout."""
+        if self.done:  # after the body: a response listening for the disconnect waits freely
+            return await self._receive()
+        try:
+            message = await asyncio.wait_for(self._receive(), self._timeout_s)
+        except TimeoutError as exc:
+            raise HTTPException(
+                408,
+                f"the request body stopped arriving for {self._timeout_s:g} s; send it at once",
+                headers=_CLOSE,
+            ) from exc
+        if message["type"] != "http.request":
+            self.done = True  # the client went away
             return message
+        self.done = not message.get("more_body", False)
+        self.seen += len(message.get("body", b""))
+        if self._max_bytes is not None and self.seen > self._max_bytes:
+            raise HTTPException(413, _too_large(self._max_bytes).message, headers=_CLOSE)
+        return message
 
-        return guarded
+    def closing(self, send: Send) -> Send:
+        """``send`` that closes the connection after an error answered before the body was
+        read to its end (a refused upload token, a refused file), so that the server does not
+        read and discard the rest of it."""
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start" and not self.done:
+                headers = list(message.get("headers", []))
+                if message["status"] >= 400 and all(k != b"connection" for k, _ in headers):
+                    message = {**message, "headers": [*headers, (b"connection", b"close")]}
+            await send(message)
+
+        return wrapped
 
 
 def _too_large(max_bytes: int) -> MediaTooLargeError:
