@@ -201,6 +201,17 @@ def test_a_declared_body_over_the_cap_is_413_at_once(server: Server) -> None:
     assert time.monotonic() - start < 2
 
 
+def test_a_body_on_a_get_is_not_waited_for(server: Server) -> None:
+    # GIVEN a GET that announces a 1 GB body it never sends
+    with server.connect() as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n")
+        # THEN it is answered, and the connection closed rather than held for the body
+        data, first = _read_until_closed(sock, 5)
+    assert data.startswith(b"HTTP/1.1 200"), data
+    assert b"connection: close" in data.lower()
+    assert first < 2
+
+
 def test_the_server_still_answers_after_the_slow_clients(server: Server) -> None:
     resp = httpx.get(f"http://127.0.0.1:{server.port}/v1/jobs", headers={"X-API-Key": server.key})
     assert resp.status_code == 200

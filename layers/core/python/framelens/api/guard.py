@@ -88,10 +88,14 @@ class RequestGuard:
         self._routes: list[tuple[RouteContext, _RouteRule]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
+        if scope["method"] not in _BODY_METHODS:  # a body on a GET is never read: don't drain it
+            meter = self._metered(request, 0)
+            await self.app(scope, receive, meter.closing(send))
+            return
         rule = self._rule(scope, request.app.state.services)
         if rule is None:  # no route: the router's own 404/405
             meter = self._metered(request, None)
@@ -137,8 +141,8 @@ class RequestGuard:
 
     def _metered(self, request: Request, max_bytes: int | None) -> _BodyMeter:
         headers = request.headers
-        empty = headers.get("content-length") == "0" and "transfer-encoding" not in headers
-        return _BodyMeter(request.receive, max_bytes, self.body_timeout_s, done=empty)
+        empty = headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers
+        return _BodyMeter(request.receive, max_bytes, self.body_timeout_s, expects_body=not empty)
 
 
 class _BodyMeter:
@@ -150,13 +154,14 @@ class _BodyMeter:
     """
 
     def __init__(
-        self, receive: Receive, max_bytes: int | None, timeout_s: float, *, done: bool = False
+        self, receive: Receive, max_bytes: int | None, timeout_s: float, *, expects_body: bool
     ) -> None:
         self._receive = receive
         self._max_bytes = max_bytes
         self._timeout_s = timeout_s
+        self._expects_body = expects_body  # a Content-Length > 0 or a chunked body was declared
         self.seen = 0
-        self.done = done  # True: there is no body to read
+        self.done = False
 
     async def receive(self) -> Message:
         """The next message, under the cap and the timeout."""
@@ -180,14 +185,15 @@ class _BodyMeter:
         return message
 
     def closing(self, send: Send) -> Send:
-        """``send`` that closes the connection after an error answered before the body was
-        read to its end (a refused upload token, a refused file), so that the server does not
-        read and discard the rest of it."""
+        """``send`` that closes the connection after an answer sent before the body was read to
+        its end (a refused upload token, a body on a GET), so that the server does not read and
+        discard the rest of it."""
 
         async def wrapped(message: Message) -> None:
-            if message["type"] == "http.response.start" and not self.done:
+            unread = self._expects_body and not self.done
+            if message["type"] == "http.response.start" and unread:
                 headers = list(message.get("headers", []))
-                if message["status"] >= 400 and all(k != b"connection" for k, _ in headers):
+                if all(k != b"connection" for k, _ in headers):
                     message = {**message, "headers": [*headers, (b"connection", b"close")]}
             await send(message)
 
