@@ -246,7 +246,13 @@ class JobFailedError(FramelensError):
 
 # Job error codes a client caused (its media, or an option a module refused): 400, not 500.
 _CLIENT_CODES = frozenset(
-    {"unsupported_media_type", "unprocessable_media", "media_too_long", "bad_request"}
+    {
+        "unsupported_media_type",
+        "unprocessable_media",
+        "media_too_long",
+        "bad_request",
+        "invalid_option",
+    }
 )
 
 
