@@ -13,6 +13,8 @@ from fastapi import FastAPI
 
 from framelens import __version__
 from framelens.api.errors import add_error_dialect, install_error_handlers
+from framelens.api.guard import RequestGuard
+from framelens.api.openapi_statuses import document_guard_statuses
 from framelens.api.routers import (
     health,
     identities,
@@ -50,8 +52,11 @@ Framelens sees what is in images and videos. Authenticate with `X-API-Key: <key>
 """
 
 
-def create_app(services: AppServices) -> FastAPI:
-    """The FastAPI app over ``services`` (the local server and the API Lambda share it)."""
+def create_app(services: AppServices, *, body_timeout_s: float = 20.0) -> FastAPI:
+    """The FastAPI app over ``services`` (the local server and the API Lambda share it).
+
+    ``body_timeout_s``: a request body that stops arriving for this long is a 408.
+    """
     app = FastAPI(
         title="Framelens",
         version=__version__,
@@ -61,6 +66,7 @@ def create_app(services: AppServices) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app)
+    app.add_middleware(RequestGuard, body_timeout_s=body_timeout_s)
     app.include_router(health.router)
     app.include_router(media.public)
     app.include_router(media.router)
@@ -94,4 +100,5 @@ def create_app(services: AppServices) -> FastAPI:
     for router in seed_routers:
         app.include_router(router)
     add_error_dialect(app, deepva.ERRORS)
+    document_guard_statuses(app)
     return app

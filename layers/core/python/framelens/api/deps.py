@@ -27,7 +27,17 @@ if TYPE_CHECKING:
     from framelens.jobs.galleries import GalleryService
     from framelens.jobs.storage_health import StorageProbe
 
-__all__ = ["AppServices", "CurrentPrincipal", "ServicesDep", "authenticate", "get_services"]
+__all__ = [
+    "PREAUTH_SCOPE_KEY",
+    "AppServices",
+    "CurrentPrincipal",
+    "ServicesDep",
+    "authenticate",
+    "get_services",
+]
+
+# Where ``api.guard`` leaves the principal it resolved before reading the body (one key lookup).
+PREAUTH_SCOPE_KEY = "framelens.principal"
 
 
 class AppServices(Protocol):
@@ -103,7 +113,9 @@ def authenticate(
         AuthError: missing, unknown or revoked key (401).
         RateLimitedError: over the plan's per-minute limit (429 with Retry-After).
     """
-    principal = services.keys.authenticate(extract_key(request.headers))
+    principal = request.scope.get(PREAUTH_SCOPE_KEY)
+    if not isinstance(principal, Principal):
+        principal = services.keys.authenticate(extract_key(request.headers))
     decision = services.limiter.check(principal, request.method)
     response.headers["X-RateLimit-Limit"] = str(decision.limit)
     response.headers["X-RateLimit-Remaining"] = str(decision.remaining)

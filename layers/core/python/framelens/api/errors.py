@@ -24,16 +24,24 @@ if TYPE_CHECKING:
 
     from fastapi import FastAPI, Request
 
-__all__ = ["ErrorDialect", "add_error_dialect", "error_response", "install_error_handlers"]
+__all__ = [
+    "ErrorDialect",
+    "add_error_dialect",
+    "error_response",
+    "install_error_handlers",
+    "render_error",
+]
 
 log = logging.getLogger(__name__)
 
+_DEFAULT_RETRY_AFTER_S = 10
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
@@ -118,9 +126,16 @@ async def _framelens_error(request: Request, exc: Exception) -> JSONResponse:
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, QuotaExceededError) and exc.retry_after:
         headers["Retry-After"] = str(exc.retry_after)
+    if exc.http_status == 429 and "Retry-After" not in headers:  # every 429 says when to retry
+        headers["Retry-After"] = str(_DEFAULT_RETRY_AFTER_S)
     if exc.http_status >= 500:
         log.error("request failed: %s: %s", type(exc).__name__, exc.message)
     return _respond(request, exc.http_status, exc.code, exc.message, exc.details, headers)
+
+
+async def render_error(request: Request, exc: FramelensError) -> JSONResponse:
+    """``exc`` as the route's dialect answers it (for middleware, outside the handlers)."""
+    return await _framelens_error(request, exc)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

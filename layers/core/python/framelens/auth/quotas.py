@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from framelens.auth.principal import Principal
     from framelens.stores.ports import CounterStore
 
-__all__ = ["Quotas"]
+__all__ = ["CONCURRENT_JOBS_RETRY_AFTER_S", "Quotas"]
+
+CONCURRENT_JOBS_RETRY_AFTER_S = 15
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,8 @@ class Quotas:
                 f"quota exceeded: concurrent_jobs; plan {principal.plan.name!r} allows {limit} "
                 "queued or running jobs at once; wait for one to finish or cancel one",
                 quota="concurrent_jobs",
+                # When a slot frees is unknown; a short wait is the honest hint (issue 16).
+                retry_after=CONCURRENT_JOBS_RETRY_AFTER_S,
                 details={"limit": limit},
             )
 

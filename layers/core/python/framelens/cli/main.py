@@ -57,11 +57,18 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="PORT", help="Port (PORT).")] = 8000,
     data_dir: DataDir = None,
+    header_timeout: Annotated[
+        float, typer.Option(help="Seconds a client may take to send a request's headers.")
+    ] = 10.0,
+    body_timeout: Annotated[
+        float, typer.Option(help="Seconds a request body may stall before a 408.")
+    ] = 20.0,
 ) -> None:
     """Start the local server on the embedded backend (durable under --data-dir)."""
     import uvicorn
 
     from framelens.api import create_app
+    from framelens.cli.http_protocol import header_timeout_protocol
     from framelens.runtime import build_services
 
     settings = _settings(data_dir)
@@ -72,7 +79,7 @@ def serve(
         f"{settings.data_dir.resolve()}",
         err=True,
     )
-    app = create_app(services)
+    app = create_app(services, body_timeout_s=body_timeout)
 
     @asynccontextmanager
     async def lifespan(_: object) -> AsyncIterator[None]:
@@ -83,7 +90,16 @@ def serve(
 
     app.router.lifespan_context = lifespan
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        # Slow clients are timed out in seconds: headers by the protocol, bodies by the app's
+        # guard, idle keep-alive connections by uvicorn (issue 16, slowloris).
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            http=header_timeout_protocol(header_timeout),
+            timeout_keep_alive=5,
+        )
     finally:
         services.close()
 

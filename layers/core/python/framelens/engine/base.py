@@ -21,6 +21,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from framelens.media.info import MediaInfo
+from framelens.schemas.module_options import validate_module_options
 from framelens.schemas.results_base import AnalyzerResult
 
 if TYPE_CHECKING:
@@ -265,6 +266,9 @@ class Analyzer(ABC):
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         self.options: dict[str, Any] = dict(options or {})
+        # The options model the API checked the job against at creation (schemas), so an
+        # analyzer never runs with options its declared schema refuses.
+        validate_module_options({getattr(self, "name", ""): self.options})
 
     @abstractmethod
     def needs(self) -> FrameNeeds:

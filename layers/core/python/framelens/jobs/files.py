@@ -209,6 +209,14 @@ class FileService:
         with spooled_copy(stream, limit) as path, path.open("rb") as fh:
             self._stores.blobs.put(record.blob_key, fh, record.content_type)
 
+    def check_upload_token(self, file_id: str, token: str) -> None:
+        """Refuse a wrong or expired upload token before any byte of the body is read.
+
+        Raises:
+            AuthError: wrong or expired token.
+        """
+        self._pending_for_token(file_id, token)
+
     def _pending_for_token(self, file_id: str, token: str) -> FileRecord:
         invalid = AuthError("this upload URL is not valid; ask POST /v1/uploads for a new one")
         tenant_b64, _, _ = token.partition(".")

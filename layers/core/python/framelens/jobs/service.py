@@ -33,6 +33,7 @@ from framelens.schemas import (
     WebhookDelivery,
     utcnow,
 )
+from framelens.schemas.module_options import validate_module_options
 from framelens.schemas.subscriptions import JobEvent
 
 if TYPE_CHECKING:
@@ -52,6 +53,13 @@ def request_hash(body: dict[str, Any]) -> str:
     """A stable hash of a request body, to tell an Idempotency-Key's replays from its misuse."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _idempotency_hash(kind: str, request: dict[str, Any], max_processing_time: int) -> str:
+    # A deadline is part of the request (issue 16); left out when unset so hashes stored before
+    # it counted stay valid.
+    deadline = {"max_processing_time": max_processing_time} if max_processing_time else {}
+    return request_hash({"kind": kind, **request, **deadline})
 
 
 class JobService(JobTransitions):
@@ -99,11 +107,14 @@ class JobService(JobTransitions):
         kind: str = "native",
         extra: dict[str, Any] | None = None,
         dispatch: bool = True,
+        fingerprint: dict[str, Any] | None = None,
     ) -> tuple[JobRecord, bool]:
         """Create a job and hand it to the dispatcher.
 
         Returns ``(job, created)``; ``created`` is False when an Idempotency-Key replay returned
-        the job made by the first request.
+        the job made by the first request. The key's request hash covers the body (or
+        ``fingerprint``, for routes whose body is a fresh upload: its content digest and
+        options) and ``max_processing_time``.
 
         Raises:
             ValidationError: unknown modules, unknown ``storage://`` ids, negative deadline.
@@ -141,7 +152,11 @@ class JobService(JobTransitions):
             deadline=now + timedelta(seconds=max_processing_time) if max_processing_time else None,
             time_created=now,
             idempotency_key=idempotency_key,
-            request_hash=request_hash({"kind": kind, **body}) if idempotency_key else None,
+            request_hash=(
+                _idempotency_hash(kind, fingerprint or body, max_processing_time)
+                if idempotency_key
+                else None
+            ),
             extra=extra or {},
         )
         try:
@@ -180,6 +195,7 @@ class JobService(JobTransitions):
         return None
 
     def _check_modules(self, modules: dict[str, dict[str, Any]]) -> None:
+        validate_module_options(modules)  # 422 naming the module and option, before any work
         if self._known_modules is None:
             return
         known = set(self._known_modules())
@@ -236,6 +252,8 @@ class JobService(JobTransitions):
         media_seconds: float,
         idempotency_key: str | None = None,
         extra: dict[str, Any] | None = None,
+        max_processing_time: int = 0,
+        fingerprint: dict[str, Any] | None = None,
     ) -> tuple[JobRecord, bool]:
         """Create a job for a request that wants an answer now if it can have one.
 
@@ -249,15 +267,17 @@ class JobService(JobTransitions):
             and self.dispatcher.runs_inline
             and media_seconds <= inline_max_seconds
         )
-        job, _ = self.create(
+        job, created = self.create(
             principal,
             request,
             kind=kind,
             dispatch=not inline,
             idempotency_key=idempotency_key,
             extra=extra,
+            max_processing_time=max_processing_time,
+            fingerprint=fingerprint,
         )
-        return job, inline
+        return job, inline and created  # a replay's job was run (or dispatched) the first time
 
     def run_inline(self, job_id: str) -> JobRecord:
         """Run a job created by ``create_answer`` with ``inline`` and return it, ended."""

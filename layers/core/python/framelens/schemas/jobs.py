@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, HttpUrl, field_validator
 
 from framelens.schemas.common import ErrorBody, utcnow
+from framelens.schemas.module_options import ModulesSchema
 
 __all__ = [
     "TERMINAL_STATES",
@@ -68,7 +69,9 @@ class JobCreate(BaseModel):
     """
 
     sources: list[str] = Field(min_length=1, max_length=100, examples=[["storage://f_abc123"]])
-    modules: dict[str, dict[str, Any]] = Field(
+    # Each module's options are checked when the job is created (``validate_module_options``);
+    # the OpenAPI document shows them as ``ModuleOptions``.
+    modules: Annotated[dict[str, dict[str, Any]], ModulesSchema] = Field(
         min_length=1, examples=[{"scenes": {}, "best_frames": {"k": 3}}]
     )
     webhook: WebhookConfig | None = None

@@ -96,6 +96,8 @@ async def put_upload(
     token: Annotated[str, Query()],
 ) -> None:
     """Stream the body to storage; complete the upload afterwards to check and use it."""
+    # The token is the credential: check it before spooling a single byte (up to 5 GB).
+    await run_in_threadpool(files.check_upload_token, file_id, token)
     limit = services.settings.max_presigned_upload_bytes
     async with spool_body(request, limit) as path:
         with path.open("rb") as fh:
@@ -105,6 +107,7 @@ async def put_upload(
 @router.post(
     "/uploads/{file_id}/complete",
     response_model=FilePublic,
+    responses={409: {"model": ErrorEnvelope, "description": "Nothing uploaded, or complete"}},
     summary="Finish a large upload: check the bytes by content and make it a job source",
 )
 def complete_upload(file_id: str, principal: CurrentPrincipal, files: FilesDep) -> FilePublic:

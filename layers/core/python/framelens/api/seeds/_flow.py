@@ -12,6 +12,7 @@ oversize file where the native API answers 415/413); each seed router states its
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,12 +21,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from framelens.errors import FramelensError, UnsupportedMediaError
+from framelens.errors import (
+    FramelensError,
+    NotFoundError,
+    UnsupportedMediaError,
+    ValidationError,
+)
 from framelens.jobs.results import module_result
 from framelens.schemas import JobCreate, JobState
+from framelens.schemas.module_options import validate_module_options
 from framelens.stores import layout
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from fastapi import Request
 
     from framelens.api.deps import AppServices
@@ -37,6 +46,7 @@ __all__ = [
     "JobFailedError",
     "SeedFlow",
     "artifact_url",
+    "idempotency_key",
     "job_failure",
     "model_health",
     "read_result",
@@ -45,6 +55,7 @@ __all__ = [
 ]
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
+_MAX_KEY = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,15 +109,39 @@ def seed_statuses(mapping: dict[int | str, int]) -> Iterator[None]:
 _ARTICLES = {"image": "an image", "video": "a video", "document": "a document"}
 
 
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The request's ``Idempotency-Key`` (at most 200 characters), or ``None``.
+
+    Raises:
+        ValidationError: a key longer than 200 characters.
+    """
+    key = request.headers.get("idempotency-key") or None
+    if key is not None and len(key) > _MAX_KEY:
+        raise ValidationError(
+            f"Idempotency-Key must be at most {_MAX_KEY} characters",
+            details={"header": "Idempotency-Key"},
+        )
+    return key
+
+
 async def _store(
     request: Request, principal: Principal, services: AppServices, flow: SeedFlow
-) -> FileRecord:
+) -> tuple[FileRecord, str]:
     from framelens.api.uploads import read_upload
     from framelens.jobs.files import FileService
 
     files = FileService(services.stores, services.settings)
     limit = services.settings.max_upload_bytes
     async with read_upload(request, flow.form_field or "file", limit) as up:
+        digest = await run_in_threadpool(_sha256, up.path)
         record: FileRecord = await run_in_threadpool(
             files.ingest, principal.tenant_id, up.path, name=up.name
         )
@@ -121,7 +156,7 @@ async def _store(
             f"not take; {flow.wrong_media}",
             details={"detected": container},
         )
-    return record
+    return record, digest
 
 
 async def receive_and_answer(
@@ -140,25 +175,64 @@ async def receive_and_answer(
         FramelensError: upload, validation and quota errors, re-mapped by ``flow.status_map``.
     """
     with seed_statuses(flow.status_map):
-        record = await _store(request, principal, services, flow)
+        key = idempotency_key(request)
+        validate_module_options(flow.modules)  # before the upload is stored, not after
+        record, digest = await _store(request, principal, services, flow)
         request_body = JobCreate(sources=[record.url], modules=flow.modules, webhook=webhook)
+        # The body is a fresh upload (a new storage id each time): a replay is the same bytes
+        # with the same options, whatever file id they were stored under.
+        fingerprint = {
+            "content_sha256": digest,
+            "modules": flow.modules,
+            "webhook": webhook.model_dump(mode="json") if webhook is not None else None,
+            "query": sorted(request.query_params.multi_items()),
+        }
         if flow.inline_max_seconds is None:
             job, _ = services.jobs.create(
-                principal, request_body, kind=flow.kind, max_processing_time=max_processing_time
+                principal,
+                request_body,
+                kind=flow.kind,
+                max_processing_time=max_processing_time,
+                idempotency_key=key,
+                fingerprint=fingerprint,
             )
+            inline = False
+        else:
+            job, inline = services.jobs.create_answer(
+                principal,
+                request_body,
+                kind=flow.kind,
+                inline_max_seconds=flow.inline_max_seconds,
+                media_seconds=record.probe.duration_s or 0.0,
+                max_processing_time=max_processing_time,
+                idempotency_key=key,
+                fingerprint=fingerprint,
+            )
+        if job.sources != [record.url]:  # a replay: the first request's job has its own copy
+            record = await _drop_copy(services, principal, record, job)
             return Answer(record, job, inline=False)
-        job, inline = services.jobs.create_answer(
-            principal,
-            request_body,
-            kind=flow.kind,
-            inline_max_seconds=flow.inline_max_seconds,
-            media_seconds=record.probe.duration_s or 0.0,
-        )
+        if not inline:
+            return Answer(record, job, inline=False)
     if inline:
         job = await run_in_threadpool(services.jobs.run_inline, job.id)
         if job.state != JobState.finished:
             raise job_failure(job)
     return Answer(record, job, inline)
+
+
+async def _drop_copy(
+    services: AppServices, principal: Principal, copy: FileRecord, job: JobRecord
+) -> FileRecord:
+    """Delete ``copy`` (an Idempotency-Key replay's upload); the record of the job's own file."""
+    from framelens.jobs.files import FileService
+
+    files = FileService(services.stores, services.settings)
+    await run_in_threadpool(files.delete, principal.tenant_id, copy.file_id)
+    first = job.sources[0].removeprefix("storage://")
+    try:
+        return await run_in_threadpool(files.get, principal.tenant_id, first)
+    except NotFoundError:  # the first request's file was deleted since: answer with the copy's
+        return copy
 
 
 class JobFailedError(FramelensError):
@@ -172,7 +246,13 @@ class JobFailedError(FramelensError):
 
 # Job error codes a client caused (its media, or an option a module refused): 400, not 500.
 _CLIENT_CODES = frozenset(
-    {"unsupported_media_type", "unprocessable_media", "media_too_long", "bad_request"}
+    {
+        "unsupported_media_type",
+        "unprocessable_media",
+        "media_too_long",
+        "bad_request",
+        "invalid_option",
+    }
 )
 
 

@@ -16,6 +16,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from framelens.api.deps import CurrentPrincipal, ServicesDep
 from framelens.api.seeds._deepva import ERRORS, PREFIX, RESPONSES, base_url, both
+from framelens.api.seeds._flow import idempotency_key
 from framelens.api.seeds.deepva_modules import catalogue, native_modules
 from framelens.api.seeds.deepva_sources import native_sources
 from framelens.errors import JobStateError, ValidationError
@@ -73,7 +74,9 @@ def create_job(
         "deepva_sources": body.sources,
         "deepva_modules": {name: options or {} for name, options in body.modules.items()},
     }
-    job, _ = services.jobs.create(principal, native, kind="deepva", extra=extra)
+    job, _ = services.jobs.create(
+        principal, native, kind="deepva", extra=extra, idempotency_key=idempotency_key(request)
+    )
     response.headers["Location"] = f"{PREFIX}/jobs/{job.id}/"
     return _view(job, request, services)
 

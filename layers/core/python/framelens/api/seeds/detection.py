@@ -64,7 +64,7 @@ async def detect_media(
         modules={"objects": _options(request)},
         kind="detection",
         inline_max_seconds=services.settings.sync_detect_max_seconds,
-        status_map={413: 400, 415: 400},
+        status_map={413: 400, 415: 400, "invalid_option": 400},  # seed 000: bad input is a 400
         wrong_media="send an image or a video (MP4, AVI, MOV, MKV or WebM)",
     )
     answer = await receive_and_answer(request, principal, services, flow)

@@ -16,6 +16,7 @@ Caps (``Settings``): ``image_batch_max_items`` images (100; more is 422 ``too_ma
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -27,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from framelens.api.deps import CurrentPrincipal, ServicesDep
 from framelens.api.params import parse_max_processing_time
+from framelens.api.seeds._flow import idempotency_key
 from framelens.api.seeds._images_out import batch_status, request_body_doc
 from framelens.api.seeds._persons import faces_options, tag_options
 from framelens.api.seeds._polling import finished_job
@@ -86,6 +88,14 @@ async def submit_images(
     principal: CurrentPrincipal,
     services: ServicesDep,
     max_processing_time: Annotated[str | None, Header(alias="Max-Processing-Time")] = None,
+    _idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=200,
+            description="The same key with the same batch and options answers the same job.",
+        ),
+    ] = None,
     include_embeddings: Annotated[
         bool, Query(description="Return face embeddings (biometric data; off by default)")
     ] = False,
@@ -103,6 +113,7 @@ async def submit_images(
         "faces": faces_options(include_embeddings, allowlist),
         "ocr": {},
     }
+    key = idempotency_key(request)
     batch = await _read_batch(request, services)
     items, sources = await run_in_threadpool(_intake, services, principal, batch.images)
     if not sources:
@@ -110,15 +121,29 @@ async def submit_images(
             "no image of the batch could be read; fix the items and send them again",
             details={"items": [i.model_dump(exclude_none=True) for i in items]},
         )
-    job, _ = services.jobs.create(
+    # Each request stores its images anew: a replay is the same batch with the same options.
+    digest = hashlib.sha256(batch.model_dump_json().encode()).hexdigest()
+    job, created = services.jobs.create(
         principal,
         JobCreate(sources=sources, modules=modules, webhook=batch.webhook),
         kind=KIND,
         max_processing_time=deadline,
         extra={"images": [i.model_dump(mode="json", exclude_none=True) for i in items]},
+        idempotency_key=key,
+        fingerprint={"batch_sha256": digest, "modules": modules},
     )
+    if not created:  # the first request's job has its own copies of the images
+        await run_in_threadpool(_drop_files, services, principal, sources)
     response.headers["Location"] = f"/v1/images/{job.id}"
     return ImageBatchAccepted(job_id=job.id)
+
+
+def _drop_files(services: AppServices, principal: Principal, sources: list[str]) -> None:
+    from framelens.jobs.files import FileService
+
+    files = FileService(services.stores, services.settings)
+    for source in sources:
+        files.delete(principal.tenant_id, source.removeprefix("storage://"))
 
 
 @router.get("/{job_id}", response_model=ImageBatchStatus, summary="A batch and its items")

@@ -94,7 +94,11 @@ async def track_video(
 @router.get(
     "/api/track-video/{job_id}/video",
     response_class=Response,
-    responses={200: _MP4},
+    responses={
+        200: _MP4,
+        404: {"model": ErrorEnvelope, "description": "No such job"},
+        409: {"model": ErrorEnvelope, "description": "The job has not finished"},
+    },
     summary="The annotated MP4 of a tracking job that was answered with 202",
 )
 def tracked_video(job_id: str, principal: CurrentPrincipal, services: ServicesDep) -> Response:

@@ -79,6 +79,14 @@ async def submit_video(
     principal: CurrentPrincipal,
     services: ServicesDep,
     max_processing_time: Annotated[str | None, Header(alias="Max-Processing-Time")] = None,
+    _idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=200,
+            description="The same key with the same video and options answers the same job.",
+        ),
+    ] = None,
     webhook_url: Annotated[str | None, Query(description="Optional webhook URL")] = None,
     webhook_secret: Annotated[str | None, Query(description="Signs the webhook")] = None,
     include_embeddings: Annotated[
