@@ -13,6 +13,7 @@ from aws_cdk import CfnOutput, Stack
 
 from infra.constructs.api import Api
 from infra.constructs.common import FramelensProps, Layers
+from infra.constructs.encryption import TopicKey
 from infra.constructs.gpu import GpuCompute
 from infra.constructs.ingest import Ingest
 from infra.constructs.job_events import JobEvents
@@ -69,8 +70,14 @@ class ServiceStack(Stack):
         environment = storage_environment(storage)
         with_identities = {**environment, **identities_environment(storage)}
         layers = Layers(self, "Layers")
+        self.topic_key = TopicKey(self, "TopicKey")
         self.gpu = GpuCompute(
-            self, "Gpu", storage=storage, props=props, environment=with_identities
+            self,
+            "Gpu",
+            storage=storage,
+            props=props,
+            environment=with_identities,
+            topic_key=self.topic_key.key,
         )
         self.pipeline = Pipeline(
             self,
@@ -140,6 +147,7 @@ class ServiceStack(Stack):
                 "Render": self.renders.function,
             },
             alarm_email=props.alarm_email,
+            topic_key=self.topic_key.key,
         )
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
         CfnOutput(self, "UsagePlanId", value=self.api.usage_plan.usage_plan_id)

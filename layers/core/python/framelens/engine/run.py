@@ -41,6 +41,7 @@ from framelens.engine.refine import GapDecoder
 from framelens.engine.sampling import on_tick
 from framelens.engine.shared import SharedWorks
 from framelens.errors import ValidationError
+from framelens.media.source import is_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -170,7 +171,7 @@ def _seek_margin(slots: list[_Slot], fps: Fraction | None, skipping: bool) -> Fr
 
 
 def _frames(
-    path: Path, media: MediaInfo, ctx: RunContext, slots: list[_Slot], skipping: bool
+    path: Path | str, media: MediaInfo, ctx: RunContext, slots: list[_Slot], skipping: bool
 ) -> Iterator[DecodedFrame]:
     if media.media_type == "image":
         yield read_image(path)
@@ -184,7 +185,7 @@ def _frames(
 
 
 def run_analyzers(
-    path: Path,
+    path: Path | str,
     analyzers: Sequence[Analyzer],
     ctx: RunContext,
     media: MediaInfo | None = None,
@@ -210,7 +211,7 @@ def run_analyzers(
         >>> out = run_analyzers(Path("clip.mp4"), [ScenesAnalyzer()], RunContext())
         >>> out["scenes"].model_dump()["raw_scenes"]
     """
-    path = Path(path)
+    path = path if is_url(path) else Path(path)
     if media is None:
         from framelens.media.probe import media_info
 
@@ -286,7 +287,7 @@ _ONE_OPENCV_THREAD = _OneOpenCvThread()
 
 
 def _pass(
-    path: Path, media: MediaInfo, ctx: RunContext, slots: list[_Slot], works: SharedWorks
+    path: Path | str, media: MediaInfo, ctx: RunContext, slots: list[_Slot], works: SharedWorks
 ) -> None:
     start = ctx.segment.start
     end = ctx.segment.end if ctx.segment.end is not None else media.duration
