@@ -43,9 +43,7 @@ ONE_WAVE_VIDEO_S = 3600
 ITEMS_PER_SEGMENT = 2
 
 
-def one_wave_concurrency(
-    video_s: float = ONE_WAVE_VIDEO_S, segment_s: float | None = None
-) -> int:
+def one_wave_concurrency(video_s: float = ONE_WAVE_VIDEO_S, segment_s: float | None = None) -> int:
     """Map concurrency that runs every work item of a ``video_s`` video at once.
 
     ``segment_s`` defaults to the pipeline's ``Settings.segment_seconds`` (300 s: 12 segments

@@ -20,7 +20,12 @@ from infra.constructs.storage import SHORT_NONCURRENT_PREFIXES
 
 SERVICE = "FramelensService"
 STORAGE = "FramelensStorage"
-WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+WRITES = {
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+}
 # Principal of access.TABLE_ACCESS → a fragment of its role's logical id.
 ROLES = {
     "api": "ApiFunctionServiceRole",

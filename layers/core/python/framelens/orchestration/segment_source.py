@@ -49,7 +49,9 @@ def segment_source(deps: PipelineDeps, src: SourceInfo) -> Iterator[Path | str]:
     falls back to ``local_path``.
     """
     blobs = deps.stores.blobs
-    url = blobs.presign_get(src.blob_key, expires_s=SEGMENT_URL_TTL_S) if ranged(deps, src) else None
+    url = (
+        blobs.presign_get(src.blob_key, expires_s=SEGMENT_URL_TTL_S) if ranged(deps, src) else None
+    )
     if url is not None:
         yield url
         return
