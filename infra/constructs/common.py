@@ -8,8 +8,8 @@ Owns: ``FramelensProps`` (every tunable of a deployment, read from CDK context o
 
 from __future__ import annotations
 
-import subprocess
 import math
+import subprocess
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any

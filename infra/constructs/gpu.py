@@ -20,8 +20,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.constructs.access import grant_tables
-from infra.constructs.endpoints import add_endpoints
 from infra.constructs.common import REPO_ROOT, FramelensProps, powertools_env
+from infra.constructs.endpoints import add_endpoints
 
 if TYPE_CHECKING:
     from aws_cdk import aws_kms as kms

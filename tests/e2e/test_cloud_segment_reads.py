@@ -13,6 +13,7 @@ be equal and the bytes each item pulled are compared with the file's size.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -82,16 +83,13 @@ class CountingProxy:
                         self.sent += len(data)
                     else:
                         self.starts += [int(m) for m in _RANGE.findall(data)]
-
                 dst.sendall(data)
         except OSError:
             pass
         finally:
             for sock in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def close(self) -> None:
         self._server.close()

@@ -174,7 +174,7 @@ def _frames(
     path: Path | str, media: MediaInfo, ctx: RunContext, slots: list[_Slot], skipping: bool
 ) -> Iterator[DecodedFrame]:
     if media.media_type == "image":
-        yield read_image(path)
+        yield read_image(Path(path))  # images and documents are always local files
         return
     start = ctx.segment.start
     seek_to = None
@@ -219,7 +219,7 @@ def run_analyzers(
     if media.media_type == "document":
         from framelens.engine.documents import run_document
 
-        return run_document(path, analyzers, ctx, media)
+        return run_document(Path(path), analyzers, ctx, media)
     slots: list[_Slot] = []
     for analyzer in analyzers:
         needs = analyzer.needs()

@@ -1,10 +1,11 @@
-"""Where media bytes are read from: a local path or any seekable binary file object.
+"""Where media bytes are read from: a local path, a URL or any seekable binary file object.
 
 Owns: ``MediaSource``, ``open_input`` and ``is_url``. A URL (``http(s)://``, e.g. a presigned
 S3 GET) is opened by FFmpeg itself, which reads over HTTP with ``Range`` requests as it seeks:
-the pipeline's per-segment work reads a segment's span this way. A file object lets a caller decode a file it does not
-hold locally (a reader doing ranged GETs on a blob store reads only the index and the GOPs a
-seek touches, not the whole file). Does not own any such reader (the ``jobs`` layer has one).
+the pipeline's per-segment work reads a segment's span this way. A file object lets a caller
+decode a file it does not hold locally (a reader doing ranged GETs on a blob store reads only
+the index and the GOPs a seek touches, not the whole file). Does not own any such reader (the
+``jobs`` layer has one).
 """
 
 from __future__ import annotations
