@@ -161,7 +161,10 @@ class GpuCompute(Construct):
             memory_reservation_mib=12_288,
             cpu=2048,
             logging=ecs.LogDrivers.aws_logs(stream_prefix="gpu-worker", log_group=log_group),
-            environment={**powertools_env("framelens-gpu-worker"), **environment},
+            environment={
+                **powertools_env("framelens-gpu-worker", xray_sdk_tracing=props.xray_sdk_tracing),
+                **environment,
+            },
         )
         storage.bucket.grant_read_write(self.task_definition.task_role)
         # The same work as the inference function: progress, tenants, galleries read-only.

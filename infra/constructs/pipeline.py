@@ -197,7 +197,10 @@ class Pipeline(Construct):
                 removal_policy=RemovalPolicy.DESTROY,
             ),
             environment={
-                **powertools_env(f"framelens-{construct_id.lower()}"),
+                **powertools_env(
+                    f"framelens-{construct_id.lower()}",
+                    xray_sdk_tracing=self._props.xray_sdk_tracing,
+                ),
                 **environment,
             },
         )
