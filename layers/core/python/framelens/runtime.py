@@ -13,34 +13,32 @@ from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
-from framelens.analyzers.registry import known_modules
-from framelens.auth import KeyService, Quotas, RateLimiter
 from framelens.config import Settings, get_settings
 from framelens.errors import StoreError
-from framelens.jobs.event_fanout import EventFanout
-from framelens.jobs.fetch import vet_url
-from framelens.jobs.latency import LatencyStats
-from framelens.jobs.service import JobService
-from framelens.jobs.source_rules import check_local_source, split_roots
-from framelens.jobs.webhooks import deliver
-from framelens.orchestration.contract import PipelineConfig
-from framelens.schemas.auth import Plan
 
+# Services are imported where they are built, not here: the authorizer imports this module on
+# its cold path and needs keys only (benchmarks/cold_start.py).
 if TYPE_CHECKING:
+    from framelens.auth import KeyService, Quotas, RateLimiter
     from framelens.auth.cache import CachedAuthenticator
     from framelens.jobs.drops import DropIngest
+    from framelens.jobs.event_fanout import EventFanout
     from framelens.jobs.file_media import FileMedia
     from framelens.jobs.galleries import GalleryService
+    from framelens.jobs.latency import LatencyStats
     from framelens.jobs.links import MediaLinks
     from framelens.jobs.render_cache import RenderKey
+    from framelens.jobs.service import JobService
     from framelens.models.provider import ModelProvider
+    from framelens.orchestration.contract import PipelineConfig
     from framelens.orchestration.runner import LocalRunner
     from framelens.schemas import JobRecord, KeyRecord
+    from framelens.schemas.auth import Plan
     from framelens.schemas.results_faces import CoOccurrence, FacesResult
     from framelens.schemas.subscriptions import JobEvent
     from framelens.stores import Stores
 
-__all__ = ["Services", "build_services", "default_plan", "event_fanout"]
+__all__ = ["Services", "build_authenticator", "build_services", "default_plan", "event_fanout"]
 
 
 @dataclass
@@ -61,6 +59,8 @@ class Services:
     @cached_property
     def pipeline_config(self) -> PipelineConfig:
         """The settings the pipeline's stages read."""
+        from framelens.orchestration.contract import PipelineConfig
+
         return PipelineConfig.from_settings(self.settings)
 
     @property
@@ -190,6 +190,8 @@ def _cooccurrence(result: FacesResult, a: str, b: str) -> CoOccurrence | None:
 
 def default_plan(settings: Settings) -> Plan:
     """The ``default`` plan with the limits the environment sets."""
+    from framelens.schemas.auth import Plan
+
     return Plan(
         get_per_minute=settings.rate_limit_get_per_minute,
         post_per_minute=settings.rate_limit_post_per_minute,
@@ -202,6 +204,9 @@ def event_fanout(settings: Settings, stores: Stores) -> EventFanout | None:
     """Job events to subscriptions: the seed 003 payload, sent like job webhooks."""
     if stores.webhooks is None:
         return None
+    from framelens.jobs.event_fanout import EventFanout
+    from framelens.jobs.webhooks import deliver
+
     send = partial(
         deliver,
         max_attempts=settings.webhook_max_attempts,
@@ -220,6 +225,30 @@ def event_fanout(settings: Settings, stores: Stores) -> EventFanout | None:
     return EventFanout(stores.webhooks, render, send)
 
 
+def _stores(settings: Settings) -> Stores:
+    if settings.backend == "aws":
+        from framelens.stores.aws import build_aws_stores
+
+        return build_aws_stores(settings)
+    from framelens.stores.embedded import build_embedded_stores
+
+    return build_embedded_stores(settings.data_dir)
+
+
+def build_authenticator(settings: Settings | None = None) -> CachedAuthenticator:
+    """Only what the API Gateway authorizer needs: the key store and the cached key check.
+
+    The same as ``build_services(settings).authenticator`` without building the job, webhook
+    and media services the authorizer never uses (its cold start: benchmarks/cold_start.py).
+    """
+    from framelens.auth import KeyService
+    from framelens.auth.cache import CachedAuthenticator
+
+    settings = settings or get_settings()
+    keys = KeyService(_stores(settings).keys, default_plan=default_plan(settings))
+    return CachedAuthenticator(keys, settings.auth_cache_ttl_s)
+
+
 def build_services(settings: Settings | None = None, *, start_runner: bool = True) -> Services:
     """Build the services for ``settings`` (default: from the environment).
 
@@ -232,15 +261,15 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
         >>> services = build_services(Settings(data_dir=tmp_path))  # doctest: +SKIP
         >>> services.jobs.get("tenant", "job-id")  # doctest: +SKIP
     """
+    from framelens.analyzers.registry import known_modules
+    from framelens.auth import KeyService, Quotas, RateLimiter
+    from framelens.jobs.fetch import vet_url
+    from framelens.jobs.latency import LatencyStats
+    from framelens.jobs.service import JobService
+    from framelens.jobs.source_rules import check_local_source, split_roots
+
     settings = settings or get_settings()
-    if settings.backend == "aws":
-        from framelens.stores.aws import build_aws_stores
-
-        stores = build_aws_stores(settings)
-    else:
-        from framelens.stores.embedded import build_embedded_stores
-
-        stores = build_embedded_stores(settings.data_dir)
+    stores = _stores(settings)
     quotas = Quotas(stores.counters)
     events = event_fanout(settings, stores)
     roots = split_roots(settings.local_source_roots)
