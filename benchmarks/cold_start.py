@@ -63,8 +63,9 @@ def _environment(name: str, after: bool) -> dict[str, str]:
         "POWERTOOLS_METRICS_NAMESPACE": "Framelens",
         "FRAMELENS_BACKEND": "aws",
     }
-    if after:  # the CDK app now sets it (infra/constructs/common.powertools_env)
+    if after:  # the CDK app now sets them (infra/constructs/common.powertools_env)
         env["POWERTOOLS_TRACE_DISABLED"] = "true"
+        env["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
     return env
 
 
