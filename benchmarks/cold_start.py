@@ -8,9 +8,10 @@ layer), as the artifact tests run it. The environment is the one the CDK app giv
 
 "before" is the handlers and library of a base commit (default: where the branch left
 ``main``), extracted with ``git archive``; "after" is the working tree. Samples are interleaved
-(before, after, before...) so load on the machine hits both alike. Two figures per handler: the module import (Lambda's init
-phase) and import plus the first build of what the first request needs (the app for the API, the
-authenticator for the authorizer), which is the cold start a client waits for.
+(before, after, before...) so load on the machine hits both alike. Two figures per handler: the
+module import (Lambda's init phase) and import plus the first build of what the first request
+needs (the app for the API, the authenticator for the authorizer), which is the cold start a
+client waits for.
 
 Targets (issue 17): API import <= 0.5 s median, authorizer <= 0.2 s.
 
