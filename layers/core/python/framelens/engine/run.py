@@ -193,7 +193,8 @@ def run_analyzers(
     """Decode ``path`` once and feed every analyzer what its ``needs()`` asked for.
 
     Args:
-        path: a video or image file, or a DOCX document (read by ``engine.documents``).
+        path: a video or image file, a DOCX document (read by ``engine.documents``), or the
+            ``http(s)://`` URL of a video (FFmpeg reads it with ranged requests).
         analyzers: fresh analyzer instances (distinct ``name``s).
         ctx: run inputs; ``ctx.segment`` selects ``[start, end)`` of media time (frame indexes
             and timestamps stay global); ``ctx.on_progress`` receives fractions in [0, 1].

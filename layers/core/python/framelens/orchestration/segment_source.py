@@ -7,6 +7,10 @@ index, not by reading them) and downloading the whole blob to a temporary file (
 documents, containers without a complete index, the embedded backend whose files are local).
 Does not own the URL (``BlobStore.presign_get``) nor decoding (``engine``).
 
+TLS: FFmpeg's HTTPS client does not verify the server's certificate by default (its
+``tls_verify`` option is off); the URL's signature cannot be forged or reused for another object,
+and the traffic stays on AWS's network (Lambda to S3, or the GPU VPC's S3 gateway endpoint).
+
 Why: in AWS a 1-hour video fans out into 12 segments; downloading the whole file for each one
 moved 12× the video through Lambda's ``/tmp`` and network, and the work item had to wait for the
 download before its first frame.
