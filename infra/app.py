@@ -67,7 +67,9 @@ def build_app(
         post_cli_context=None if bundle else {BUNDLING_STACKS: []},
     )
     props = FramelensProps.from_context(app.node.try_get_context("framelens"))
-    storage = StorageStack(app, "FramelensStorage", description="Framelens: bucket and tables")
+    storage = StorageStack(
+        app, "FramelensStorage", props=props, description="Framelens: bucket and tables"
+    )
     ServiceStack(
         app,
         "FramelensService",

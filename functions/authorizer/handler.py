@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger
 from framelens.auth import extract_key
 from framelens.auth.policy import UNAUTHORIZED, allow_policy, stage_arn
 from framelens.errors import AuthError
-from framelens.runtime import build_services
+from framelens.runtime import build_authenticator
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -24,7 +24,7 @@ logger = Logger()
 
 @cache
 def _keys() -> CachedAuthenticator:
-    return build_services().authenticator
+    return build_authenticator()
 
 
 @logger.inject_lambda_context(log_event=False)

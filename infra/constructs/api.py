@@ -20,11 +20,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from framelens.config import Settings
+from infra.constructs.access import grant_tables
 from infra.constructs.common import FramelensProps, Layers, ephemeral_mb_for, python_function
 
 IDENTITIES_ENV = "FRAMELENS_IDENTITIES_TABLE"
@@ -71,6 +73,26 @@ _GATEWAY_RESPONSES = (
 )
 
 
+def access_log_format() -> apigw.AccessLogFormat:
+    """JSON access lines: CDK's standard fields plus the tenant the authorizer resolved."""
+    fields = {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "requestTime": "$context.requestTime",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "path": "$context.path",
+        "status": "$context.status",
+        "protocol": "$context.protocol",
+        "responseLength": "$context.responseLength",
+        "latencyMs": "$context.responseLatency",
+        "integrationLatencyMs": "$context.integrationLatency",
+        "tenant": "$context.authorizer.tenant_id",
+        "errorMessage": "$context.error.message",
+    }
+    return apigw.AccessLogFormat.custom(json.dumps(fields))
+
+
 def per_minute_throttle(per_minute: int) -> apigw.ThrottleSettings:
     """API Gateway throttle for ``per_minute`` requests per minute (see module docstring)."""
     return apigw.ThrottleSettings(rate_limit=per_minute / 60, burst_limit=per_minute)
@@ -114,9 +136,9 @@ class Api(Construct):
             ephemeral_mb=ephemeral_mb_for(defaults.max_presigned_upload_bytes),
         )
         storage.bucket.grant_read_write(self.function)
-        # Every table, the identities included (the identity routes rename, merge, delete).
-        for table in storage.tables.values():
-            table.grant_read_write_data(self.function)
+        # Every table, the identities included (the identity routes rename, merge, delete);
+        # on the keys table only counters (access.py).
+        grant_tables(storage, self.function, "api")
 
         self.authorizer_function = python_function(
             self,
@@ -129,7 +151,8 @@ class Api(Construct):
             memory_mb=256,
             timeout=Duration.seconds(10),
         )
-        storage.tables["keys"].grant_read_data(self.authorizer_function)
+        # Point reads of keys and tenants: it never writes the keys table (access.py).
+        grant_tables(storage, self.authorizer_function, "authorizer")
         # Three header forms are accepted (X-API-Key, Authorization: Key/Bearer). API Gateway
         # answers 401 without calling the authorizer when *any* listed identity source is
         # missing, so none are listed and API Gateway's cache is off: every request reaches the
@@ -149,6 +172,13 @@ class Api(Construct):
         authorizer_cfn = authorizer.node.default_child
         authorizer_cfn.add_property_deletion_override("IdentitySource")  # type: ignore[union-attr]
 
+        # One JSON line per request: who (tenant from the authorizer), what, status, latency.
+        self.access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=props.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
         self.rest_api = apigw.RestApi(
             self,
             "RestApi",
@@ -156,9 +186,13 @@ class Api(Construct):
             api_key_source_type=apigw.ApiKeySourceType.AUTHORIZER,
             binary_media_types=BINARY_MEDIA_TYPES,
             endpoint_types=[apigw.EndpointType.REGIONAL],
-            cloud_watch_role=False,
+            # Access logging needs the account's API Gateway → CloudWatch role: CDK creates it
+            # (AWS::ApiGateway::Account, retained: it is an account-wide setting).
+            cloud_watch_role=True,
             deploy_options=apigw.StageOptions(
                 stage_name="v1",
+                access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
+                access_log_format=access_log_format(),
                 tracing_enabled=True,
                 metrics_enabled=True,
                 throttling_rate_limit=100,

@@ -1,6 +1,7 @@
 """GPU compute: an ECS cluster on EC2 GPU instances that scales from zero, and the worker task.
 
-Owns: the VPC (public subnets only: no NAT gateway to pay for at rest), the auto-scaling group
+Owns: the VPC (private isolated subnets: no public IPs, no internet route, no NAT gateway to pay
+for at rest; AWS services through VPC endpoints, ``endpoints.py``), the auto-scaling group
 with the ECS GPU-optimised AMI, its capacity provider, and the task definition of
 ``containers/gpu-worker`` with a GPU requirement. Fargate has no GPUs, hence EC2.
 Does not own when tasks run (the state machine's ``RunTask.sync``).
@@ -18,9 +19,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.constructs.access import grant_tables
 from infra.constructs.common import REPO_ROOT, FramelensProps, powertools_env
+from infra.constructs.endpoints import add_endpoints
 
 if TYPE_CHECKING:
+    from aws_cdk import aws_kms as kms
+
     from infra.constructs.storage import Storage
 
 WORKER_CONTAINER = "worker"
@@ -65,6 +70,7 @@ class GpuCompute(Construct):
         storage: Storage,
         props: FramelensProps,
         environment: dict[str, str],
+        topic_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
         vpc = ec2.Vpc(
@@ -72,10 +78,14 @@ class GpuCompute(Construct):
             "Vpc",
             max_azs=2,
             nat_gateways=0,
+            # No route to the internet at all: AWS services are reached through endpoints.
             subnet_configuration=[
-                ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC)
+                ec2.SubnetConfiguration(
+                    name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED
+                )
             ],
         )
+        self.endpoints = add_endpoints(vpc, props.vpc_endpoint_azs)
         self.cluster = ecs.Cluster(
             self,
             "Cluster",
@@ -110,7 +120,7 @@ class GpuCompute(Construct):
                 self, "InstanceRole", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com")
             ),
             require_imdsv2=True,
-            associate_public_ip_address=True,
+            associate_public_ip_address=False,
         )
         asg = autoscaling.AutoScalingGroup(
             self,
@@ -119,7 +129,7 @@ class GpuCompute(Construct):
             launch_template=launch_template,
             min_capacity=0,
             max_capacity=props.gpu_max_instances,
-            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
         )
         self.capacity_provider = ecs.AsgCapacityProvider(
             self,
@@ -127,6 +137,8 @@ class GpuCompute(Construct):
             auto_scaling_group=asg,
             # Scale-in never terminates an instance that still runs a worker task.
             enable_managed_termination_protection=True,
+            # The drain hook's lifecycle topic, encrypted like the alarm topic.
+            topic_encryption_key=topic_key,
         )
         self.cluster.add_asg_capacity_provider(self.capacity_provider)
 
@@ -149,12 +161,13 @@ class GpuCompute(Construct):
             memory_reservation_mib=12_288,
             cpu=2048,
             logging=ecs.LogDrivers.aws_logs(stream_prefix="gpu-worker", log_group=log_group),
-            environment={**powertools_env("framelens-gpu-worker"), **environment},
+            environment={
+                **powertools_env("framelens-gpu-worker", xray_sdk_tracing=props.xray_sdk_tracing),
+                **environment,
+            },
         )
         storage.bucket.grant_read_write(self.task_definition.task_role)
-        for table in storage.job_tables.values():
-            table.grant_read_write_data(self.task_definition.task_role)
-        # Analysis only matches faces against galleries: it reads them, never writes.
-        storage.identities.grant_read_data(self.task_definition.task_role)
+        # The same work as the inference function: progress, tenants, galleries read-only.
+        grant_tables(storage, self.task_definition.task_role, "analysis")
         self.security_group = security_group
         self.vpc = vpc

@@ -19,6 +19,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from framelens.stores.layout import UPLOADS_PREFIX
+from infra.constructs.access import grant_tables
 from infra.constructs.common import FramelensProps, Layers, ephemeral_mb_for, python_function
 
 if TYPE_CHECKING:
@@ -66,12 +67,9 @@ class Ingest(Construct):
             retry_attempts=2,
         )
         storage.bucket.grant_read_write(self.function)
-        storage.tables["jobs"].grant_read_write_data(self.function)
-        storage.tables["files"].grant_read_write_data(self.function)
-        # Counters (concurrent-job and usage quotas) live in the keys table.
-        storage.tables["keys"].grant_read_write_data(self.function)
-        # A new job is an event for the tenant's webhook subscriptions.
-        storage.tables["webhooks"].grant_read_write_data(self.function)
+        # Jobs and files; counters (quotas) in the keys table; a new job is an event for the
+        # tenant's webhook subscriptions (access.py).
+        grant_tables(storage, self.function, "ingest")
 
         bucket = s3.Bucket.from_bucket_name(self, "MediaBucket", storage.bucket.bucket_name)
         bucket.add_event_notification(

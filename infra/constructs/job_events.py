@@ -17,6 +17,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from constructs import Construct
 
+from infra.constructs.access import grant_tables
 from infra.constructs.common import FramelensProps, Layers, python_function
 
 if TYPE_CHECKING:
@@ -57,11 +58,9 @@ class JobEvents(Construct):
             memory_mb=256,
             timeout=Duration.seconds(60),
         )
-        storage.tables["jobs"].grant_read_write_data(self.function)
-        # The concurrent-job counters live in the keys table.
-        storage.tables["keys"].grant_read_write_data(self.function)
-        # A failed job is an event for the tenant's webhook subscriptions.
-        storage.tables["webhooks"].grant_read_write_data(self.function)
+        # Jobs; the concurrent-job counters in the keys table; a failed job is an event for the
+        # tenant's webhook subscriptions (access.py).
+        grant_tables(storage, self.function, "job_events")
         self.rule = events.Rule(
             self,
             "ExecutionEnded",

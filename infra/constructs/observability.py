@@ -17,6 +17,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 if TYPE_CHECKING:
+    from aws_cdk import aws_kms as kms
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_sqs as sqs
     from aws_cdk import aws_stepfunctions as sfn
@@ -39,9 +40,10 @@ class Observability(Construct):
         dead_letter_queues: dict[str, sqs.IQueue],
         functions: dict[str, lambda_.IFunction],
         alarm_email: str | None,
+        topic_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.topic = sns.Topic(self, "AlarmTopic", enforce_ssl=True)
+        self.topic = sns.Topic(self, "AlarmTopic", enforce_ssl=True, master_key=topic_key)
         if alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
         self.alarms: dict[str, cloudwatch.Alarm] = {}

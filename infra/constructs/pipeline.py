@@ -37,6 +37,7 @@ from constructs import Construct
 from framelens.orchestration.contract import FAN_OUT_ITEMS
 from framelens.orchestration.stages import FAILURE_STAGES, STAGES, RetryPolicy, Stage
 from framelens.stores.layout import MAP_RESULTS_PREFIX
+from infra.constructs.access import grant_tables
 from infra.constructs.common import REPO_ROOT, FramelensProps, ephemeral_mb_for, powertools_env
 from infra.constructs.gpu import WORKER_CONTAINER, image_excludes
 
@@ -145,12 +146,10 @@ class Pipeline(Construct):
         )
         for function in (self.control_function, self.inference_function):
             storage.bucket.grant_read_write(function)
-            for table in storage.job_tables.values():
-                table.grant_read_write_data(function)
         # Aggregate (a control stage) writes an enrolment job's identity; analysis (the CPU
-        # work items) only reads galleries to match faces.
-        storage.identities.grant_read_write_data(self.control_function)
-        storage.identities.grant_read_data(self.inference_function)
+        # work items) records progress and only reads galleries and tenants (access.py).
+        grant_tables(storage, self.control_function, "control")
+        grant_tables(storage, self.inference_function, "analysis")
 
         self.state_machine = sfn.StateMachine(
             self,
@@ -198,7 +197,10 @@ class Pipeline(Construct):
                 removal_policy=RemovalPolicy.DESTROY,
             ),
             environment={
-                **powertools_env(f"framelens-{construct_id.lower()}"),
+                **powertools_env(
+                    f"framelens-{construct_id.lower()}",
+                    xray_sdk_tracing=self._props.xray_sdk_tracing,
+                ),
                 **environment,
             },
         )

@@ -83,7 +83,10 @@ class Renders(Construct):
                 retention=props.log_retention,
                 removal_policy=RemovalPolicy.DESTROY,
             ),
-            environment={**powertools_env("framelens-render"), **environment},
+            environment={
+                **powertools_env("framelens-render", xray_sdk_tracing=props.xray_sdk_tracing),
+                **environment,
+            },
         )
         bucket = storage.bucket
         for prefix in READ_PREFIXES:

@@ -36,6 +36,9 @@ WEBHOOK_KEY_ID = "FramelensWebhookSecretKey"
 # Gallery identities (face embeddings): granted only to what reads or writes them.
 IDENTITIES = "identities"
 
+# Prefixes whose deleted objects must not linger: parts hold unmatched face embeddings.
+SHORT_NONCURRENT_PREFIXES = ("work/", "fetched/")
+
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,
     "N": dynamodb.AttributeType.NUMBER,
@@ -58,6 +61,45 @@ def _key(spec: dict[str, Any], key_schema: list[dict[str, str]], kind: str) -> A
     return None
 
 
+def cors_rules(origins: tuple[str, ...]) -> list[s3.CorsRule] | None:
+    """The bucket's CORS: presigned ``PUT``/``GET`` from exactly ``origins``; none when empty."""
+    if not origins:
+        return None
+    if "*" in origins:
+        raise ValueError("cors_origins: list the origins (https://app.example.com), not '*'")
+    return [
+        s3.CorsRule(
+            allowed_methods=[s3.HttpMethods.PUT, s3.HttpMethods.GET],
+            allowed_origins=list(origins),
+            allowed_headers=["Content-Type", "Content-Length", "Range"],
+            exposed_headers=["ETag", "Content-Range", "Accept-Ranges"],
+            max_age=3600,
+        )
+    ]
+
+
+def noncurrent_rules(days: int) -> list[s3.LifecycleRule]:
+    """Old versions expire after ``days``; under the short-lived prefixes that may carry face
+    embeddings (pipeline parts, fetched copies), after one day (overlapping rules: the shorter
+    wins). Delete markers left alone by expiry are removed too."""
+    rules = [
+        s3.LifecycleRule(
+            id="noncurrent-versions",
+            noncurrent_version_expiration=Duration.days(days),
+            expired_object_delete_marker=True,
+        )
+    ]
+    rules += [
+        s3.LifecycleRule(
+            id=f"noncurrent-{prefix.rstrip('/')}",
+            prefix=prefix,
+            noncurrent_version_expiration=Duration.days(1),
+        )
+        for prefix in SHORT_NONCURRENT_PREFIXES
+    ]
+    return rules
+
+
 class Storage(Construct):
     """The media bucket and the jobs/files/keys/identities/webhooks tables.
 
@@ -67,7 +109,14 @@ class Storage(Construct):
         webhook_key: The Secrets Manager secret that seals webhook secrets.
     """
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cors_origins: tuple[str, ...] = (),
+        noncurrent_version_days: int = 7,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
             self,
@@ -77,15 +126,12 @@ class Storage(Construct):
             enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             removal_policy=RemovalPolicy.RETAIN,
-            # Presigned PUT uploads come straight from clients' browsers.
-            cors=[
-                s3.CorsRule(
-                    allowed_methods=[s3.HttpMethods.PUT, s3.HttpMethods.GET],
-                    allowed_origins=["*"],
-                    allowed_headers=["*"],
-                    max_age=3600,
-                )
-            ],
+            # Versioned: an overwrite or a delete (by a bug, a person, a compromised function)
+            # keeps the old version for noncurrent_version_days, then it expires.
+            versioned=True,
+            # Browsers may use presigned URLs with fetch() only from the configured origins
+            # (none by default); see FramelensProps.cors_origins.
+            cors=cors_rules(cors_origins),
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="abort-incomplete-multipart",
@@ -100,6 +146,7 @@ class Storage(Construct):
                     )
                     for e in EXPIRIES
                 ),
+                *noncurrent_rules(noncurrent_version_days),
                 s3.LifecycleRule(
                     id="media-infrequent-access",
                     prefix=MEDIA_PREFIX,

@@ -23,6 +23,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from constructs import Construct
 
+from infra.constructs.access import grant_tables
 from infra.constructs.common import FramelensProps, Layers, python_function
 
 if TYPE_CHECKING:
@@ -68,8 +69,7 @@ class WebhookDelivery(Construct):
             reserved_concurrent_executions=1,
             retry_attempts=0,
         )
-        storage.tables["webhooks"].grant_read_write_data(self.function)
-        storage.tables["jobs"].grant_read_write_data(self.function)
+        grant_tables(storage, self.function, "webhooks")
         storage.bucket.grant_read(self.function, WEBHOOK_BODIES)
         storage.webhook_key.grant_read(self.function)
         self.rule = events.Rule(

@@ -13,6 +13,7 @@ from aws_cdk import CfnOutput, Stack
 
 from infra.constructs.api import Api
 from infra.constructs.common import FramelensProps, Layers
+from infra.constructs.encryption import TopicKey
 from infra.constructs.gpu import GpuCompute
 from infra.constructs.ingest import Ingest
 from infra.constructs.job_events import JobEvents
@@ -79,8 +80,14 @@ class ServiceStack(Stack):
         )
         environment["FRAMELENS_WEBHOOK_FUNCTION"] = self.webhooks.function.function_name
         with_identities = {**environment, **identities_environment(storage)}
+        self.topic_key = TopicKey(self, "TopicKey")
         self.gpu = GpuCompute(
-            self, "Gpu", storage=storage, props=props, environment=with_identities
+            self,
+            "Gpu",
+            storage=storage,
+            props=props,
+            environment=with_identities,
+            topic_key=self.topic_key.key,
         )
         self.pipeline = Pipeline(
             self,
@@ -167,6 +174,7 @@ class ServiceStack(Stack):
                 "Webhooks": self.webhooks.function,
             },
             alarm_email=props.alarm_email,
+            topic_key=self.topic_key.key,
         )
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
         CfnOutput(self, "UsagePlanId", value=self.api.usage_plan.usage_plan_id)

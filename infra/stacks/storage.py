@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_cdk import CfnOutput, Stack
 
+from infra.constructs.common import FramelensProps
 from infra.constructs.storage import Storage
 
 if TYPE_CHECKING:
@@ -22,9 +23,22 @@ class StorageStack(Stack):
         storage: The storage construct (bucket, tables).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        props: FramelensProps | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.storage = Storage(self, "Storage")
+        props = props or FramelensProps()
+        self.storage = Storage(
+            self,
+            "Storage",
+            cors_origins=props.cors_origins,
+            noncurrent_version_days=props.noncurrent_version_days,
+        )
         CfnOutput(self, "MediaBucketName", value=self.storage.bucket.bucket_name)
         for name, table in self.storage.tables.items():
             CfnOutput(self, f"{name.capitalize()}TableName", value=table.table_name)

@@ -24,9 +24,17 @@ print(json.dumps({{"seconds": seconds, "modules": sorted(sys.modules)}}))
 """
 
 
-def cold_import(name: str) -> dict:
-    """Import ``functions/<name>/handler.py`` in a fresh interpreter; seconds and modules."""
-    env = {**os.environ, "FRAMELENS_BACKEND": "aws", "AWS_DEFAULT_REGION": "us-east-1"}
+def cold_import(name: str, tracing: bool = False) -> dict:
+    """Import ``functions/<name>/handler.py`` in a fresh interpreter, with the powertools
+    environment the CDK app gives the function (as in Lambda); seconds and modules."""
+    from infra.constructs.common import powertools_env
+
+    env = {
+        **os.environ,
+        **powertools_env(f"framelens-{name}", xray_sdk_tracing=tracing),
+        "AWS_LAMBDA_FUNCTION_NAME": f"framelens-{name}",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
     code = _PROBE.format(path=str(ROOT / "functions" / name))
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
@@ -51,6 +59,24 @@ def test_authorizer_does_not_import_fastapi_or_xray(imports):
     loaded = set(imports["authorizer"]["modules"])
     assert "fastapi" not in loaded
     assert "aws_xray_sdk" not in loaded
+
+
+def test_authorizer_cold_path_loads_no_job_api_or_web_code(imports):
+    # It checks keys only: jobs, routes, FastAPI and Mangum are other functions' cold starts.
+    loaded = set(imports["authorizer"]["modules"])
+    heavy = {"framelens.jobs", "framelens.api", "framelens.orchestration", "fastapi", "mangum"}
+    assert not loaded & heavy, sorted(loaded & heavy)
+
+
+@pytest.mark.parametrize("name", ["api", "authorizer", "ingest"])
+def test_no_handler_loads_the_xray_sdk_while_tracing_is_off(imports, name):
+    # As deployed (xray_sdk_tracing off): Lambda's own segment only, no SDK import cost.
+    assert "aws_xray_sdk" not in set(imports[name]["modules"])
+
+
+def test_turning_tracing_on_brings_the_tracer_back():
+    pytest.importorskip("framelens.api.app")
+    assert "aws_xray_sdk" in set(cold_import("api", tracing=True)["modules"])
 
 
 # -- authorizer behaviour on moto ------------------------------------------------------------
@@ -99,8 +125,9 @@ def authorizer(monkeypatch):
 def test_valid_key_is_allowed_with_tenant_context_and_usage_key(authorizer):
     # GIVEN a key created for tenant acme
     from framelens.auth import hash_key
+    from framelens.runtime import build_services
 
-    secret, record = authorizer.build_services().keys.create("acme")
+    secret, record = build_services().keys.create("acme")
     event = {"type": "REQUEST", "methodArn": METHOD_ARN, "headers": {"x-api-key": secret}}
     # WHEN API Gateway asks the authorizer
     answer = authorizer.handler(event, FakeContext())
@@ -114,7 +141,9 @@ def test_valid_key_is_allowed_with_tenant_context_and_usage_key(authorizer):
 
 @pytest.mark.parametrize("header", ["Authorization: Bearer {}", "Authorization: Key {}"])
 def test_authorization_header_forms_are_accepted(authorizer, header):
-    secret, _ = authorizer.build_services().keys.create("acme")
+    from framelens.runtime import build_services
+
+    secret, _ = build_services().keys.create("acme")
     name, _, value = header.partition(": ")
     event = {"methodArn": METHOD_ARN, "headers": {name: value.format(secret)}}
     assert authorizer.handler(event, FakeContext())["context"]["tenant_id"] == "acme"

@@ -18,13 +18,13 @@ SERVICE = "FramelensService"
         "IngestFunctionServiceRole",
         "JobEventsFunctionServiceRole",
         "PipelineControl",
-        "PipelineInference",
-        "GpuWorkerTaskTaskRole",
     ],
 )
 def test_whoever_changes_jobs_may_write_the_webhooks_table(synth, role):
-    # Job events happen where jobs are created (API, S3 drops) and change state (the pipeline,
-    # the GPU task, the ended-execution function): each records deliveries there.
+    # Job events happen where jobs are created (API, S3 drops) and change state (the pipeline's
+    # control stages, the ended-execution function): each records deliveries there. Analysis
+    # (the inference function, the GPU task) only records progress, which is no event, so it
+    # gets no webhooks access at all (infra/constructs/access.py; test_infra_cloud_hardening).
     statements = _statements(synth, role)
     writes = [
         s

@@ -251,6 +251,10 @@ def deployed(synth: Synth, setenv: Callable[[str, str], None]) -> Iterator[Cloud
         "POWERTOOLS_METRICS_NAMESPACE": "Framelens",
         "FRAMELENS_WEBHOOK_BACKOFF_S": "0.02",
         "FRAMELENS_WEBHOOK_MAX_ATTEMPTS": "2",
+        # In-process moto has no HTTP endpoint FFmpeg could read a presigned URL from: segments
+        # are downloaded here. The ranged path runs on a moto server in
+        # tests/e2e/test_cloud_segment_reads.py and in the artifact tests.
+        "FRAMELENS_SEGMENT_RANGED_READS": "false",
     }.items():
         setenv(key, value)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):

@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     # local runner
     workers: int = Field(default_factory=_default_workers)
     segment_seconds: float = 300.0  # the cloud fans a long video out in segments this long
+    # A cloud work item reads its segment of a video through a presigned URL (ranged reads)
+    # instead of downloading the whole file; false: download (orchestration.segment_source).
+    segment_ranged_reads: bool = True
     sweep_interval_s: float = 2.0  # how often the local runner checks deadlines
     # A queued or running job no worker of this process holds (its worker stopped on a storage
     # failure, say) is re-queued by the sweep once it has been orphaned this long.

@@ -14,42 +14,39 @@ from datetime import timedelta
 from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
-from framelens.analyzers.registry import known_modules
-from framelens.auth import KeyService, Quotas, RateLimiter
 from framelens.config import Settings, get_settings
 from framelens.errors import StoreError
-from framelens.jobs.deliveries import DeliveryService
-from framelens.jobs.event_fanout import EventFanout
-from framelens.jobs.fetch import vet_url
-from framelens.jobs.latency import LatencyStats
-from framelens.jobs.retry_schedule import RetryPolicy
-from framelens.jobs.secret_box import SecretBox
-from framelens.jobs.service import JobService
-from framelens.jobs.source_rules import check_local_source, split_roots
-from framelens.orchestration.contract import PipelineConfig
-from framelens.schemas.auth import Plan
-from framelens.schemas.common import utcnow
 
+# Services are imported where they are built, not here: the authorizer imports this module on
+# its cold path and needs keys only (benchmarks/cold_start.py).
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from framelens.auth import KeyService, Quotas, RateLimiter
     from framelens.auth.cache import CachedAuthenticator
+    from framelens.jobs.deliveries import DeliveryService
     from framelens.jobs.delivery_worker import DeliveryWorker
     from framelens.jobs.drops import DropIngest
+    from framelens.jobs.event_fanout import EventFanout
     from framelens.jobs.file_media import FileMedia
     from framelens.jobs.galleries import GalleryService
+    from framelens.jobs.latency import LatencyStats
     from framelens.jobs.links import MediaLinks
     from framelens.jobs.render_cache import RenderKey
+    from framelens.jobs.service import JobService
     from framelens.jobs.storage_health import StorageProbe
     from framelens.models.provider import ModelProvider
+    from framelens.orchestration.contract import PipelineConfig
     from framelens.orchestration.runner import LocalRunner
     from framelens.schemas import JobRecord, KeyRecord
+    from framelens.schemas.auth import Plan
     from framelens.schemas.results_faces import CoOccurrence, FacesResult
     from framelens.schemas.subscriptions import JobEvent
     from framelens.stores import DeliveryStore, Stores
 
 __all__ = [
     "Services",
+    "build_authenticator",
     "build_services",
     "default_plan",
     "delivery_service",
@@ -79,6 +76,8 @@ class Services:
     @cached_property
     def pipeline_config(self) -> PipelineConfig:
         """The settings the pipeline's stages read."""
+        from framelens.orchestration.contract import PipelineConfig
+
         return PipelineConfig.from_settings(self.settings)
 
     @property
@@ -216,6 +215,8 @@ def _cooccurrence(result: FacesResult, a: str, b: str) -> CoOccurrence | None:
 
 def default_plan(settings: Settings) -> Plan:
     """The ``default`` plan with the limits the environment sets."""
+    from framelens.schemas.auth import Plan
+
     return Plan(
         get_per_minute=settings.rate_limit_get_per_minute,
         post_per_minute=settings.rate_limit_post_per_minute,
@@ -247,6 +248,10 @@ def webhook_secret_key(settings: Settings) -> bytes:
 
 def delivery_service(settings: Settings, stores: Stores) -> DeliveryService:
     """Webhook deliveries with the settings' schedule, timeout and sealing key."""
+    from framelens.jobs.deliveries import DeliveryService
+    from framelens.jobs.retry_schedule import RetryPolicy
+    from framelens.jobs.secret_box import SecretBox
+
     policy = RetryPolicy(
         base_s=settings.webhook_backoff_s,
         max_step_s=settings.webhook_max_backoff_s,
@@ -268,6 +273,8 @@ def event_fanout(
     """Job events to subscriptions: the seed 003 payload, queued like job webhooks."""
     if stores.webhooks is None:
         return None
+    from framelens.jobs.event_fanout import EventFanout
+
     base_url = settings.public_base_url
 
     def render(job: JobRecord, event: JobEvent, delivery_id: str) -> bytes:
@@ -277,6 +284,30 @@ def event_fanout(
         return event_payload(job, event, delivery_id, base_url)
 
     return EventFanout(stores.webhooks, render, deliveries)
+
+
+def _stores(settings: Settings) -> Stores:
+    if settings.backend == "aws":
+        from framelens.stores.aws import build_aws_stores
+
+        return build_aws_stores(settings)
+    from framelens.stores.embedded import build_embedded_stores
+
+    return build_embedded_stores(settings.data_dir)
+
+
+def build_authenticator(settings: Settings | None = None) -> CachedAuthenticator:
+    """Only what the API Gateway authorizer needs: the key store and the cached key check.
+
+    The same as ``build_services(settings).authenticator`` without building the job, webhook
+    and media services the authorizer never uses (its cold start: benchmarks/cold_start.py).
+    """
+    from framelens.auth import KeyService
+    from framelens.auth.cache import CachedAuthenticator
+
+    settings = settings or get_settings()
+    keys = KeyService(_stores(settings).keys, default_plan=default_plan(settings))
+    return CachedAuthenticator(keys, settings.auth_cache_ttl_s)
 
 
 def build_services(settings: Settings | None = None, *, start_runner: bool = True) -> Services:
@@ -291,15 +322,15 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
         >>> services = build_services(Settings(data_dir=tmp_path))  # doctest: +SKIP
         >>> services.jobs.get("tenant", "job-id")  # doctest: +SKIP
     """
+    from framelens.analyzers.registry import known_modules
+    from framelens.auth import KeyService, Quotas, RateLimiter
+    from framelens.jobs.fetch import vet_url
+    from framelens.jobs.latency import LatencyStats
+    from framelens.jobs.service import JobService
+    from framelens.jobs.source_rules import check_local_source, split_roots
+
     settings = settings or get_settings()
-    if settings.backend == "aws":
-        from framelens.stores.aws import build_aws_stores
-
-        stores = build_aws_stores(settings)
-    else:
-        from framelens.stores.embedded import build_embedded_stores
-
-        stores = build_embedded_stores(settings.data_dir)
+    stores = _stores(settings)
     quotas = Quotas(stores.counters)
     deliveries = delivery_service(settings, stores)
     events = event_fanout(settings, stores, deliveries)
@@ -361,6 +392,7 @@ def start_delivery_worker(
     """Send webhook deliveries on their own threads (records a previous process left due
     first); queued deliveries wake it."""
     from framelens.jobs.delivery_worker import DeliveryWorker
+    from framelens.schemas.common import utcnow
     from framelens.stores.embedded.deliveries import SqliteDeliveryStore
 
     expire: Callable[[], int] | None = None

@@ -140,14 +140,19 @@ def _decoded(container: Any, stream: Any, counter: _Counter | None) -> Iterator[
         yield from ahead.popleft().decode()
 
 
-def _index_before(path: Path, pts: int, first_pts: int) -> int:
-    """Number of frames with ``first_pts <= PTS < pts``, by demuxing packets (no decoding)."""
+def _index_before(path: Path | str, pts: int, first_pts: int) -> int:
+    """Number of frames with ``first_pts <= PTS < pts``: from the container's sample index where
+    it is exact (``_indexed_count``: no packet is read, so a segment read over HTTP does not
+    fetch the file up to its start), else by demuxing packets (no decoding)."""
     import av
 
     count = 0
     past = 0
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
+        indexed = _indexed_count(container, stream, pts)
+        if indexed is not None:
+            return indexed
         for packet in container.demux(stream):
             if packet.size == 0 or packet.pts is None:
                 continue
@@ -161,8 +166,35 @@ def _index_before(path: Path, pts: int, first_pts: int) -> int:
     return count
 
 
+# Demuxers whose index lists every frame, in decode order, once the header is read.
+_FULL_INDEX_FORMATS = frozenset({"mov", "mp4", "m4a", "3gp", "3g2", "mj2", "avi"})
+
+
+def _indexed_count(container: Any, stream: Any, pts: int) -> int | None:
+    """Frames shown before the keyframe shown at ``pts``, counted in the sample index.
+
+    In a closed GOP every frame decoded before a keyframe is shown before it, so the count is
+    the keyframe's position in decode order: the last keyframe entry whose timestamp (a DTS,
+    never after its PTS) is at or before ``pts``. Used only where the index is complete (one
+    entry per frame: MP4/MOV, AVI; not fragmented MP4, whose fragments are indexed as they are
+    read) and ``pts`` is a seek's landing frame (a keyframe). ``None``: count by demuxing.
+    """
+    if not set(container.format.name.split(",")) & _FULL_INDEX_FORMATS:
+        return None
+    entries = getattr(stream, "index_entries", None)
+    if entries is None or not stream.frames or len(entries) != stream.frames:
+        return None
+    key = None
+    for position, entry in enumerate(entries):
+        if entry.timestamp > pts:
+            break
+        if entry.is_keyframe:
+            key = position
+    return key
+
+
 def _seek(
-    container: Any, stream: Any, path: Path, first_pts: int, seek_to: Fraction, by_pts: bool
+    container: Any, stream: Any, path: Path | str, first_pts: int, seek_to: Fraction, by_pts: bool
 ) -> tuple[Iterator[Any], _Counter | int] | None:
     """Seek to the keyframe at or before ``seek_to``: the frames from there, and their counter
     (``by_pts``) or the index of the first of them (where the index is the clock).
@@ -187,7 +219,7 @@ def _seek(
 
 
 def decode_video(
-    path: Path, seek_to: Fraction | None = None, *, skip_nonref: bool = False
+    path: Path | str, seek_to: Fraction | None = None, *, skip_nonref: bool = False
 ) -> Iterator[DecodedFrame]:
     """Decode a video once, in display order, streaming (no frame lists), to its end.
 

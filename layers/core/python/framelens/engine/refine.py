@@ -44,7 +44,7 @@ class GapDecoder:
     gap is cached, so analyzers asking for the same gap share one decode.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | str) -> None:
         self._path = path
         self._container: Any = None
         self._packets: Iterator[Any] | None = None

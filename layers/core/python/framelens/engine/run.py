@@ -41,6 +41,7 @@ from framelens.engine.refine import GapDecoder
 from framelens.engine.sampling import on_tick
 from framelens.engine.shared import SharedWorks
 from framelens.errors import ValidationError
+from framelens.media.source import is_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -170,10 +171,10 @@ def _seek_margin(slots: list[_Slot], fps: Fraction | None, skipping: bool) -> Fr
 
 
 def _frames(
-    path: Path, media: MediaInfo, ctx: RunContext, slots: list[_Slot], skipping: bool
+    path: Path | str, media: MediaInfo, ctx: RunContext, slots: list[_Slot], skipping: bool
 ) -> Iterator[DecodedFrame]:
     if media.media_type == "image":
-        yield read_image(path)
+        yield read_image(Path(path))  # images and documents are always local files
         return
     start = ctx.segment.start
     seek_to = None
@@ -184,7 +185,7 @@ def _frames(
 
 
 def run_analyzers(
-    path: Path,
+    path: Path | str,
     analyzers: Sequence[Analyzer],
     ctx: RunContext,
     media: MediaInfo | None = None,
@@ -192,7 +193,8 @@ def run_analyzers(
     """Decode ``path`` once and feed every analyzer what its ``needs()`` asked for.
 
     Args:
-        path: a video or image file, or a DOCX document (read by ``engine.documents``).
+        path: a video or image file, a DOCX document (read by ``engine.documents``), or the
+            ``http(s)://`` URL of a video (FFmpeg reads it with ranged requests).
         analyzers: fresh analyzer instances (distinct ``name``s).
         ctx: run inputs; ``ctx.segment`` selects ``[start, end)`` of media time (frame indexes
             and timestamps stay global); ``ctx.on_progress`` receives fractions in [0, 1].
@@ -210,7 +212,7 @@ def run_analyzers(
         >>> out = run_analyzers(Path("clip.mp4"), [ScenesAnalyzer()], RunContext())
         >>> out["scenes"].model_dump()["raw_scenes"]
     """
-    path = Path(path)
+    path = path if is_url(path) else Path(path)
     if media is None:
         from framelens.media.probe import media_info
 
@@ -218,7 +220,7 @@ def run_analyzers(
     if media.media_type == "document":
         from framelens.engine.documents import run_document
 
-        return run_document(path, analyzers, ctx, media)
+        return run_document(Path(path), analyzers, ctx, media)
     slots: list[_Slot] = []
     for analyzer in analyzers:
         needs = analyzer.needs()
@@ -286,7 +288,7 @@ _ONE_OPENCV_THREAD = _OneOpenCvThread()
 
 
 def _pass(
-    path: Path, media: MediaInfo, ctx: RunContext, slots: list[_Slot], works: SharedWorks
+    path: Path | str, media: MediaInfo, ctx: RunContext, slots: list[_Slot], works: SharedWorks
 ) -> None:
     start = ctx.segment.start
     end = ctx.segment.end if ctx.segment.end is not None else media.duration

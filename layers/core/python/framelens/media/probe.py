@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from framelens.errors import UnprocessableMediaError, UnsupportedMediaError
 from framelens.media._sniff import HEAD_BYTES, image_header_size, sniff
 from framelens.media.info import MediaInfo
+from framelens.media.source import is_url, url_name
 from framelens.schemas.media import MediaProbe
 
 if TYPE_CHECKING:
@@ -57,15 +58,17 @@ class VideoFacts:
         )
 
 
-def _container_name(path: Path, fallback: str) -> str:
-    with path.open("rb") as fh:
+def _container_name(name: str, fallback: str) -> str:
+    if is_url(name):  # sniffing would be one more request; FFmpeg's name is enough
+        return fallback.split(",")[0]
+    with Path(name).open("rb") as fh:
         sniffed = sniff(fh.read(HEAD_BYTES))
     if sniffed is not None and sniffed.kind == "video":
         return sniffed.container
     return fallback.split(",")[0]
 
 
-def _unprocessable(path: Path, why: str) -> UnprocessableMediaError:
+def _unprocessable(path: Path | str, why: str) -> UnprocessableMediaError:
     return UnprocessableMediaError(
         f"The video could not be decoded ({why}); the file may be truncated or corrupt. "
         "Re-export or re-upload the complete file.",
@@ -96,7 +99,7 @@ def _first_frame(container: Any, stream: Any) -> Any:
     return None
 
 
-def _count_packets(path: Path) -> int:
+def _count_packets(path: Path | str) -> int:
     """Count the video stream's packets by demuxing only (no decode): one packet = one frame."""
     import av
 
@@ -106,7 +109,7 @@ def _count_packets(path: Path) -> int:
 
 
 def read_video(
-    path: Path, *, before_decode: Callable[[VideoFacts], None] | None = None
+    path: Path | str, *, before_decode: Callable[[VideoFacts], None] | None = None
 ) -> VideoFacts:
     """Read a video's exact metadata; decode its first frame to prove it decodes.
 
@@ -124,7 +127,7 @@ def read_video(
     """
     import av
 
-    path = Path(path)
+    path = path if is_url(path) else Path(path)
     try:
         container = av.open(str(path))
     except av.FFmpegError as exc:
@@ -174,7 +177,7 @@ def _facts_from_header(
         fps=Fraction(fps) if fps else None,
         frames=stream.frames or None,
         codec=stream.codec_context.name,
-        container=_container_name(Path(container.name), container.format.name),
+        container=_container_name(container.name, container.format.name),
         rotation=rotation,
         has_audio=bool(container.streams.audio),
     )
@@ -278,11 +281,11 @@ def image_declared_size(path: Path, container: str) -> tuple[int, int] | None:
     return image_header_size(head, container)
 
 
-def media_info(path: Path) -> MediaInfo:
+def media_info(path: Path | str) -> MediaInfo:
     """What the engine needs before the first frame, with exact ``Fraction`` rates.
 
     Args:
-        path: an image, video or DOCX file.
+        path: an image, video or DOCX file, or the ``http(s)://`` URL of a video.
 
     Returns:
         ``MediaInfo`` (display size after rotation; ``fps``/``duration`` exact).
@@ -291,6 +294,9 @@ def media_info(path: Path) -> MediaInfo:
         UnsupportedMediaError: neither an image, a video nor a DOCX document.
         UnprocessableMediaError: it cannot be decoded.
     """
+    if is_url(path):
+        # Only videos are read over HTTP (a segment of a stored video): no sniffing needed.
+        return _video_info(read_video(path), url_name(str(path)))
     path = Path(path)
     with path.open("rb") as fh:
         sniffed = sniff(fh.read(HEAD_BYTES))
@@ -300,7 +306,10 @@ def media_info(path: Path) -> MediaInfo:
     if sniffed is not None and sniffed.kind == "image":
         width, height = read_image_size(path, sniffed.container)
         return MediaInfo(media_type="image", width=width, height=height, name=path.name)
-    facts = read_video(path)
+    return _video_info(read_video(path), path.name)
+
+
+def _video_info(facts: VideoFacts, name: str) -> MediaInfo:
     return MediaInfo(
         media_type="video",
         width=facts.width,
@@ -309,5 +318,5 @@ def media_info(path: Path) -> MediaInfo:
         frames=facts.frames,
         duration=facts.duration,
         rotation=facts.rotation,
-        name=path.name,
+        name=name,
     )

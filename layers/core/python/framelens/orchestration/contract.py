@@ -59,6 +59,7 @@ class PipelineConfig:
     backend: str
     media_bucket: str
     segment_seconds: float
+    segment_ranged_reads: bool
     max_image_pixels: int
     max_video_seconds: float
     fetch_max_bytes: int

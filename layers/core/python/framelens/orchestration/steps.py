@@ -143,6 +143,7 @@ def analyze(deps: PipelineDeps, payload: WorkItem) -> PartRef:
     from framelens.engine.base import RunContext, Segment
     from framelens.engine.run import run_analyzers
     from framelens.media.probe import media_info
+    from framelens.orchestration.segment_source import segment_source
 
     job = _running(deps, payload.job_id)
     src = load_probed(deps, job.id).sources[payload.source_index]
@@ -170,7 +171,8 @@ def analyze(deps: PipelineDeps, payload: WorkItem) -> PartRef:
             on_progress=_Watcher(deps, job.id, job.deadline),
             gallery=_gallery(deps, job, payload.modules),
         )
-        with deps.stores.blobs.local_path(src.blob_key) as path:
+        # A video segment reads its span through a presigned URL (segment_source.py).
+        with segment_source(deps, src) as path:
             results = run_analyzers(path, analyzers, ctx, media=media_info(path))
     for name, result in results.items():
         key = layout.part_key(job.id, src.index, start_s, name)
