@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     import numpy.typing as npt
 
-    from framelens.analyzers.detections import ObjectDetector
+    from framelens.analyzers.detector import ObjectDetector
     from framelens.engine.base import Frame
 
 __all__ = ["SEPARATOR", "CombinedDetector", "member_names"]

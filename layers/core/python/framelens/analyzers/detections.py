@@ -11,10 +11,11 @@ source pixels), resolving the ``model``/``classes``/``confidence`` options, and 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from framelens.analyzers.detector import ObjectDetector
 from framelens.analyzers.yolo_decode import from_yolov8, from_yolox, letterbox
 from framelens.errors import ModelError, ValidationError
 from framelens.models.manifests import BUILTIN_MANIFESTS, DEFAULT_DETECTOR, ModelManifest
@@ -36,41 +37,6 @@ __all__ = [
     "parse_classes",
     "working_side",
 ]
-
-
-class ObjectDetector(Protocol):
-    """What analyzers need from a detector: YOLO (``Detector``), plates (``plates``) or a
-    combination of several (``combined_detector``)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def input_side(self) -> int: ...
-
-    @property
-    def class_names(self) -> tuple[str, ...]: ...
-
-    def class_ids(self, names: Iterable[str] | None) -> set[int] | None: ...
-
-    def detect(
-        self,
-        image: npt.NDArray[np.uint8],
-        *,
-        confidence: float = ...,
-        class_ids: set[int] | None = ...,
-        scale: float = ...,
-        agnostic: bool = ...,
-    ) -> sv.Detections: ...
-
-    def detect_frame(
-        self,
-        frame: Frame,
-        *,
-        confidence: float = ...,
-        class_ids: set[int] | None = ...,
-        agnostic: bool = ...,
-    ) -> sv.Detections: ...
 
 
 class Detector:

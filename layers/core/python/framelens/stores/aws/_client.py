@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -20,7 +21,15 @@ from framelens.errors import ConflictError, NotFoundError, StoreError, Validatio
 if TYPE_CHECKING:
     import boto3
 
-__all__ = ["AwsClients", "decode_cursor", "encode_cursor", "num", "scan_all", "translate"]
+__all__ = [
+    "AwsClients",
+    "decode_cursor",
+    "encode_cursor",
+    "iso",
+    "num",
+    "scan_all",
+    "translate",
+]
 
 _CONFLICT = {"ConditionalCheckFailedException", "TransactionCanceledException"}
 _MISSING = {"NoSuchKey", "404", "NotFound", "NoSuchBucket"}
@@ -149,3 +158,10 @@ def decode_cursor(cursor: str, expected: set[str]) -> dict[str, str]:
     if not all(isinstance(v, str) for v in key.values()):
         raise ValidationError("The cursor is not valid; pass back a next_cursor value.")
     return key
+
+
+def iso(dt: datetime) -> str:
+    """A fixed-width UTC timestamp whose string order is its time order (naive means UTC)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -15,8 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from framelens.errors import ConflictError, NotFoundError, ValidationError
 from framelens.schemas.deliveries import Delivery
-from framelens.stores.aws._client import decode_cursor, encode_cursor, error_code, translate
-from framelens.stores.aws.records import iso
+from framelens.stores.aws._client import decode_cursor, encode_cursor, error_code, iso, translate
 from framelens.stores.aws.tables import BY_DUE, TTL_ATTRIBUTE
 
 if TYPE_CHECKING:

@@ -22,8 +22,7 @@ from framelens.errors import NotFoundError, ValidationError
 from framelens.schemas.common import utcnow
 from framelens.schemas.identities import IdentityRecord
 from framelens.stores._vectors import pack_vector, unpack_vector
-from framelens.stores.aws._client import error_code, translate
-from framelens.stores.aws.records import iso
+from framelens.stores.aws._client import error_code, iso, translate
 
 if TYPE_CHECKING:
     import builtins

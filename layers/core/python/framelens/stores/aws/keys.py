@@ -15,8 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from framelens.errors import NotFoundError, StoreError
 from framelens.schemas import KeyRecord, Tenant
-from framelens.stores.aws._client import error_code, num, scan_all, translate
-from framelens.stores.aws.records import iso
+from framelens.stores.aws._client import error_code, iso, num, scan_all, translate
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -7,7 +7,7 @@ transactional idempotent creates, version-conditional updates, newest-first page
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -24,6 +24,7 @@ from framelens.stores.aws._client import (
     decode_cursor,
     encode_cursor,
     error_code,
+    iso,
     scan_all,
     translate,
 )
@@ -32,7 +33,6 @@ from framelens.stores.aws.tables import BY_FOLDER, BY_TENANT
 
 if TYPE_CHECKING:
     import builtins
-    from datetime import datetime
 
     from framelens.stores.aws._client import AwsClients
 
@@ -41,13 +41,6 @@ __all__ = ["DynamoFileStore", "DynamoJobStore", "folder_key", "iso"]
 _AWS_ERRORS = (ClientError, BotoCoreError)
 # DynamoDB items are capped at 400 KB; leave room for the other attributes.
 _MAX_INLINE_BODY = 350_000
-
-
-def iso(dt: datetime) -> str:
-    """A fixed-width UTC timestamp whose string order is its time order (naive means UTC)."""
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _s(value: str) -> dict[str, str]:
