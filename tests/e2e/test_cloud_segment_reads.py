@@ -234,8 +234,13 @@ def test_a_late_segment_never_reads_the_file_before_its_span(cloud, runs):
         span_from = max(pos for t, pos in keys if t <= max(0.0, start_s - MARGIN_S))
         stray = [s for s in starts if not (s <= first_sample or s >= moov or s >= span_from)]
         assert stray == [], (start_s, starts, span_from)
-        # AND it jumped to its span (one GET there), rather than reading on from the start
-        assert any(span_from <= s < moov for s in starts), (start_s, starts, span_from)
+    # AND the last item jumped to its span (a GET there) rather than reading on from the first
+    # frame. Only the last is asserted: FFmpeg reads through a forward seek shorter than the
+    # TCP receive window, which the kernel grows to megabytes on loopback, so whether an early
+    # item (its span under a megabyte from the first frame) jumps or reads on depends on timing.
+    start_s, starts = ranged["starts"][-1]
+    span_from = max(pos for t, pos in keys if t <= max(0.0, start_s - MARGIN_S))
+    assert any(span_from <= s < moov for s in starts), (start_s, starts, span_from)
 
 
 def test_ranged_items_pull_far_less_than_downloads(runs):
