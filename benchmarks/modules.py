@@ -176,16 +176,25 @@ def report(runs: dict[Path, list[dict[str, dict[str, Any]]]]) -> list[dict[str, 
             )
             vs_decode = statistics.median(r["decode"]["seconds"] / r[case]["seconds"] for r in full)
             realtime = duration / wall
-            read = f" ({int(statistics.median(r[case]['read'] for r in full))})" if case == "ocr" else ""
+            read = ""
+            if case == "ocr":
+                read = f" ({int(statistics.median(r[case]['read'] for r in full))})"
             mark = "pass" if realtime >= REALTIME_TARGET else "**miss**"
             print(
                 f"| {case} | {clip.stem} | {sampled}{read} | {wall:.2f} | {decode:.2f} "
                 f"| {cost:.1f} | {vs_decode:.2f} | {realtime:.1f} | {mark} |"
             )
             rows.append(
-                {"module": case, "clip": clip.name, "sampled": sampled, "seconds": wall,
-                 "decode_seconds": decode, "ms_per_sample": cost, "vs_decode": vs_decode,
-                 "realtime": realtime}
+                {
+                    "module": case,
+                    "clip": clip.name,
+                    "sampled": sampled,
+                    "seconds": wall,
+                    "decode_seconds": decode,
+                    "ms_per_sample": cost,
+                    "vs_decode": vs_decode,
+                    "realtime": realtime,
+                }
             )
     return rows
 

@@ -24,7 +24,7 @@ from framelens.runtime import build_services
 from framelens.schemas import JobCreate
 from framelens.stores import layout
 from tests.media import write_video
-from tests.shared import media
+from tests.shared import MODELS, media
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -66,6 +66,14 @@ class Run:
     docs: dict[str, dict[str, Any]]
     items: list[dict[str, Any]]
     item_threads: set[str]
+    pages_before_aggregate: list[bool]
+
+    def page_keys(self) -> list[str]:
+        """Where each segment's objects pages start (2 fps of a 10 fps clip: frame 10 s)."""
+        return [
+            f"{layout.page_prefix(self.job_id, 0, s)}/objects/{10 * s:09d}.json"
+            for s in range(SECONDS)
+        ]
 
     def result(self, module: str) -> dict[str, Any]:
         (source,) = self.docs[module]["sources"]
@@ -80,7 +88,8 @@ class Run:
 
 def _run(data_dir: Path, clip: Path, modules: dict[str, Any], *, parallel: bool) -> Run:
     services = build_services(
-        Settings(data_dir=data_dir, segment_seconds=1.0, workers=2), start_runner=False
+        Settings(data_dir=data_dir, model_dir=MODELS, segment_seconds=1.0, workers=2),
+        start_runner=False,
     )
     secret, _ = services.keys.create("acme", "pro")
     principal = services.keys.authenticate(secret)
@@ -89,11 +98,16 @@ def _run(data_dir: Path, clip: Path, modules: dict[str, Any], *, parallel: bool)
         principal, JobCreate(sources=[record.url], modules=modules), dispatch=False
     )
     threads: set[str] = set()
+    pages: list[bool] = []
+    blobs = services.stores.blobs
     # The first two analyze items wait for each other: if the runner ran them one after the
     # other, the barrier would break and the job would fail.
     barrier = threading.Barrier(2, timeout=60)
 
     def hook(stage: str) -> None:
+        if stage == "aggregate":
+            keys = Run(services, job.id, "", {}, [], set(), []).page_keys()
+            pages.extend(blobs.exists(k) for k in keys)
         if stage == "analyze":
             threads.add(threading.current_thread().name)
             if parallel and len(threads) <= 2:
@@ -103,10 +117,9 @@ def _run(data_dir: Path, clip: Path, modules: dict[str, Any], *, parallel: bool)
     services.runner.stage_hook = hook
     services.runner.run_job(job.id)
     done = services.stores.jobs.get(job.id)
-    blobs = services.stores.blobs
     docs = {m: json.loads(blobs.get(k)) for m, k in done.result_keys.items()}
     items = json.loads(blobs.get(layout.items_key(job.id)))
-    return Run(services, job.id, done.state.value, docs, items, threads)
+    return Run(services, job.id, done.state.value, docs, items, threads, pages)
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +147,22 @@ def test_each_segment_is_one_work_item_with_every_module(runs: dict[str, Run]) -
     # AND each item's single pass wrote a part of every module (one decode per segment)
     for item in run.items:
         assert sorted(run.manifest(item)["parts"]) == sorted(COMBINED)
+
+
+def test_detections_go_through_pages_that_aggregate_reads_and_deletes(
+    runs: dict[str, Run],
+) -> None:
+    # GIVEN the combined job, whose objects frames each segment's worker paged out
+    run = runs["combined"]
+    blobs = run.services.stores.blobs
+    # THEN every segment left its page for aggregate to read
+    assert run.pages_before_aggregate == [True] * SECONDS
+    # AND the document has every sampled frame, in order, and no trace of the pages
+    objects = run.result("objects")
+    assert [f["frame"] for f in objects["frames"]] == list(range(0, 10 * SECONDS, 5))
+    assert "pages" not in objects
+    # AND the pages are gone once the documents are written
+    assert not any(blobs.exists(k) for k in run.page_keys())
 
 
 def test_a_jobs_segments_run_in_parallel_on_the_worker_pool(runs: dict[str, Run]) -> None:

@@ -190,6 +190,8 @@ class RunContext:
     options: dict[str, Any] = field(default_factory=dict)
     segment: Segment = field(default_factory=Segment)
     artifacts: ArtifactSink | None = None
+    # Where analyzers page out per-frame results (``analyzers._pages``); None = keep in memory.
+    pages: ArtifactSink | None = None
     models: ModelProvider | None = None
     critical_tags: tuple[str, ...] = ()
     on_progress: Callable[[float], None] | None = None
