@@ -71,7 +71,7 @@ class Run:
     def page_keys(self) -> list[str]:
         """Where each segment's objects pages start (2 fps of a 10 fps clip: frame 10 s)."""
         return [
-            f"{layout.page_prefix(self.job_id, 0, s)}/objects/{10 * s:09d}.json"
+            f"{layout.page_prefix(self.job_id, 0, s)}/objects/{10 * s:09d}_00000.json"
             for s in range(SECONDS)
         ]
 

@@ -59,6 +59,6 @@ class FramePager(Generic[T]):
         assert self._sink is not None
         first = getattr(self._entries[0], "frame", len(self._keys))
         body = b"[" + b",".join(e.model_dump_json().encode() for e in self._entries) + b"]"
-        name = f"{self._name}/{int(first):09d}.json"
+        name = f"{self._name}/{int(first):09d}_{len(self._keys):05d}.json"  # unique, in order
         self._keys.append(self._sink.put(name, body, "application/json"))
         self._entries = []

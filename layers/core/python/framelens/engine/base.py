@@ -18,7 +18,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Literal
 
 from framelens.media.info import MediaInfo
 from framelens.schemas.results_base import AnalyzerResult
@@ -179,6 +179,11 @@ class ArtifactSink(ABC):
     @abstractmethod
     def put(self, name: str, data: bytes, content_type: str) -> str:
         """Store ``data`` as artifact ``name`` (unique within the job) and return its blob key."""
+
+    def put_file(self, name: str, fp: BinaryIO, content_type: str) -> str:
+        """Store an open file's contents from its current position (an annotated video);
+        sinks that can stream override this, the default reads it into memory."""
+        return self.put(name, fp.read(), content_type)
 
 
 @dataclass(slots=True)
