@@ -8,9 +8,11 @@ a face for ``faces``, captions for ``ocr``; the violinist for the rest), cut to 
 looping its packets (no re-encode), and on that clip remuxed ``--times`` times back to back (as
 ``benchmarks/engine.py`` makes its 10-minute clip), so both see the same content per second.
 Every case runs in its own process and does what a worker does with one work item: open the
-models, ``run_analyzers`` over the whole clip, serialize the result to the JSON bytes the analyze
-stage stores. Its peak RSS is ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (the process is a
-fresh interpreter; the parent that forks it stays far smaller than any case).
+models, ``run_analyzers`` over the whole clip with a page and artifact sink (a folder standing
+for the blob store: per-frame results go out in pages, annotated video is streamed), serialize
+the result to the JSON bytes the analyze stage stores. Its peak RSS is
+``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (the process is a fresh interpreter; the parent
+that forks it stays far smaller than any case).
 
 Target (issue 17): long / short peak RSS <= 1.1 for each module and for all of them together.
 """
@@ -106,7 +108,32 @@ def _seconds(path: Path) -> float:
 # --- one case (a child process) -------------------------------------------------------------
 
 
+def _folder_sink(folder: Path) -> Any:
+    """The worker's blob store, as a folder: pages and artifacts written (or streamed) to disk."""
+    import shutil
+
+    from framelens.engine.base import ArtifactSink
+
+    class FolderSink(ArtifactSink):
+        def put(self, name: str, data: bytes, content_type: str) -> str:
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            return str(path)
+
+        def put_file(self, name: str, fp: Any, content_type: str) -> str:
+            path = folder / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as out:
+                shutil.copyfileobj(fp, out)
+            return str(path)
+
+    return FolderSink()
+
+
 def _child(module: str, path: Path) -> dict[str, Any]:
+    import tempfile
+
     from framelens.analyzers.registry import analyzer_class
     from framelens.engine.base import RunContext
     from framelens.engine.run import run_analyzers
@@ -120,12 +147,16 @@ def _child(module: str, path: Path) -> dict[str, Any]:
     names = ALL if module == "all" else (module,)
     analyzers = [analyzer_class(n)({}) for n in names]
     info = media_info(path)
-    t0 = time.perf_counter()
-    results = run_analyzers(path, analyzers, RunContext(job_id="bench", models=registry), info)
-    body = sum(len(r.model_dump_json().encode()) for r in results.values())  # what is stored
-    seconds = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        sink = _folder_sink(Path(tmp))
+        ctx = RunContext(job_id="bench", models=registry, artifacts=sink, pages=sink)
+        t0 = time.perf_counter()
+        results = run_analyzers(path, analyzers, ctx, info)
+        body = sum(len(r.model_dump_json().encode()) for r in results.values())  # the parts
+        seconds = time.perf_counter() - t0
+        paged = sum(p.stat().st_size for p in Path(tmp).rglob("*.json"))
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"rss_mib": rss_kib / 1024, "seconds": seconds, "result_bytes": body}
+    return {"rss_mib": rss_kib / 1024, "seconds": seconds, "result_bytes": body + paged}
 
 
 def run_case(module: str, path: Path) -> dict[str, Any] | None:
@@ -161,7 +192,7 @@ def main() -> None:
     )
     print(
         f"\n| module | clip, short / long | peak RSS short (MiB) | peak RSS long (MiB) "
-        f"| ratio (<= {RSS_TARGET}) | result JSON short / long (KiB) | long: wall s |"
+        f"| ratio (<= {RSS_TARGET}) | result + pages JSON short / long (KiB) | long: wall s |"
     )
     print("|---|---|---|---|---|---|---|")
     rows: dict[str, Any] = {}
