@@ -233,14 +233,16 @@ class TrackingAnalyzer(Analyzer):
         )
 
     @classmethod
-    def merge(cls, parts: Sequence[AnalyzerResult]) -> TrackingResult:
-        """Concatenate segments in time order, re-linking tracks across each boundary."""
+    def merge(cls, parts: Sequence[AnalyzerResult]) -> TrackingPart:
+        """Concatenate segments in time order, re-linking tracks across each boundary.
+
+        Parts come unpaged (``orchestration.merge``): linking reads each track's boxes."""
         typed = [p for p in parts if isinstance(p, TrackingResult)]
         tracks: list[Track] = []
         for part in typed:
             tracks = _link(tracks, part.tracks)
         first = typed[0] if typed else TrackingResult()
-        return TrackingResult(
+        return TrackingPart(
             model=first.model,
             detect_fps=first.detect_fps,
             tracks=tracks,
