@@ -122,7 +122,7 @@ def part_key(job_id: str, source_index: int, start_s: float, module: str) -> str
 
 
 def page_prefix(job_id: str, source_index: int, start_s: float) -> str:
-    """Pages of per-frame results of one segment of one source (``<module>/<first frame>.json``
+    """Pages of per-frame results of one segment of one source (``<module>/<frame>_<n>.json``
     below it; ``work/``'s expiry; aggregate deletes them once the documents are written)."""
     return f"{_segment(job_id, source_index, start_s)}/pages"
 
