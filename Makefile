@@ -61,6 +61,8 @@ lint: install-test
 bench: install-test
 	$(BIN)/pip install -q --no-deps 'scenedetect==0.7.2' platformdirs
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/modules.py
+	$(BIN)/python benchmarks/memory.py
 	$(BIN)/python benchmarks/detect.py
 	$(BIN)/python benchmarks/faces.py
 	$(BIN)/python benchmarks/ocr.py

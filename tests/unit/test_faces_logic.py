@@ -135,6 +135,19 @@ def test_clustering_joins_one_person_and_never_two_faces_of_one_frame() -> None:
     assert clusters == [[0, 1], [2], [3]]
 
 
+def test_clustering_never_picks_a_cluster_it_merged_away() -> None:
+    # GIVEN four traces of one person on their own frames, embeddings at 6, 0, 2 and 9 degrees:
+    # 1 and 2 join first, then 0 and 3, after which the merged-away trace 2 (centroid at 2
+    # degrees) is closer to the new cluster (7.5) than the cluster it joined (1 degree)
+    def at(degrees: float) -> np.ndarray:
+        return np.array([np.cos(np.radians(degrees)), np.sin(np.radians(degrees))])
+
+    embeddings = [at(6), at(0), at(2), at(9)]
+    # WHEN they are clustered THEN they form one identity (the merged-away trace 2 used to be
+    # picked again, and clustering failed: seen on a 200 s clip of one person)
+    assert cluster_traces(embeddings, [{0}, {10}, {20}, {30}], 0.9) == [[0, 1, 2, 3]]
+
+
 def test_open_set_matching_says_unknown_below_threshold() -> None:
     names = {"g1": "Ann", "g2": "Bob"}
     matches = match_identities(

@@ -29,21 +29,29 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from framelens.analyzers._language import DEFAULT_LANGUAGES, language_of
 from framelens.analyzers._ocr_lines import read_order
+from framelens.analyzers._pages import FramePager
 from framelens.analyzers._shots import ShotWatcher
 from framelens.analyzers._text_change import ChangeTest
 from framelens.analyzers._text_segments import build_segments
 from framelens.analyzers.detections import option_float
 from framelens.engine.base import Analyzer, FrameNeeds
+from framelens.schemas.parts_pages import OcrPart
 from framelens.schemas.results_ocr import OcrBlock, OcrFrame, OcrResult, TextSegment
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from framelens.engine.base import AnalyzerResult, Frame, MediaInfo, RunContext
+    from framelens.engine.base import (
+        AnalyzerResult,
+        ArtifactSink,
+        Frame,
+        MediaInfo,
+        RunContext,
+    )
     from framelens.media.document import DocumentText
     from framelens.models.ocr import OcrEngine
 
@@ -57,7 +65,7 @@ class OcrAnalyzer(Analyzer):
 
     name: ClassVar[str] = "ocr"
     media_types: ClassVar[frozenset[str]] = frozenset({"image", "video", "document"})
-    result_type = OcrResult
+    result_type = OcrPart
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__(options)
@@ -75,10 +83,12 @@ class OcrAnalyzer(Analyzer):
         value = option_float(self.options, key, default, lo, hi)
         return default if value is None else value
 
-    def _reset(self, media_type: str, end: Fraction | None) -> None:
+    def _reset(
+        self, media_type: str, end: Fraction | None, pages: ArtifactSink | None = None
+    ) -> None:
         self._media_type = media_type
         self._end = end
-        self._frames: list[OcrFrame] = []
+        self._frames: FramePager[OcrFrame] = FramePager(self.name, pages)
         self._blocks: list[OcrBlock] = []
         self._shots = ShotWatcher()
         self._change = ChangeTest()
@@ -105,7 +115,8 @@ class OcrAnalyzer(Analyzer):
 
         self._engine = ocr_engine()
         end = ctx.segment.end if ctx.segment.end is not None else media.duration
-        self._reset(media.media_type, end)
+        # Video frames go out in pages (an image is one frame): segments are rebuilt at merge.
+        self._reset(media.media_type, end, ctx.pages if media.media_type == "video" else None)
         self._start = ctx.segment.start
 
     def process(self, frame: Frame) -> None:
@@ -178,14 +189,15 @@ class OcrAnalyzer(Analyzer):
             )
             self._last = kept
             self._change.remember(frame.image)
-        self._frames.append(kept)
+        self._frames.add(kept)
 
-    def finish(self) -> OcrResult:
-        """The result for the media type seen in ``start``."""
+    def finish(self) -> OcrPart:
+        """The result for the media type seen in ``start`` (video frames inline or paged; text
+        segments only from inline frames: a paged part gets them at merge)."""
         model = self._engine.name if self._engine else None
         if self._media_type == "document":
             blocks = sorted(self._blocks, key=lambda b: b.index)
-            return OcrResult(
+            return OcrPart(
                 model=model,
                 media_type="document",
                 blocks=blocks,
@@ -193,11 +205,13 @@ class OcrAnalyzer(Analyzer):
                 frames_read=self._read,
             )
         end = self._end if self._end is not None else self._last_pts
-        result = OcrResult(
+        frames, pages = self._frames.close()
+        result = OcrPart(
             model=model,
             media_type="image" if self._media_type == "image" else "video",
             sample_fps=None if self._media_type == "image" else self.fps,
-            frames=self._frames,
+            frames=frames,
+            pages=pages,
             frames_sampled=self._sampled,
             frames_read=self._read,
             start_seconds=float(self._start or 0),
@@ -235,7 +249,10 @@ class OcrAnalyzer(Analyzer):
         return _with_segments(merged)
 
 
-def _with_segments(result: OcrResult) -> OcrResult:
+_R = TypeVar("_R", bound=OcrResult)
+
+
+def _with_segments(result: _R) -> _R:
     languages = result.languages or DEFAULT_LANGUAGES
     if result.media_type == "image":
         segments = [

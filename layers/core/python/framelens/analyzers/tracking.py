@@ -27,18 +27,20 @@ across a boundary when a track ending within ``LINK_GAP_S`` before it and a trac
 
 from __future__ import annotations
 
-from collections import Counter
+import tempfile
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 import numpy as np
 
+from framelens.analyzers._track_book import TrackBook
 from framelens.analyzers.detections import option_float, parse_classes, working_side
 from framelens.analyzers.shared_detection import DetectionWork, keep
 from framelens.analyzers.yolo_decode import NMS_IOU
 from framelens.engine.base import Analyzer, FrameNeeds
 from framelens.engine.sampling import on_tick
 from framelens.errors import ValidationError
+from framelens.schemas.parts_pages import TrackingPart
 from framelens.schemas.results_objects import Track, TrackBox, TrackingResult
 
 if TYPE_CHECKING:
@@ -66,6 +68,7 @@ class TrackingAnalyzer(Analyzer):
     name: ClassVar[str] = "tracking"
     media_types: ClassVar[frozenset[str]] = frozenset({"video"})
     runtime = "gpu"  # ARCHITECTURE: detection+tracking run on the GPU worker in the cloud
+    result_type = TrackingPart
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         super().__init__(options)
@@ -88,9 +91,9 @@ class TrackingAnalyzer(Analyzer):
         self._prev_pts: Fraction | None = None
         self._last_ts: float | None = None
         self._last: sv.Detections | None = None
-        self._boxes: dict[int, list[TrackBox]] = {}
-        self._votes: dict[int, Counter[str]] = {}
+        self._book = TrackBook()
         self._video: AnnotatedVideo | None = None
+        self._video_file: BinaryIO | None = None
 
     def needs(self) -> FrameNeeds:
         """Every frame when drawing the video, else only the detection samples."""
@@ -109,6 +112,7 @@ class TrackingAnalyzer(Analyzer):
 
         self._reset()
         self._ctx = ctx
+        self._book = TrackBook(ctx.pages)  # boxes go out in pages in the pipeline
         detector = self._work.load(ctx.models)
         self._class_ids = detector.class_ids(self.classes)
         self._model_name = detector.name
@@ -154,23 +158,30 @@ class TrackingAnalyzer(Analyzer):
             raise RuntimeError("the tracker returned detections without track ids")
         names = tracked.data.get("class_name", [])
         conf = tracked.confidence if tracked.confidence is not None else np.ones(len(tracked))
-        for i in range(len(tracked)):
-            tid = int(tracked.tracker_id[i])
-            self._boxes.setdefault(tid, []).append(
-                TrackBox(
-                    frame=frame.index,
-                    timestamp=float(frame.pts),
-                    bbox=[round(float(v)) for v in tracked.xyxy[i]],
-                    confidence=round(float(conf[i]), 4),
+        self._book.add_frame(
+            [
+                (
+                    int(tracked.tracker_id[i]),
+                    str(names[i]),
+                    TrackBox(
+                        frame=frame.index,
+                        timestamp=float(frame.pts),
+                        bbox=[round(float(v)) for v in tracked.xyxy[i]],
+                        confidence=round(float(conf[i]), 4),
+                    ),
                 )
-            )
-            self._votes.setdefault(tid, Counter())[str(names[i])] += 1
+                for i in range(len(tracked))
+            ]
+        )
 
     def _draw(self, frame: Frame) -> None:
         from framelens.media.annotated import AnnotatedVideo
 
         if self._video is None:
-            self._video = AnnotatedVideo(fps=self._media_fps)
+            # Our own temporary file, streamed to the artifact sink at the end (a long video's
+            # MP4 never sits in memory).
+            self._video_file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish
+            self._video = AnnotatedVideo(fps=self._media_fps, fp=self._video_file)
         self._video.add(frame.image, frame.pts, self._boxes_shown(), scale=frame.scale)
 
     def _boxes_shown(self) -> list[OverlayBox]:
@@ -192,40 +203,46 @@ class TrackingAnalyzer(Analyzer):
         ]
 
     def _class_of(self, tid: int) -> str:
-        return self._votes[tid].most_common(1)[0][0]
+        return self._book.class_of(tid)
 
-    def finish(self) -> TrackingResult:
-        """Tracks numbered 1..N by first appearance, and the stored MP4's artifact key."""
+    def finish(self) -> TrackingPart:
+        """Tracks numbered 1..N by first appearance (boxes inline, or in pages), and the stored
+        MP4's artifact key."""
         videos: list[str] = []
-        if self._video is not None:
-            data = self._video.finish()
-            ctx = self._ctx
-            if ctx is not None and ctx.artifacts is not None:
-                seg = ctx.segment
-                whole = seg.start == 0 and seg.end is None
-                name = "tracking.mp4" if whole else f"tracking_{round(seg.start * 1000):09d}.mp4"
-                videos.append(ctx.artifacts.put(name, data, "video/mp4"))
-        order = sorted(self._boxes, key=lambda t: (self._boxes[t][0].frame, t))
-        tracks = [
-            _track(new_id, self._class_of(old), self._boxes[old])
-            for new_id, old in enumerate(order, start=1)
-        ]
-        return TrackingResult(
+        if self._video is not None and self._video_file is not None:
+            self._video.close()
+            try:
+                ctx = self._ctx
+                if ctx is not None and ctx.artifacts is not None and self._video.frames:
+                    seg = ctx.segment
+                    whole = seg.start == 0 and seg.end is None
+                    name = (
+                        "tracking.mp4" if whole else f"tracking_{round(seg.start * 1000):09d}.mp4"
+                    )
+                    self._video_file.seek(0)
+                    videos.append(ctx.artifacts.put_file(name, self._video_file, "video/mp4"))
+            finally:
+                self._video_file.close()
+        tracks, pages = self._book.close()
+        return TrackingPart(
             model=self._model_name or self.model,
             detect_fps=float(self.fps) if self.fps else None,
             tracks=tracks,
             videos=videos,
+            pages=pages,
         )
 
     @classmethod
-    def merge(cls, parts: Sequence[AnalyzerResult]) -> TrackingResult:
-        """Concatenate segments in time order, re-linking tracks across each boundary."""
+    def merge(cls, parts: Sequence[AnalyzerResult]) -> TrackingPart:
+        """Concatenate segments in time order, re-linking tracks across each boundary.
+
+        Parts come unpaged (``orchestration.merge``): linking reads each track's boxes."""
         typed = [p for p in parts if isinstance(p, TrackingResult)]
         tracks: list[Track] = []
         for part in typed:
             tracks = _link(tracks, part.tracks)
         first = typed[0] if typed else TrackingResult()
-        return TrackingResult(
+        return TrackingPart(
             model=first.model,
             detect_fps=first.detect_fps,
             tracks=tracks,

@@ -18,7 +18,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Literal
 
 from framelens.media.info import MediaInfo
 from framelens.schemas.module_options import validate_module_options
@@ -181,6 +181,11 @@ class ArtifactSink(ABC):
     def put(self, name: str, data: bytes, content_type: str) -> str:
         """Store ``data`` as artifact ``name`` (unique within the job) and return its blob key."""
 
+    def put_file(self, name: str, fp: BinaryIO, content_type: str) -> str:
+        """Store an open file's contents from its current position (an annotated video);
+        sinks that can stream override this, the default reads it into memory."""
+        return self.put(name, fp.read(), content_type)
+
 
 @dataclass(slots=True)
 class RunContext:
@@ -191,6 +196,8 @@ class RunContext:
     options: dict[str, Any] = field(default_factory=dict)
     segment: Segment = field(default_factory=Segment)
     artifacts: ArtifactSink | None = None
+    # Where analyzers page out per-frame results (``analyzers._pages``); None = keep in memory.
+    pages: ArtifactSink | None = None
     models: ModelProvider | None = None
     critical_tags: tuple[str, ...] = ()
     on_progress: Callable[[float], None] | None = None

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from framelens.analyzers.compose import compose_results
 from framelens.analyzers.registry import analyzer_class
+from framelens.schemas.parts_pages import Paged
 from framelens.schemas.results_base import Label, unique_labels
 from framelens.stores import layout
 
@@ -75,7 +76,7 @@ def merge_parts(
         labels: list[Label] = []
         composed = compose_results(
             {
-                module: _merged(blobs, module, sorted(keys))
+                module: _merged(blobs, module, sorted(keys), out.part_keys)
                 for (index, module), keys in parts.items()
                 if index == src.index
             }
@@ -111,11 +112,22 @@ def merge_parts(
     return out
 
 
-def _merged(blobs: BlobStore, module: str, ordered: list[tuple[float, str]]) -> AnalyzerResult:
-    """One module's parts over one source, merged in time order."""
+def _merged(
+    blobs: BlobStore, module: str, ordered: list[tuple[float, str]], part_keys: list[str]
+) -> AnalyzerResult:
+    """One module's parts over one source, merged in time order.
+
+    Paged parts (``schemas.parts_pages``) get their frames back first (the page keys join
+    ``part_keys``, deleted once the documents are written), and are merged even when alone:
+    what ``finish`` derives from all frames (OCR's text segments) is rebuilt by ``merge``.
+    """
     cls: type[Analyzer] = analyzer_class(module)
     results = [cls.load_result(json.loads(blobs.get(key))) for _, key in ordered]
-    return results[0] if len(results) == 1 else cls.merge(results)
+    paged = [r for r in results if isinstance(r, Paged) and r.pages]
+    for result in paged:
+        part_keys.extend(result.pages)
+    results = [r.unpage(blobs.get) if isinstance(r, Paged) else r for r in results]
+    return results[0] if len(results) == 1 and not paged else cls.merge(results)
 
 
 def _final(

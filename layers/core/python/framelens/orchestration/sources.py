@@ -18,6 +18,8 @@ from framelens.orchestration.contract import SourceInfo
 from framelens.stores import layout
 
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from framelens.orchestration.contract import PipelineConfig, PipelineDeps
     from framelens.schemas import JobRecord
     from framelens.stores import BlobStore
@@ -34,12 +36,21 @@ class BlobArtifactSink(ArtifactSink):
 
     def put(self, name: str, data: bytes, content_type: str) -> str:
         """Store ``data`` as ``<prefix>/<name>`` and return the blob key."""
+        key = self._key(name)
+        self._blobs.put(key, data, content_type)
+        return key
+
+    def put_file(self, name: str, fp: BinaryIO, content_type: str) -> str:
+        """Stream an open file to ``<prefix>/<name>`` (never all of it in memory)."""
+        key = self._key(name)
+        self._blobs.put(key, fp, content_type)
+        return key
+
+    def _key(self, name: str) -> str:
         parts = name.split("/")
         if name.startswith("/") or any(p in ("", ".", "..") for p in parts):
             raise ValueError(f"artifact name {name!r} must be a relative path without '..'")
-        key = f"{self._prefix}/{name}"
-        self._blobs.put(key, data, content_type)
-        return key
+        return f"{self._prefix}/{name}"
 
 
 def resolve_and_probe(deps: PipelineDeps, job: JobRecord, index: int, uri: str) -> SourceInfo:

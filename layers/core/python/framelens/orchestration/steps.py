@@ -166,6 +166,9 @@ def analyze(deps: PipelineDeps, payload: WorkItem) -> PartRef:
                 deps.stores.blobs,
                 layout.artifact_prefix(job.id, src.index, str(round(start_s * 1000))),
             ),
+            pages=source_io.BlobArtifactSink(
+                deps.stores.blobs, layout.page_prefix(job.id, src.index, start_s)
+            ),
             models=deps.models,
             critical_tags=_critical_tags(deps, job),
             on_progress=_Watcher(deps, job.id, job.deadline),

@@ -43,6 +43,7 @@ __all__ = [
     "items_key",
     "manifest_key",
     "media_key",
+    "page_prefix",
     "part_key",
     "probe_key",
     "record_key",
@@ -129,6 +130,12 @@ def _segment(job_id: str, source_index: int, start_s: float) -> str:
 def part_key(job_id: str, source_index: int, start_s: float, module: str) -> str:
     """One analyzer's part for one segment of one source."""
     return f"{_segment(job_id, source_index, start_s)}/{module}.json"
+
+
+def page_prefix(job_id: str, source_index: int, start_s: float) -> str:
+    """Pages of per-frame results of one segment of one source (``<module>/<frame>_<n>.json``
+    below it; ``work/``'s expiry; aggregate deletes them once the documents are written)."""
+    return f"{_segment(job_id, source_index, start_s)}/pages"
 
 
 def manifest_key(job_id: str, source_index: int, start_s: float, runtime: str) -> str:

@@ -76,6 +76,7 @@ def cluster_traces(
     sim = centroids @ centroids.T
     blocked = conflict.copy()
     np.fill_diagonal(blocked, True)
+    gone_mask = np.zeros(n, dtype=bool)  # clusters merged away stay blocked for good
     while True:
         masked = np.where(blocked, -np.inf, sim)
         flat = int(np.argmax(masked))  # first maximum: deterministic tie-break by index
@@ -94,8 +95,9 @@ def cluster_traces(
         row = centroids @ centroids[i]
         sim[i, :] = row
         sim[:, i] = row
-        blocked[i] = conflict[i]
-        blocked[:, i] = conflict[:, i]
+        gone_mask[j] = True
+        blocked[i] = conflict[i] | gone_mask
+        blocked[:, i] = conflict[:, i] | gone_mask
         blocked[j, :] = True
         blocked[:, j] = True
         blocked[i, i] = True

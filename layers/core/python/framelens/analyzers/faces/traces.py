@@ -141,6 +141,12 @@ class Trace:
         """The sharpest of the top-10 faces by quality (ties: higher quality, earlier frame)."""
         return max(self.candidates, key=lambda c: (c.sharpness, c.quality, c.neg_frame))
 
+    def settle(self) -> None:
+        """An ended trace keeps only its representative's crop: the other candidates' crops
+        would pile up with every trace of a long video."""
+        if len(self.candidates) > 1:
+            self.candidates = [self.representative()]
+
 
 class TraceBuilder:
     """Follows faces over sampled frames; call ``update`` per frame, ``cut`` at shot changes.
@@ -170,6 +176,8 @@ class TraceBuilder:
 
     def cut(self) -> None:
         """End every live trace (a shot change)."""
+        for trace in self._live:
+            trace.settle()
         self._done += self._live
         self._live = []
 
@@ -177,6 +185,8 @@ class TraceBuilder:
         still: list[Trace] = []
         for trace in self._live:
             gone = float(pts - trace.faces[-1].pts) > self.max_gap
+            if gone:
+                trace.settle()
             (self._done if gone else still).append(trace)
         self._live = still
 
