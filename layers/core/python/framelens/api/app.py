@@ -1,5 +1,8 @@
 """The app factory: assembles routers, error handlers and the OpenAPI document. Nothing else.
 
+Health and the viewer are included at once; every other route family (the native API, each seed
+dialect) takes its place now and is imported on first use (``api.families``).
+
 Examples:
     >>> from framelens.runtime import build_services
     >>> app = create_app(build_services())  # doctest: +SKIP
@@ -7,38 +10,16 @@ Examples:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
 from framelens import __version__
-from framelens.api.errors import add_error_dialect, install_error_handlers
+from framelens.api import families
+from framelens.api.errors import install_error_handlers
 from framelens.api.guard import RequestGuard
 from framelens.api.openapi_statuses import document_guard_statuses
-from framelens.api.routers import (
-    health,
-    identities,
-    insights,
-    job_identities,
-    jobs,
-    latency,
-    media,
-    viewer,
-    webhooks,
-)
-from framelens.api.seeds import (
-    activity,
-    best_frame,
-    deepva,
-    deepva_storage,
-    deepva_webhooks,
-    detection,
-    images,
-    ocr,
-    streaming,
-    tracking,
-    videos,
-)
+from framelens.api.routers import health, viewer
 
 if TYPE_CHECKING:
     from framelens.api.deps import AppServices
@@ -67,38 +48,22 @@ def create_app(services: AppServices, *, body_timeout_s: float = 20.0) -> FastAP
     app.state.services = services
     install_error_handlers(app)
     app.add_middleware(RequestGuard, body_timeout_s=body_timeout_s)
+    app.add_middleware(families.FamilyLoader, fastapi_app=app)
     app.include_router(health.router)
-    app.include_router(media.public)
-    app.include_router(media.router)
-    app.include_router(jobs.router)
-    app.include_router(jobs.modules_router)
-    app.include_router(latency.router)
-    app.include_router(webhooks.router)
-    app.include_router(identities.router)
-    app.include_router(job_identities.router)
-    app.include_router(insights.router)
-    app.include_router(insights.links_router)
+    families.install(app)
     app.include_router(viewer.router)
     app.mount("/viewer", viewer.static_files(), name="viewer")
-    seed_routers = (
-        best_frame.health_router,
-        best_frame.router,
-        videos.router,
-        detection.health_router,
-        detection.router,
-        tracking.health_router,
-        tracking.router,
-        ocr.health_router,
-        ocr.router,
-        activity.router,
-        images.router,
-        streaming.router,
-        deepva.router,
-        deepva_storage.router,
-        deepva_webhooks.router,
-    )
-    for router in seed_routers:
-        app.include_router(router)
-    add_error_dialect(app, deepva.ERRORS)
     document_guard_statuses(app)
+    _describe_everything(app)
     return app
+
+
+def _describe_everything(app: FastAPI) -> None:
+    """``app.openapi()`` loads every family first, however it is called."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        families.load_all(app)
+        return generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]

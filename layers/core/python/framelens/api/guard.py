@@ -86,6 +86,7 @@ class RequestGuard:
         self.app = app
         self.body_timeout_s = body_timeout_s
         self._routes: list[tuple[RouteContext, _RouteRule]] | None = None
+        self._routes_version = -1
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -114,7 +115,10 @@ class RequestGuard:
         await self.app(scope, meter.receive, meter.closing(send))
 
     def _rule(self, scope: Scope, services: AppServices) -> _RouteRule | None:
-        if self._routes is None:  # the app's routes, flattened once (they are fixed by then)
+        # The app's routes, flattened again only when a route family was loaded (api.families).
+        version = getattr(scope["app"].state, "routes_version", 0)
+        if self._routes is None or version != self._routes_version:
+            self._routes_version = version
             self._routes = [
                 (rc, _RouteRule(_needs_key(rc.dependant), body_limit(rc, services.settings)))
                 for rc in iter_route_contexts(scope["app"].routes)
