@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from framelens.schemas.results_faces import CoOccurrence, FacesResult
     from framelens.schemas.subscriptions import JobEvent
     from framelens.stores import DeliveryStore, Stores
+    from framelens.stores.ports import KeyStore
 
 __all__ = [
     "Services",
@@ -306,7 +307,13 @@ def build_authenticator(settings: Settings | None = None) -> CachedAuthenticator
     from framelens.auth.cache import CachedAuthenticator
 
     settings = settings or get_settings()
-    keys = KeyService(_stores(settings).keys, default_plan=default_plan(settings))
+    if settings.backend == "aws":
+        from framelens.stores.aws import build_aws_key_store
+
+        store: KeyStore = build_aws_key_store(settings)
+    else:
+        store = _stores(settings).keys
+    keys = KeyService(store, default_plan=default_plan(settings))
     return CachedAuthenticator(keys, settings.auth_cache_ttl_s)
 
 

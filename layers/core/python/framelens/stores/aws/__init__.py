@@ -11,18 +11,11 @@ Examples:
 
 from __future__ import annotations
 
+import importlib
 import time
 from typing import TYPE_CHECKING, Any
 
 from framelens.stores.aws._client import AwsClients
-from framelens.stores.aws.deliveries import DynamoDeliveryStore
-from framelens.stores.aws.identities import DynamoIdentityStore, identity_table_spec
-from framelens.stores.aws.keys import DynamoCounterStore, DynamoKeyStore
-from framelens.stores.aws.records import DynamoFileStore, DynamoJobStore
-from framelens.stores.aws.s3 import S3BlobStore
-from framelens.stores.aws.tables import table_specs
-from framelens.stores.aws.webhooks import DynamoWebhookStore
-from framelens.stores.ports import Stores
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -30,6 +23,29 @@ if TYPE_CHECKING:
     import boto3
 
     from framelens.config import Settings
+    from framelens.stores.aws.deliveries import DynamoDeliveryStore
+    from framelens.stores.aws.identities import DynamoIdentityStore, identity_table_spec
+    from framelens.stores.aws.keys import DynamoCounterStore, DynamoKeyStore
+    from framelens.stores.aws.records import DynamoFileStore, DynamoJobStore
+    from framelens.stores.aws.s3 import S3BlobStore
+    from framelens.stores.aws.tables import table_specs
+    from framelens.stores.aws.webhooks import DynamoWebhookStore
+    from framelens.stores.ports import Stores
+
+# Each adapter module is imported when first named (PEP 562), so a process that needs one store
+# (the authorizer: keys) does not import the others.
+_LAZY = {
+    "DynamoCounterStore": "keys",
+    "DynamoDeliveryStore": "deliveries",
+    "DynamoFileStore": "records",
+    "DynamoIdentityStore": "identities",
+    "DynamoJobStore": "records",
+    "DynamoKeyStore": "keys",
+    "DynamoWebhookStore": "webhooks",
+    "S3BlobStore": "s3",
+    "identity_table_spec": "identities",
+    "table_specs": "tables",
+}
 
 __all__ = [
     "AwsClients",
@@ -41,6 +57,7 @@ __all__ = [
     "DynamoKeyStore",
     "DynamoWebhookStore",
     "S3BlobStore",
+    "build_aws_key_store",
     "build_aws_stores",
     "identity_table_spec",
     "table_specs",
@@ -67,6 +84,14 @@ def build_aws_stores(
     Returns:
         The stores, sharing one set of clients.
     """
+    from framelens.stores.aws.deliveries import DynamoDeliveryStore
+    from framelens.stores.aws.identities import DynamoIdentityStore
+    from framelens.stores.aws.keys import DynamoCounterStore, DynamoKeyStore
+    from framelens.stores.aws.records import DynamoFileStore, DynamoJobStore
+    from framelens.stores.aws.s3 import S3BlobStore
+    from framelens.stores.aws.webhooks import DynamoWebhookStore
+    from framelens.stores.ports import Stores
+
     clients = AwsClients(session, endpoint_url=settings.aws_endpoint_url, dynamodb=dynamodb, s3=s3)
     return Stores(
         blobs=S3BlobStore(clients, settings.media_bucket),
@@ -80,3 +105,19 @@ def build_aws_stores(
         webhooks=DynamoWebhookStore(clients, settings.webhooks_table),
         deliveries=DynamoDeliveryStore(clients, settings.webhooks_table, settings.job_ttl_days),
     )
+
+
+def build_aws_key_store(settings: Settings) -> DynamoKeyStore:
+    """The key store alone (the authorizer's one need), importing no other adapter."""
+    from framelens.stores.aws.keys import DynamoKeyStore
+
+    return DynamoKeyStore(
+        AwsClients(None, endpoint_url=settings.aws_endpoint_url), settings.keys_table
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{_LAZY[name]}")
+    return getattr(module, name)
