@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from framelens.errors import UnprocessableMediaError
-from framelens.media.source import open_input
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
@@ -137,21 +136,8 @@ def read_frame_exact(source: MediaSource, frame: int, index: FrameIndex) -> npt.
         ValidationError: the frame is negative or past the end (the message names the count).
         UnprocessableMediaError: it cannot be decoded.
     """
-    import av
-
+    # The same seek-and-decode as the served thumbnails, converted to pixels inside the decode.
+    from framelens.media.av_images import decode_frame
     from framelens.media.frames import _to_display_bgr
 
-    index.check(frame)
-    try:
-        with open_input(source) as container:
-            stream = container.streams.video[0]
-            stream.thread_type = "SLICE"
-            for position, decoded in decode_from(container, stream, index, frame):
-                if position == frame:
-                    return _to_display_bgr(decoded)
-                break
-    except av.FFmpegError as exc:
-        raise UnprocessableMediaError(
-            f"Frame {frame} could not be decoded ({exc.strerror}); the file may be corrupt."
-        ) from exc
-    raise UnprocessableMediaError(f"Frame {frame} is listed but no decoded frame matched it.")
+    return decode_frame(source, frame, index, _to_display_bgr)
