@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.e2e.deepva_client import Client
 from tests.e2e.test_api_routes import assert_error
-from tests.e2e.test_seed_deepva_routes import Client
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -1,6 +1,7 @@
 """Seed 003 (DeepVA) routes through the app: the error table, paths with and without the slash,
-states, modules, the source table (local paths, video platforms), storage folders, detailed
-results. The document's own examples run against a real server in ``test_seed_deepva_doc``."""
+states, modules, the source table (local paths, video platforms), detailed results (storage:
+``test_seed_deepva_storage``). The document's own examples run against a real server in
+``test_seed_deepva_doc``."""
 
 from __future__ import annotations
 
@@ -10,59 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.media import jpeg_image, solid_cuts_clip, text_file_as_mp4
+from tests.e2e.deepva_client import Client, assert_deepva_error
+from tests.media import solid_cuts_clip
 
 if TYPE_CHECKING:
     import threading
     from collections.abc import Callable
     from pathlib import Path
 
-    import httpx
-
     from tests.e2e.conftest import Env
     from tests.media import Generated
-
-
-class Client:
-    """A DeepVA client: ``Authorization: Key <key>`` on every call."""
-
-    def __init__(self, env: Env, key: str | None = None) -> None:
-        self.http = env.client
-        self.key = key or env.key()
-
-    def call(self, method: str, url: str, **kw: Any) -> httpx.Response:
-        headers = {"Authorization": f"Key {self.key}", **kw.pop("headers", {})}
-        return self.http.request(method, url, headers=headers, follow_redirects=False, **kw)
-
-    def upload(self, path: Path, folder: str | None = "/") -> dict[str, Any]:
-        data = {} if folder is None else {"folder": folder}
-        resp = self.call(
-            "POST", "/api/v1/storage/", files={"file": (path.name, path.read_bytes())}, data=data
-        )
-        assert resp.status_code == 201, resp.text
-        return resp.json()
-
-    def job(self, sources: list[str], modules: dict[str, Any] | None = None) -> httpx.Response:
-        body = {"sources": sources, "modules": modules or {"shot_detection": {}}}
-        return self.call("POST", "/api/v1/jobs/", json=body)
-
-    def wait(self, job_id: str, timeout_s: float = 20.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            job = self.call("GET", f"/api/v1/jobs/{job_id}/").json()
-            if job["state"] in ("completed", "failed", "cancelled"):
-                return job
-            assert time.monotonic() < deadline, job
-            time.sleep(0.05)
-
-
-def assert_deepva_error(resp: httpx.Response, status: int, name: str) -> dict[str, Any]:
-    """The document's status and name, in Framelens's error shape too; returns the body."""
-    assert resp.status_code == status, resp.text
-    body: dict[str, Any] = resp.json()
-    assert body["type"] == name
-    assert body["error"]["message"] and body["detail"] == body["error"]["message"]
-    return body
 
 
 @pytest.fixture
@@ -357,68 +315,3 @@ def test_local_paths_under_a_root_are_read_and_others_refused(
         assert "outside the directories" in body["detail"], path
         assert "FRAMELENS_LOCAL_SOURCE_ROOTS" in body["detail"]
     assert "does not exist" in client.job([f"{root}/missing.mp4"]).json()["detail"]
-
-
-# ---- storage -------------------------------------------------------------------------------
-
-
-def test_storage_files_live_in_folders(
-    client: Client, tmp_path: Path, cuts_clip: Generated
-) -> None:
-    image = jpeg_image(tmp_path / "photo.jpg")
-    in_root = client.upload(image.path)
-    in_sub = client.upload(cuts_clip.path, folder="my-subfolder")
-    assert (in_root["id"], in_sub["id"]) == (1, 2)
-    assert in_root["is_image"] is True and in_sub["is_image"] is False
-    assert in_root["file_size"] == image.path.stat().st_size and in_root["uploaded"] is True
-    assert in_sub["folder"] == "/my-subfolder/"
-    listing = client.call("GET", "/api/v1/storage/", params={"folder": "/my-subfolder/"}).json()
-    assert [f["url"] for f in listing["data"]] == [in_sub["url"]]
-    assert [f["url"] for f in client.call("GET", "/api/v1/storage/").json()["data"]] == [
-        in_root["url"]
-    ]
-    # a file reads back by its number and by its storage id
-    assert client.call("GET", "/api/v1/storage/2/").json() == in_sub
-    assert (
-        client.call("GET", f"/api/v1/storage/{in_sub['url'].removeprefix('storage://')}").json()
-        == in_sub
-    )
-
-
-def test_deleted_files_are_gone_and_no_longer_sources(client: Client, cuts_clip: Generated) -> None:
-    file = client.upload(cuts_clip.path)
-    assert client.call("DELETE", f"/api/v1/storage/{file['id']}/").status_code == 204
-    assert_deepva_error(client.call("GET", f"/api/v1/storage/{file['id']}/"), 404, "NotFound")
-    assert_deepva_error(client.call("DELETE", f"/api/v1/storage/{file['id']}/"), 404, "NotFound")
-    assert (
-        "does not exist"
-        in assert_deepva_error(client.job([file["url"]]), 400, "BadRequest")["detail"]
-    )
-
-
-@pytest.mark.parametrize("folder", ["/../etc/", "/a/./b/", "/a\\b/"])
-def test_bad_folders_are_400(client: Client, cuts_clip: Generated, folder: str) -> None:
-    resp = client.call(
-        "POST",
-        "/api/v1/storage/",
-        files={"file": ("c.mp4", cuts_clip.path.read_bytes())},
-        data={"folder": folder},
-    )
-    assert "folder" in assert_deepva_error(resp, 400, "BadRequest")["detail"]
-
-
-def test_storage_checks_files_by_content_like_v1_media(client: Client, tmp_path: Path) -> None:
-    fake = text_file_as_mp4(tmp_path / "fake.mp4")
-    resp = client.call(
-        "POST",
-        "/api/v1/storage/",
-        files={"file": ("fake.mp4", fake.read_bytes())},
-        data={"folder": "/"},
-    )
-    body = assert_deepva_error(resp, 400, "BadRequest")
-    native = client.call("POST", "/v1/media", files={"file": ("fake.mp4", fake.read_bytes())})
-    assert body["error"]["code"] == native.json()["error"]["code"]
-    missing = client.call(
-        "POST", "/api/v1/storage/", data={"folder": "/"}, files={"other": ("x", b"1")}
-    )
-    assert "'file'" in assert_deepva_error(missing, 400, "BadRequest")["detail"]

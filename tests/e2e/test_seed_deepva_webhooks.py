@@ -13,7 +13,7 @@ import pytest
 
 from framelens.errors import ValidationError
 from framelens.runtime import build_services
-from tests.e2e.test_seed_deepva_routes import Client, assert_deepva_error
+from tests.e2e.deepva_client import Client, assert_deepva_error
 
 if TYPE_CHECKING:
     from collections.abc import Callable

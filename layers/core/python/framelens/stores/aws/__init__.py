@@ -24,9 +24,10 @@ if TYPE_CHECKING:
 
     from framelens.config import Settings
     from framelens.stores.aws.deliveries import DynamoDeliveryStore
+    from framelens.stores.aws.files import DynamoFileStore
     from framelens.stores.aws.identities import DynamoIdentityStore, identity_table_spec
     from framelens.stores.aws.keys import DynamoCounterStore, DynamoKeyStore
-    from framelens.stores.aws.records import DynamoFileStore, DynamoJobStore
+    from framelens.stores.aws.records import DynamoJobStore
     from framelens.stores.aws.s3 import S3BlobStore
     from framelens.stores.aws.tables import table_specs
     from framelens.stores.aws.webhooks import DynamoWebhookStore
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "DynamoCounterStore": "keys",
     "DynamoDeliveryStore": "deliveries",
-    "DynamoFileStore": "records",
+    "DynamoFileStore": "files",
     "DynamoIdentityStore": "identities",
     "DynamoJobStore": "records",
     "DynamoKeyStore": "keys",
@@ -85,9 +86,10 @@ def build_aws_stores(
         The stores, sharing one set of clients.
     """
     from framelens.stores.aws.deliveries import DynamoDeliveryStore
+    from framelens.stores.aws.files import DynamoFileStore
     from framelens.stores.aws.identities import DynamoIdentityStore
     from framelens.stores.aws.keys import DynamoCounterStore, DynamoKeyStore
-    from framelens.stores.aws.records import DynamoFileStore, DynamoJobStore
+    from framelens.stores.aws.records import DynamoJobStore
     from framelens.stores.aws.s3 import S3BlobStore
     from framelens.stores.aws.webhooks import DynamoWebhookStore
     from framelens.stores.ports import Stores

@@ -1,4 +1,4 @@
-"""Job and file records in DynamoDB: the aws ``JobStore`` and ``FileStore``.
+"""Job records in DynamoDB: the aws ``JobStore`` (files: ``stores.aws.files``).
 
 Owns: the item layout documented in ``tables`` (``body`` JSON plus key and index attributes),
 transactional idempotent creates, version-conditional updates, newest-first pages on the
@@ -16,78 +16,28 @@ from framelens.errors import (
     ConflictError,
     IdempotencyConflictError,
     NotFoundError,
-    ValidationError,
 )
-from framelens.schemas import FileRecord, JobRecord, JobState
+from framelens.schemas import JobRecord, JobState
 from framelens.stores import layout
 from framelens.stores.aws._client import (
-    decode_cursor,
-    encode_cursor,
     error_code,
     iso,
     scan_all,
     translate,
 )
 from framelens.stores.aws.job_files import JobFileIndex
-from framelens.stores.aws.tables import BY_FOLDER, BY_TENANT
+from framelens.stores.aws.pages import query_page, string_attr
 
 if TYPE_CHECKING:
     import builtins
 
     from framelens.stores.aws._client import AwsClients
 
-__all__ = ["DynamoFileStore", "DynamoJobStore", "folder_key", "iso"]
+__all__ = ["DynamoJobStore", "iso"]
 
 _AWS_ERRORS = (ClientError, BotoCoreError)
 # DynamoDB items are capped at 400 KB; leave room for the other attributes.
 _MAX_INLINE_BODY = 350_000
-
-
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def folder_key(tenant_id: str, folder: str) -> str:
-    """The ``by_folder`` index's partition value of a tenant's folder."""
-    return f"{tenant_id}#{folder}"
-
-
-def _query_page(
-    clients: AwsClients,
-    table: str,
-    pk: str,
-    tenant_id: str,
-    limit: int,
-    cursor: str | None,
-    folder: str | None = None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    limit = max(1, limit)
-    index, attr, value = BY_TENANT, "tenant_id", tenant_id
-    if folder is not None:
-        index, attr, value = BY_FOLDER, "tenant_folder", folder_key(tenant_id, folder)
-    kwargs: dict[str, Any] = {
-        "TableName": table,
-        "IndexName": index,
-        "KeyConditionExpression": f"{attr} = :t",
-        "ExpressionAttributeValues": {":t": _s(value)},
-        "ScanIndexForward": False,
-        # One extra item tells whether a next page exists, so the last page has no cursor.
-        "Limit": limit + 1,
-    }
-    keys = {pk, "tenant_id", "time_created", attr}
-    if cursor is not None:
-        start = decode_cursor(cursor, keys)
-        if start["tenant_id"] != tenant_id or start[attr] != value:
-            raise ValidationError("The cursor is not valid; pass back a next_cursor value.")
-        kwargs["ExclusiveStartKey"] = {k: _s(v) for k, v in start.items()}
-    try:
-        items: list[dict[str, Any]] = clients.dynamodb.query(**kwargs)["Items"]
-    except _AWS_ERRORS as exc:
-        translate(exc, f"{table} page")
-    if len(items) <= limit:
-        return items, None
-    last = items[limit - 1]
-    return items[:limit], encode_cursor({k: last[k]["S"] for k in keys})
 
 
 class DynamoJobStore:
@@ -110,16 +60,16 @@ class DynamoJobStore:
     def _item(self, job: JobRecord) -> dict[str, Any]:
         expires = job.time_created + timedelta(days=self.ttl_days)
         item: dict[str, Any] = {
-            "job_id": _s(job.id),
-            "tenant_id": _s(job.tenant_id),
-            "time_created": _s(iso(job.time_created)),
-            "state": _s(job.state.value),
+            "job_id": string_attr(job.id),
+            "tenant_id": string_attr(job.tenant_id),
+            "time_created": string_attr(iso(job.time_created)),
+            "state": string_attr(job.state.value),
             "version": {"N": str(job.version)},
             "expires_at": {"N": str(int(expires.timestamp()))},
         }
         body = job.model_dump_json()
         if len(body.encode()) <= _MAX_INLINE_BODY:
-            item["body"] = _s(body)
+            item["body"] = string_attr(body)
             return item
         # Versioned key: a write that loses its condition never clobbers the winner's body.
         ref = layout.record_key("jobs", f"{job.id}.v{job.version}")
@@ -129,7 +79,7 @@ class DynamoJobStore:
             )
         except _AWS_ERRORS as exc:
             translate(exc, f"job {job.id} body")
-        item["body_ref"] = _s(ref)
+        item["body_ref"] = string_attr(ref)
         return item
 
     def _record(self, item: dict[str, Any]) -> JobRecord:
@@ -145,7 +95,7 @@ class DynamoJobStore:
     def _get_item(self, pk: str) -> dict[str, Any] | None:
         try:
             out = self.clients.dynamodb.get_item(
-                TableName=self.table, Key={"job_id": _s(pk)}, ConsistentRead=True
+                TableName=self.table, Key={"job_id": string_attr(pk)}, ConsistentRead=True
             )
         except _AWS_ERRORS as exc:
             translate(exc, f"job {pk}")
@@ -172,9 +122,9 @@ class DynamoJobStore:
                 return job, True
             idem_pk = f"idem#{job.tenant_id}#{job.idempotency_key}"
             idem_item = {
-                "job_id": _s(idem_pk),
-                "target_job_id": _s(job.id),
-                "request_hash": _s(job.request_hash or ""),
+                "job_id": string_attr(idem_pk),
+                "target_job_id": string_attr(job.id),
+                "request_hash": string_attr(job.request_hash or ""),
                 "expires_at": item["expires_at"],
             }
             self.clients.dynamodb.transact_write_items(
@@ -228,7 +178,7 @@ class DynamoJobStore:
         self, tenant_id: str, limit: int = 50, cursor: str | None = None
     ) -> tuple[list[JobRecord], str | None]:
         """The tenant's jobs newest first and the next page's cursor (``None`` on the last)."""
-        items, next_cursor = _query_page(
+        items, next_cursor = query_page(
             self.clients, self.table, "job_id", tenant_id, limit, cursor
         )
         return [self._record(i) for i in items], next_cursor
@@ -247,7 +197,7 @@ class DynamoJobStore:
         found: dict[str, JobRecord] = {}
         try:
             for start in range(0, len(ids), 100):
-                keys = [{"job_id": _s(i)} for i in ids[start : start + 100]]
+                keys = [{"job_id": string_attr(i)} for i in ids[start : start + 100]]
                 pending: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
                 while pending:
                     out = self.clients.dynamodb.batch_get_item(RequestItems=pending)
@@ -309,90 +259,13 @@ class DynamoJobStore:
             "FilterExpression": "#s IN (:q, :r)",
             "ExpressionAttributeNames": {"#s": "state"},
             "ExpressionAttributeValues": {
-                ":q": _s(JobState.queued.value),
-                ":r": _s(JobState.running.value),
+                ":q": string_attr(JobState.queued.value),
+                ":r": string_attr(JobState.running.value),
             },
         }
         items = scan_all(self.clients.dynamodb, "active jobs", **kwargs)
         items.sort(key=lambda i: i["time_created"]["S"])
         return [self._record(i) for i in items]
-
-    def ping(self) -> None:
-        """``DescribeTable``: the table exists and we may use it."""
-        try:
-            self.clients.dynamodb.describe_table(TableName=self.table)
-        except _AWS_ERRORS as exc:
-            translate(exc, f"table {self.table}")
-
-
-class DynamoFileStore:
-    """``FileStore`` on the files table.
-
-    Args:
-        clients: The shared lazily built clients.
-        table: The files table (``FRAMELENS_FILES_TABLE``).
-    """
-
-    def __init__(self, clients: AwsClients, table: str) -> None:
-        self.clients = clients
-        self.table = table
-
-    def put(self, record: FileRecord) -> None:
-        """Create or replace a file record."""
-        item = {
-            "file_id": _s(record.file_id),
-            "tenant_id": _s(record.tenant_id),
-            "time_created": _s(iso(record.time_created)),
-            "tenant_folder": _s(folder_key(record.tenant_id, record.folder)),
-            "body": _s(record.model_dump_json()),
-        }
-        try:
-            self.clients.dynamodb.put_item(TableName=self.table, Item=item)
-        except _AWS_ERRORS as exc:
-            translate(exc, f"file {record.file_id}")
-
-    def get(self, tenant_id: str, file_id: str) -> FileRecord:
-        """The tenant's file. Raises ``NotFoundError`` for unknown and foreign ids."""
-        try:
-            out = self.clients.dynamodb.get_item(
-                TableName=self.table, Key={"file_id": _s(file_id)}, ConsistentRead=True
-            )
-        except _AWS_ERRORS as exc:
-            translate(exc, f"file {file_id}")
-        item = out.get("Item")
-        if item is None or item["tenant_id"]["S"] != tenant_id:
-            raise NotFoundError(f"File {file_id} not found.")
-        return FileRecord.model_validate_json(item["body"]["S"])
-
-    def list(
-        self,
-        tenant_id: str,
-        limit: int = 50,
-        cursor: str | None = None,
-        folder: str | None = None,
-    ) -> tuple[list[FileRecord], str | None]:
-        """The tenant's files (of ``folder`` when given, on the ``by_folder`` index) newest first
-        and the next page's cursor (``None`` on the last)."""
-        items, next_cursor = _query_page(
-            self.clients, self.table, "file_id", tenant_id, limit, cursor, folder
-        )
-        return [FileRecord.model_validate_json(i["body"]["S"]) for i in items], next_cursor
-
-    def delete(self, tenant_id: str, file_id: str) -> None:
-        """Remove the record. Raises ``NotFoundError`` for unknown and foreign ids."""
-        try:
-            self.clients.dynamodb.delete_item(
-                TableName=self.table,
-                Key={"file_id": _s(file_id)},
-                ConditionExpression="tenant_id = :t",
-                ExpressionAttributeValues={":t": _s(tenant_id)},
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                raise NotFoundError(f"File {file_id} not found.") from exc
-            translate(exc, f"file {file_id}")
-        except BotoCoreError as exc:
-            translate(exc, f"file {file_id}")
 
     def ping(self) -> None:
         """``DescribeTable``: the table exists and we may use it."""

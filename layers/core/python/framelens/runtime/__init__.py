@@ -10,18 +10,21 @@ runner's worker pool) are created lazily.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 from framelens.config import Settings, get_settings
 from framelens.errors import StoreError
+from framelens.runtime.webhooks import (
+    delivery_service,
+    event_fanout,
+    start_delivery_worker,
+    webhook_secret_key,
+)
 
 # Services are imported where they are built, not here: the authorizer imports this module on
 # its cold path and needs keys only (benchmarks/cold_start.py).
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from framelens.auth import KeyService, Quotas, RateLimiter
     from framelens.auth.cache import CachedAuthenticator
     from framelens.jobs.deliveries import DeliveryService
@@ -38,11 +41,10 @@ if TYPE_CHECKING:
     from framelens.models.provider import ModelProvider
     from framelens.orchestration.contract import PipelineConfig
     from framelens.orchestration.runner import LocalRunner
-    from framelens.schemas import JobRecord, KeyRecord
+    from framelens.schemas import KeyRecord
     from framelens.schemas.auth import Plan
     from framelens.schemas.results_faces import CoOccurrence, FacesResult
-    from framelens.schemas.subscriptions import JobEvent
-    from framelens.stores import DeliveryStore, Stores
+    from framelens.stores import Stores
     from framelens.stores.ports import KeyStore
 
 __all__ = [
@@ -226,67 +228,6 @@ def default_plan(settings: Settings) -> Plan:
     )
 
 
-def webhook_secret_key(settings: Settings) -> bytes:
-    """The key that seals webhook secrets: ``FRAMELENS_WEBHOOK_SECRET_KEY``; else (AWS) the
-    Secrets Manager secret ``FRAMELENS_WEBHOOK_SECRET_ARN``; else (embedded) a key generated
-    once in the data folder (``webhooks.key``, mode 0600).
-
-    Raises:
-        StoreError: AWS with neither (the stack passes its secret's ARN).
-    """
-    if settings.webhook_secret_key is not None:
-        return settings.webhook_secret_key.get_secret_value().encode()
-    if settings.backend == "embedded":
-        from framelens.stores.embedded.secrets import local_secret
-
-        return local_secret(settings.data_dir, "webhooks")
-    if settings.webhook_secret_arn:
-        from framelens.stores.aws.platform import secret_bytes
-
-        return secret_bytes(settings, settings.webhook_secret_arn)
-    raise StoreError("FRAMELENS_WEBHOOK_SECRET_ARN is not set: webhook secrets cannot be sealed")
-
-
-def delivery_service(settings: Settings, stores: Stores) -> DeliveryService:
-    """Webhook deliveries with the settings' schedule, timeout and sealing key."""
-    from framelens.jobs.deliveries import DeliveryService
-    from framelens.jobs.retry_schedule import RetryPolicy
-    from framelens.jobs.secret_box import SecretBox
-
-    policy = RetryPolicy(
-        base_s=settings.webhook_backoff_s,
-        max_step_s=settings.webhook_max_backoff_s,
-        max_attempts=settings.webhook_max_attempts,
-        max_age_s=settings.webhook_max_age_s,
-    )
-    return DeliveryService(
-        stores,
-        SecretBox(partial(webhook_secret_key, settings)),
-        policy,
-        timeout_s=settings.webhook_timeout_s,
-        allow_private=settings.allow_private_network,
-    )
-
-
-def event_fanout(
-    settings: Settings, stores: Stores, deliveries: DeliveryService
-) -> EventFanout | None:
-    """Job events to subscriptions: the seed 003 payload, queued like job webhooks."""
-    if stores.webhooks is None:
-        return None
-    from framelens.jobs.event_fanout import EventFanout
-
-    base_url = settings.public_base_url
-
-    def render(job: JobRecord, event: JobEvent, delivery_id: str) -> bytes:
-        # Imported on the first event: the authorizer builds services too and never sends any.
-        from framelens.schemas.seeds.deepva import event_payload
-
-        return event_payload(job, event, delivery_id, base_url)
-
-    return EventFanout(stores.webhooks, render, deliveries)
-
-
 def _stores(settings: Settings) -> Stores:
     if settings.backend == "aws":
         from framelens.stores.aws import build_aws_stores
@@ -391,32 +332,3 @@ def build_services(settings: Settings | None = None, *, start_runner: bool = Tru
                 settings, deliveries, stores.deliveries
             )
     return services
-
-
-def start_delivery_worker(
-    settings: Settings, deliveries: DeliveryService, store: DeliveryStore | None = None
-) -> DeliveryWorker:
-    """Send webhook deliveries on their own threads (records a previous process left due
-    first); queued deliveries wake it."""
-    from framelens.jobs.delivery_worker import DeliveryWorker
-    from framelens.schemas.common import utcnow
-    from framelens.stores.embedded.deliveries import SqliteDeliveryStore
-
-    expire: Callable[[], int] | None = None
-    if isinstance(store, SqliteDeliveryStore):  # DynamoDB expires records by TTL itself
-        local: SqliteDeliveryStore = store
-
-        def drop_old() -> int:
-            return local.delete_final_before(utcnow() - timedelta(days=settings.job_ttl_days))
-
-        expire = drop_old
-    worker = DeliveryWorker(
-        deliveries,
-        concurrency=settings.webhook_concurrency,
-        per_host=settings.webhook_per_host,
-        poll_s=settings.webhook_poll_s,
-        expire=expire,
-    )
-    deliveries.on_enqueue = worker.wake
-    worker.start()
-    return worker
