@@ -75,7 +75,7 @@ def test_a_rotated_video_is_shown_upright(rotated_video: Generated) -> None:
     # the stored picture agrees with it
     image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     assert image.shape[:2] == (rotated_video.height, rotated_video.width) == (160, 120)
-    from framelens.media.seek import read_frame_exact
+    from framelens.media.av_images import read_frame_exact
 
     upright = read_frame_exact(rotated_video.path, 3, index)
     assert np.abs(image.astype(int) - upright.astype(int)).mean() < 4

@@ -14,8 +14,8 @@ from framelens.jobs.render_cache import (
     RenderRequest,
     default_render_key,
 )
+from framelens.media.av_images import read_frame_exact
 from framelens.media.frame_index import build_frame_index
-from framelens.media.seek import read_frame_exact
 from framelens.stores.embedded.blobs import FolderBlobStore
 from tests.media_indexed import indexed_clip, read_index
 

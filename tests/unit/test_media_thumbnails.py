@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from framelens.errors import ValidationError
+from framelens.media.av_images import read_frame_exact
 from framelens.media.frame_index import FrameIndex, build_frame_index
-from framelens.media.seek import read_frame_exact
 from framelens.media.thumbnails import Crop, thumbnail
 from tests.media_indexed import indexed_frame, read_index
 from tests.shared import MEDIA

@@ -1,8 +1,9 @@
 """Pictures of single frames through FFmpeg alone: frame-exact decode, crop, scale, JPEG, blur.
 
 Owns: ``decode_frame`` (one display frame as a PyAV ``VideoFrame``, frame-exact through the
-``FrameIndex``), ``frame_jpeg`` (the frame turned upright, cropped, scaled and encoded as JPEG
-by FFmpeg's filter graph and MJPEG encoder) and ``frame_blur`` (FFmpeg's ``blurdetect`` of a box).
+``FrameIndex``), ``read_frame_exact`` (the same frame as upright BGR pixels), ``frame_jpeg``
+(the frame turned upright, cropped, scaled and encoded as JPEG by FFmpeg's filter graph and
+MJPEG encoder) and ``frame_blur`` (FFmpeg's ``blurdetect`` of a box).
 Does not own choosing frames or boxes (``media.thumbnails``, ``media.faces``) or seeking
 (``media.seek``).
 
@@ -22,15 +23,27 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from framelens.errors import UnprocessableMediaError
+from framelens.media.seek import decode_from
 from framelens.media.source import open_input
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    import numpy as np
+    import numpy.typing as npt
+
     from framelens.media.frame_index import FrameIndex
     from framelens.media.source import MediaSource
 
-__all__ = ["Box", "decode_frame", "display_size", "frame_blur", "frame_jpeg", "jpeg_qscale"]
+__all__ = [
+    "Box",
+    "decode_frame",
+    "display_size",
+    "frame_blur",
+    "frame_jpeg",
+    "jpeg_qscale",
+    "read_frame_exact",
+]
 
 T = TypeVar("T")
 # (x, y, width, height) in display pixels
@@ -59,8 +72,6 @@ def decode_frame(source: MediaSource, frame: int, index: FrameIndex, use: Callab
     """
     import av
 
-    from framelens.media.seek import decode_from
-
     index.check(frame)
     try:
         with open_input(source) as container:
@@ -75,6 +86,27 @@ def decode_frame(source: MediaSource, frame: int, index: FrameIndex, use: Callab
             f"Frame {frame} could not be decoded ({exc.strerror}); the file may be corrupt."
         ) from exc
     raise UnprocessableMediaError(f"Frame {frame} is listed but no decoded frame matched it.")
+
+
+def read_frame_exact(source: MediaSource, frame: int, index: FrameIndex) -> npt.NDArray[np.uint8]:
+    """Decode display frame ``frame`` as BGR in display orientation.
+
+    Args:
+        source: the video (a path or a seekable binary file) ``index`` was built from.
+        frame: zero-based display index.
+        index: the file's ``FrameIndex``.
+
+    Returns:
+        ``HxWx3`` BGR uint8 pixels, rotated as a player shows them.
+
+    Raises:
+        ValidationError: the frame is negative or past the end (the message names the count).
+        UnprocessableMediaError: it cannot be decoded.
+    """
+    # The same seek-and-decode as the served thumbnails, converted to pixels inside the decode.
+    from framelens.media.frames import _to_display_bgr
+
+    return decode_frame(source, frame, index, _to_display_bgr)
 
 
 def jpeg_qscale(quality: int) -> int:

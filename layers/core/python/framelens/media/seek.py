@@ -1,10 +1,9 @@
 """Frame-exact random access: seek to the keyframe at or before a frame, decode forward.
 
-Owns: ``decode_from`` (decoded frames with their display index, from any frame onward) and
-``read_frame_exact`` (one frame as BGR in display orientation). Both are driven by a
-``FrameIndex``, so a frame is found by its PTS, which stays right for B-frames, VFR and long
-GOPs. Does not own building the index (``media.frame_index``) or encoding images
-(``media.frames``). PyAV is imported inside functions.
+Owns: ``decode_from`` (decoded frames with their display index, from any frame onward),
+driven by a ``FrameIndex``, so a frame is found by its PTS, which stays right for B-frames, VFR
+and long GOPs. Does not own building the index (``media.frame_index``) or one frame as pixels
+or JPEG (``media.av_images``). PyAV is imported inside functions.
 
 Frames before the target are decoded only because later frames reference them; non-reference
 frames before the target (most B-frames) are skipped by the decoder (``skip_frame=NONREF``), as
@@ -20,13 +19,9 @@ from framelens.errors import UnprocessableMediaError
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator
 
-    import numpy as np
-    import numpy.typing as npt
-
     from framelens.media.frame_index import FrameIndex
-    from framelens.media.source import MediaSource
 
-__all__ = ["decode_from", "read_frame_exact"]
+__all__ = ["decode_from"]
 
 # Another stream demuxed alongside the video, and what to do with each of its packets.
 Sidecar = tuple[Any, "Callable[[Any], None]"]
@@ -119,25 +114,3 @@ def decode_from(
     raise UnprocessableMediaError(
         f"Frame {start} could not be reached by seeking; the file's index may be corrupt."
     )
-
-
-def read_frame_exact(source: MediaSource, frame: int, index: FrameIndex) -> npt.NDArray[np.uint8]:
-    """Decode display frame ``frame`` as BGR in display orientation.
-
-    Args:
-        source: the video (a path or a seekable binary file) ``index`` was built from.
-        frame: zero-based display index.
-        index: the file's ``FrameIndex``.
-
-    Returns:
-        ``HxWx3`` BGR uint8 pixels, rotated as a player shows them.
-
-    Raises:
-        ValidationError: the frame is negative or past the end (the message names the count).
-        UnprocessableMediaError: it cannot be decoded.
-    """
-    # The same seek-and-decode as the served thumbnails, converted to pixels inside the decode.
-    from framelens.media.av_images import decode_frame
-    from framelens.media.frames import _to_display_bgr
-
-    return decode_frame(source, frame, index, _to_display_bgr)
