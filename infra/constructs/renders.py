@@ -25,7 +25,13 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from framelens.stores.layout import MEDIA_PREFIX, UPLOADS_PREFIX
+from framelens.stores.layout import (
+    MEDIA_PREFIX,
+    RECORDS_PREFIX,
+    RENDERS_PREFIX,
+    RESULTS_PREFIX,
+    UPLOADS_PREFIX,
+)
 from infra.constructs.common import REPO_ROOT, FramelensProps, ephemeral_mb_for, powertools_env
 from infra.constructs.gpu import image_excludes
 
@@ -38,8 +44,7 @@ RENDER_TIMEOUT_S = 900
 RENDER_MEMORY_MB = 3008
 RENDER_HANDLER = "render_handler.handler"  # containers/inference/Dockerfile copies it there
 # What the worker reads besides its own renders/ (stores.layout prefixes).
-READ_PREFIXES = (MEDIA_PREFIX, UPLOADS_PREFIX, "results/", "records/")
-RENDERS_PREFIX = "renders/"
+READ_PREFIXES = (MEDIA_PREFIX, UPLOADS_PREFIX, RESULTS_PREFIX, RECORDS_PREFIX)
 
 
 class Renders(Construct):

@@ -20,7 +20,7 @@ from constructs import Construct
 
 from framelens.config import Settings
 from framelens.stores.aws.tables import table_specs
-from framelens.stores.layout import EXPIRIES, MEDIA_PREFIX
+from framelens.stores.layout import EXPIRIES, FETCHED_PREFIX, MEDIA_PREFIX, WORK_PREFIX
 
 # Pinned CloudFormation logical IDs. Never change these: a new ID means a new, empty resource.
 MEDIA_BUCKET_ID = "FramelensMediaBucket"
@@ -37,7 +37,7 @@ WEBHOOK_KEY_ID = "FramelensWebhookSecretKey"
 IDENTITIES = "identities"
 
 # Prefixes whose deleted objects must not linger: parts hold unmatched face embeddings.
-SHORT_NONCURRENT_PREFIXES = ("work/", "fetched/")
+SHORT_NONCURRENT_PREFIXES = (WORK_PREFIX, FETCHED_PREFIX)
 
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,

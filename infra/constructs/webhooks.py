@@ -23,6 +23,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from constructs import Construct
 
+from framelens.stores.layout import WEBHOOKS_PREFIX
 from infra.constructs.access import grant_tables
 from infra.constructs.common import FramelensProps, Layers, python_function
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
     from infra.constructs.storage import Storage
 
-WEBHOOK_BODIES = "webhooks/*"  # stores.layout.webhook_body_key
+WEBHOOK_BODIES = f"{WEBHOOKS_PREFIX}*"  # stores.layout.webhook_body_key
 # A run sends round after round until nothing is due; the schedule starts the next one.
 DELIVERY_TIMEOUT_S = 120
 

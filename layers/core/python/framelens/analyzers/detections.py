@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import supervision as sv
 
     from framelens.engine.base import Frame
+    from framelens.models.provider import ModelProvider
 
 __all__ = [
     "Detector",
@@ -149,7 +150,7 @@ class Detector:
         )
 
 
-def load_detector(models: Any, name: str | None = None) -> ObjectDetector:
+def load_detector(models: ModelProvider | None, name: str | None = None) -> ObjectDetector:
     """The detector ``name`` (default YOLOX-nano COCO-80) from a ``ModelRegistry``.
 
     ``name`` may join several detectors with ``+`` or ``,`` (``"yolox_nano_coco80+

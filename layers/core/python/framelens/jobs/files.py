@@ -26,6 +26,7 @@ from framelens.errors import (
     UnprocessableMediaError,
 )
 from framelens.schemas import FileRecord, UploadTarget, utcnow
+from framelens.stores import layout
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -136,7 +137,7 @@ class FileService:
             size=size,
             name=name,
             probe=info.probe,
-            blob_key=f"media/{tenant_id}/{file_id}",
+            blob_key=layout.media_key(tenant_id, file_id),
             time_created=self._now(),
         )
 
@@ -169,7 +170,7 @@ class FileService:
             content_type=content_type,
             size=0,
             name=name,
-            blob_key=f"media/{tenant_id}/{file_id}",
+            blob_key=layout.media_key(tenant_id, file_id),
             state="pending",
             time_created=self._now(),
             upload_expires=self._now() + timedelta(seconds=expires_s),

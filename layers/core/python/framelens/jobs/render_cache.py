@@ -13,7 +13,6 @@ serves stale output.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import tempfile
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 from framelens.errors import StoreError
 from framelens.media.selection import FrameSpan
+from framelens.stores import layout
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -130,8 +130,7 @@ def default_render_key(key: RenderKey) -> str:
         >>> default_render_key(RenderKey("acme", "f_1", "clip", "start=0", "ts"))[:24]
         'renders/acme/f_1/clip-e0'
     """
-    digest = hashlib.sha256(key.params.encode()).hexdigest()[:24]
-    return f"renders/{key.tenant_id}/{key.file_id}/{key.kind}-{digest}.{key.extension}"
+    return layout.render_key(key.tenant_id, key.file_id, key.kind, key.params, key.extension)
 
 
 class RenderCache:

@@ -31,7 +31,18 @@ import hashlib
 from dataclasses import dataclass
 
 __all__ = [
+    "ARTIFACTS_PREFIX",
     "EXPIRIES",
+    "FETCHED_PREFIX",
+    "INGEST_ERRORS_PREFIX",
+    "MEDIA_PREFIX",
+    "MODELS_PREFIX",
+    "RECORDS_PREFIX",
+    "RENDERS_PREFIX",
+    "RESULTS_PREFIX",
+    "UPLOADS_PREFIX",
+    "WEBHOOKS_PREFIX",
+    "WORK_PREFIX",
     "Expiry",
     "artifact_key",
     "artifact_name",
@@ -67,22 +78,29 @@ class Expiry:
     why: str
 
 
-EXPIRIES: tuple[Expiry, ...] = (
-    Expiry("uploads/", JOB_TTL_DAYS, "an S3 drop is its file's bytes: kept as long as its job"),
-    Expiry("ingest-errors/", JOB_TTL_DAYS, "diagnostics of refused drops"),
-    Expiry("fetched/", 7, "copies of https:// sources; deleted at job end, this is a backstop"),
-    Expiry("work/", 7, "pipeline parts, needed only until aggregation"),
-    Expiry("results/", JOB_TTL_DAYS, "a job's results live as long as its record"),
-    Expiry("artifacts/", JOB_TTL_DAYS, "a job's images and videos live as long as its record"),
-    Expiry("renders/", 7, "a cache: a render asked for again is re-made"),
-    Expiry("webhooks/", JOB_TTL_DAYS, "webhook bodies live as long as their delivery records"),
-    Expiry("records/", JOB_TTL_DAYS + 5, "oversized job bodies outlive their item a little"),
-)
-
 MEDIA_PREFIX = "media/"
 UPLOADS_PREFIX = "uploads/"
 INGEST_ERRORS_PREFIX = "ingest-errors/"
 MODELS_PREFIX = "models/"
+FETCHED_PREFIX = "fetched/"
+WORK_PREFIX = "work/"
+RESULTS_PREFIX = "results/"
+ARTIFACTS_PREFIX = "artifacts/"
+RENDERS_PREFIX = "renders/"
+WEBHOOKS_PREFIX = "webhooks/"
+RECORDS_PREFIX = "records/"
+
+EXPIRIES: tuple[Expiry, ...] = (
+    Expiry(UPLOADS_PREFIX, JOB_TTL_DAYS, "an S3 drop is its file's bytes: kept as long as its job"),
+    Expiry(INGEST_ERRORS_PREFIX, JOB_TTL_DAYS, "diagnostics of refused drops"),
+    Expiry(FETCHED_PREFIX, 7, "copies of https:// sources; deleted at job end, this is a backstop"),
+    Expiry(WORK_PREFIX, 7, "pipeline parts, needed only until aggregation"),
+    Expiry(RESULTS_PREFIX, JOB_TTL_DAYS, "a job's results live as long as its record"),
+    Expiry(ARTIFACTS_PREFIX, JOB_TTL_DAYS, "a job's images and videos live as long as its record"),
+    Expiry(RENDERS_PREFIX, 7, "a cache: a render asked for again is re-made"),
+    Expiry(WEBHOOKS_PREFIX, JOB_TTL_DAYS, "webhook bodies live as long as their delivery records"),
+    Expiry(RECORDS_PREFIX, JOB_TTL_DAYS + 5, "oversized job bodies outlive their item a little"),
+)
 
 
 def media_key(tenant_id: str, file_id: str) -> str:
@@ -97,7 +115,7 @@ def ingest_error_key(drop_key: str) -> str:
 
 def fetched_key(tenant_id: str, job_id: str, source_index: int) -> str:
     """The copy of an ``https://`` source of a job."""
-    return f"fetched/{tenant_id}/{job_id}/{source_index}"
+    return f"{FETCHED_PREFIX}{tenant_id}/{job_id}/{source_index}"
 
 
 def health_probe_key() -> str:
@@ -107,7 +125,7 @@ def health_probe_key() -> str:
 
 def work_prefix(job_id: str) -> str:
     """Everything the pipeline writes for a job before its results."""
-    return f"work/{job_id}/"
+    return f"{WORK_PREFIX}{job_id}/"
 
 
 def probe_key(job_id: str) -> str:
@@ -120,7 +138,8 @@ def items_key(job_id: str) -> str:
     return f"{work_prefix(job_id)}items.json"
 
 
-MAP_RESULTS_PREFIX = "work/map-results/"  # the Distributed Map's own result export (unused)
+# The Distributed Map's own result export (the pipeline reads part manifests, not this).
+MAP_RESULTS_PREFIX = f"{WORK_PREFIX}map-results/"
 
 
 def _segment(job_id: str, source_index: int, start_s: float) -> str:
@@ -150,18 +169,18 @@ def item_error_key(manifest: str) -> str:
 
 def result_key(job_id: str, module: str) -> str:
     """The result document of one module of a job."""
-    return f"results/{job_id}/{module}.json"
+    return f"{RESULTS_PREFIX}{job_id}/{module}.json"
 
 
 def identity_links_key(job_id: str) -> str:
     """The links a user made from a job's face identities to gallery identities (beside, and
     expiring with, the job's results)."""
-    return f"results/{job_id}/identity-links.json"
+    return f"{RESULTS_PREFIX}{job_id}/identity-links.json"
 
 
 def artifact_prefix(job_id: str, source_index: int | None = None, part: str | None = None) -> str:
     """Artifacts of a job, optionally of one source and one segment (``part``)."""
-    prefix = f"artifacts/{job_id}/"
+    prefix = f"{ARTIFACTS_PREFIX}{job_id}/"
     if source_index is not None:
         prefix += f"{source_index}/"
         if part is not None:
@@ -190,7 +209,7 @@ def render_key(tenant_id: str, file_id: str, kind: str, params: str, extension: 
         'renders/acme/f_1/clip-0d400f7'
     """
     digest = hashlib.sha256(params.encode()).hexdigest()[:24]
-    return f"renders/{tenant_id}/{file_id}/{kind}-{digest}.{extension}"
+    return f"{RENDERS_PREFIX}{tenant_id}/{file_id}/{kind}-{digest}.{extension}"
 
 
 def render_pending_key(key: str) -> str:
@@ -205,9 +224,9 @@ def render_error_key(key: str) -> str:
 
 def record_key(table: str, item_id: str) -> str:
     """An oversized job body of the AWS records adapter."""
-    return f"records/{table}/{item_id}.json"
+    return f"{RECORDS_PREFIX}{table}/{item_id}.json"
 
 
 def webhook_body_key(tenant_id: str, delivery_id: str) -> str:
     """The exact bytes a webhook delivery POSTs (the signature covers them)."""
-    return f"webhooks/{tenant_id}/{delivery_id}.json"
+    return f"{WEBHOOKS_PREFIX}{tenant_id}/{delivery_id}.json"

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from framelens.analyzers.faces.models import FaceModels
     from framelens.engine.base import ArtifactSink
+    from framelens.models.provider import ModelProvider
     from framelens.schemas.identities import GalleryView
     from framelens.schemas.results_faces import PersonId
 
@@ -95,7 +96,7 @@ def require_single_face(faces: list[ImageFace], label: str = "the image") -> Ima
 
 def image_person_ids(
     image_bgr: npt.NDArray[np.uint8],
-    models: Any,
+    models: ModelProvider | None,
     *,
     options: dict[str, Any] | None = None,
     gallery: GalleryView | None = None,

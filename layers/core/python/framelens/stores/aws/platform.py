@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from framelens.errors import ModelMissingError, StoreError
+from framelens.stores.layout import MODELS_PREFIX
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
     from framelens.config import Settings
 
 __all__ = ["MODELS_PREFIX", "models_fetcher", "register_usage_plan_key", "secret_bytes"]
-
-MODELS_PREFIX = "models/"
 
 
 def _client(service: str, settings: Settings, client: Any = None) -> Any:
