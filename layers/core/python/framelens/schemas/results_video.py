@@ -50,7 +50,12 @@ class Transition(BaseModel):
 
 
 class ScenesResult(AnalyzerResult):
-    """Shots and the per-step change measure (seed 001)."""
+    """Shots and the per-step change measure (seed 001).
+
+    ``sample_frames``/``sample_seconds`` are public on purpose: they are the time axis of
+    ``frame_activity_diffs`` (which frame and second each value belongs to), not merge state;
+    what only merging needs lives in ``parts_video.ScenesPart``.
+    """
 
     analyzer: str = "scenes"
     raw_scenes: list[RawScene] = Field(default_factory=list)
