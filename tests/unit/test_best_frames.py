@@ -158,3 +158,20 @@ def test_violinist_best_frames_span_the_shots() -> None:
     starts = [0, 223, 403, 584]
     picked = {_shot_of(f.frame_index, starts) for f in out.frames}  # type: ignore[attr-defined]
     assert len(picked) == 3
+
+
+def test_other_shots_are_picked_only_when_their_frames_are_good_enough(tmp_path: Path) -> None:
+    # GIVEN the 4-shot clip whose first shot outscores every frame of the others
+    path = tmp_path / "shots.mp4"
+    starts = _shots_clip(path)
+
+    def shots(floor: float) -> list[int]:
+        options = {"k": 3, "min_relative_score": floor}
+        out = analyze_media(path, [BestFramesAnalyzer(options)], RunContext())["best_frames"]
+        return [_shot_of(f.frame_index, starts) for f in out.frames]  # type: ignore[attr-defined]
+
+    # WHEN no other shot's frames reach the floor (the best score itself)
+    # THEN the picks fall back to quality alone: all from the sharp first shot
+    assert shots(1.0) == [0, 0, 0]
+    # AND with a floor every frame clears, each pick comes from a shot of its own
+    assert len(set(shots(0.0))) == 3

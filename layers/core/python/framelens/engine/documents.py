@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
 
 from framelens.engine.base import Frame
 from framelens.engine.decode import DecodedFrame
-from framelens.engine.exceptions import AnalyzerFailedError
+from framelens.engine.exceptions import AnalyzerFailedError, client_reason
 from framelens.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -65,14 +65,22 @@ class _Run:
     def __init__(self, analyzers: Sequence[Analyzer]) -> None:
         self.live = list(analyzers)
         self.failed: list[str] = []
+        self.reasons: dict[str, str] = {}
+
+    def fail(self, analyzer: Analyzer, stage: str, exc: Exception) -> None:
+        """Log why ``analyzer`` failed and keep what a client may read of it."""
+        _log.exception("analyzer %s failed in %s", analyzer.name, stage)
+        self.failed.append(analyzer.name)
+        reason = client_reason(exc)
+        if reason is not None:
+            self.reasons[analyzer.name] = reason
 
     def call(self, analyzer: Analyzer, stage: str, action: Callable[[], object]) -> None:
         try:
             action()
-        except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
-            _log.exception("analyzer %s failed in %s", analyzer.name, stage)
+        except Exception as exc:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
             self.live.remove(analyzer)
-            self.failed.append(analyzer.name)
+            self.fail(analyzer, stage, exc)
 
 
 def run_document(
@@ -113,7 +121,7 @@ def run_document(
     if ctx.on_progress is not None:
         ctx.on_progress(1.0)
     if run.failed:
-        raise AnalyzerFailedError(run.failed, results)
+        raise AnalyzerFailedError(run.failed, results, run.reasons)
     return results
 
 
@@ -133,7 +141,6 @@ def _finish(run: _Run) -> dict[str, AnalyzerResult]:
     for analyzer in list(run.live):
         try:
             results[analyzer.name] = analyzer.finish()
-        except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
-            _log.exception("analyzer %s failed in finish", analyzer.name)
-            run.failed.append(analyzer.name)
+        except Exception as exc:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
+            run.fail(analyzer, "finish", exc)
     return results

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from framelens.engine.base import Frame
 from framelens.engine.decode import DecodedFrame, decode_video, read_image
-from framelens.engine.exceptions import AnalyzerFailedError
+from framelens.engine.exceptions import AnalyzerFailedError, client_reason
 from framelens.engine.refine import GapDecoder
 from framelens.engine.sampling import on_tick
 from framelens.engine.shared import SharedWorks
@@ -70,6 +70,7 @@ class _Slot:
     rate: Fraction | None
     pending: deque[DecodedFrame] = field(default_factory=deque)
     failed: bool = False
+    reason: str | None = None  # client-safe, when it failed with a Framelens error
     last: DecodedFrame | None = None  # the frame delivered last (refinement's left edge)
 
     @property
@@ -94,10 +95,11 @@ class _Slot:
         return on_tick(frame.pts, prev, self.rate)
 
 
-def _fail(slot: _Slot, stage: str) -> None:
+def _fail(slot: _Slot, stage: str, exc: Exception) -> None:
     # The engine's isolation boundary (STYLE 2.5): log the traceback, never echo it to clients.
     _log.exception("analyzer %s failed in %s", slot.analyzer.name, stage)
     slot.failed = True
+    slot.reason = client_reason(exc)
     slot.pending.clear()
 
 
@@ -144,16 +146,16 @@ class _Pass:
     def _asks(slot: _Slot, view: Frame) -> bool:
         try:
             return bool(slot.analyzer.refine(view))
-        except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
-            _fail(slot, "refine")
+        except Exception as exc:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
+            _fail(slot, "refine", exc)
             return False
 
 
 def _process(slot: _Slot, frame: Frame) -> None:
     try:
         slot.analyzer.process(frame)
-    except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
-        _fail(slot, "process")
+    except Exception as exc:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
+        _fail(slot, "process", exc)
 
 
 def _seek_margin(slots: list[_Slot], fps: Fraction | None, skipping: bool) -> Fraction | None:
@@ -233,8 +235,8 @@ def run_analyzers(
             # An option the client gave that the analyzer refuses (a class its model lacks): the
             # request's fault, so the run ends with that message rather than a logged failure.
             raise
-        except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
-            _fail(slot, "start")
+        except Exception as exc:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
+            _fail(slot, "start", exc)
     works = SharedWorks([w for slot in slots if not slot.failed for w in slot.needs.shared])
     with _ONE_OPENCV_THREAD.held():
         _pass(path, media, ctx, slots, works)
@@ -245,13 +247,14 @@ def run_analyzers(
             try:
                 results[slot.analyzer.name] = slot.analyzer.finish()
                 continue
-            except Exception:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
-                _fail(slot, "finish")
+            except Exception as exc:  # noqa: BLE001 - the engine's per-analyzer isolation boundary (STYLE 2.5)
+                _fail(slot, "finish", exc)
         failed.append(slot.analyzer.name)
     if ctx.on_progress is not None:
         ctx.on_progress(1.0)
     if failed:
-        raise AnalyzerFailedError(failed, results)
+        reasons = {s.analyzer.name: s.reason for s in slots if s.reason is not None}
+        raise AnalyzerFailedError(failed, results, reasons)
     return results
 
 
