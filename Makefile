@@ -36,16 +36,18 @@ install-test: $(VENV)/.installed-test
 run: install
 	FRAMELENS_DATA_DIR=$(FRAMELENS_DATA_DIR) $(BIN)/framelens serve --host 0.0.0.0 --port $(PORT)
 
-# make test runs, in order: ruff (lint), import-linter (the library's layer and "never" contracts),
-# mypy --strict (the library), and pytest: unit, contract (both store adapters; aws on moto),
-# infra (the synthesized CDK app), e2e (HTTP, CLI, a restarted server, the state machine on
-# moto), artifact (the built Lambda layer and image locks) and browser (the results viewer in
-# Debian's Chromium) tests. Models come from ../shared/models (FRAMELENS_MODEL_DIR).
+# make test runs, in order: Debian's Chromium through apt-get when missing (sudo when not root;
+# the page tests), ruff (lint), import-linter (the library's layer, "never" and no-circle
+# contracts), mypy --strict (the library), and pytest: unit, contract (both store adapters; aws on
+# moto), infra (the synthesized CDK app), e2e (HTTP, CLI, a restarted server, the state machine
+# on moto), faults (full disk, store outages, stuck jobs), artifact (the built Lambda layer and
+# image locks, run by CPython 3.12 as Lambda runs them: required, never skipped) and browser (the
+# results viewer in Chromium) tests. Models come from ../shared/models (FRAMELENS_MODEL_DIR).
 test: install-test browser
 	$(BIN)/ruff check layers functions infra tests benchmarks scripts
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
-	$(BIN)/pytest
+	FRAMELENS_REQUIRE_ARTIFACTS=1 $(BIN)/pytest
 
 # The page tests drive Debian's Chromium (Playwright's own browser download is not available):
 # installed through apt-get when missing.
