@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Header
+
 from framelens.errors import ValidationError
 
-__all__ = ["MAX_PROCESSING_TIME_S", "parse_max_processing_time"]
+__all__ = [
+    "MAX_PROCESSING_TIME_S",
+    "IdempotencyKeyHeader",
+    "MaxProcessingTimeHeader",
+    "parse_max_processing_time",
+]
+
+# Declared on routes for validation and the OpenAPI document; the flow reads the raw header.
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="The same key with the same request and options answers the same job.",
+    ),
+]
+MaxProcessingTimeHeader = Annotated[
+    str | None,
+    Header(alias="Max-Processing-Time", description="Seconds the job may run; 0 = unlimited."),
+]
 
 # A Step Functions execution lives at most a year; a job deadline beyond a month is a mistake.
 MAX_PROCESSING_TIME_S = 31 * 24 * 3600

@@ -9,7 +9,10 @@ into the seed's shape (thumbnail blob keys become artifact URLs). Does not own: 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, Query
 
 from framelens.api.seeds._flow import artifact_url
 from framelens.errors import ValidationError
@@ -20,7 +23,48 @@ from framelens.schemas.seeds.videos import SeedPerson
 if TYPE_CHECKING:
     from framelens.schemas.results_faces import FacesResult
 
-__all__ = ["faces_options", "seed_persons", "tag_options"]
+__all__ = [
+    "Seed001Options",
+    "Seed001Query",
+    "faces_options",
+    "seed_persons",
+    "tag_options",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Seed001Query:
+    """The analysis options of a seed 001 request, from its query string."""
+
+    include_embeddings: bool = False
+    allowlist: str | None = None
+    critical: str | None = None
+
+    def faces(self) -> dict[str, Any]:
+        """The ``faces`` module's options."""
+        return faces_options(self.include_embeddings, self.allowlist)
+
+    def tags(self) -> dict[str, Any]:
+        """The ``tags`` (and ``sections``) module's options."""
+        return tag_options(self.critical)
+
+
+def seed001_query(
+    include_embeddings: Annotated[
+        bool, Query(description="Return face embeddings (biometric data; off by default)")
+    ] = False,
+    allowlist: Annotated[
+        str | None, Query(description="Gallery whose identities count as allowlisted")
+    ] = None,
+    critical: Annotated[
+        str | None, Query(description="Comma-separated tags that are critical, e.g. knife,rifle")
+    ] = None,
+) -> Seed001Query:
+    """The dependency that reads ``Seed001Query`` from the query string."""
+    return Seed001Query(include_embeddings, allowlist, critical)
+
+
+Seed001Options = Annotated[Seed001Query, Depends(seed001_query)]
 
 
 def faces_options(include_embeddings: bool, allowlist: str | None) -> dict[str, Any]:

@@ -19,18 +19,22 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 
 from framelens.api.deps import CurrentPrincipal, ServicesDep
-from framelens.api.params import parse_max_processing_time
+from framelens.api.params import (
+    IdempotencyKeyHeader,
+    MaxProcessingTimeHeader,
+    parse_max_processing_time,
+)
 from framelens.api.seeds._flow import idempotency_key
 from framelens.api.seeds._images_out import batch_status, request_body_doc
-from framelens.api.seeds._persons import faces_options, tag_options
+from framelens.api.seeds._persons import Seed001Options
 from framelens.api.seeds._polling import finished_job
 from framelens.api.uploads import spool_body
 from framelens.errors import FramelensError, MediaError, MediaTooLargeError
@@ -87,32 +91,13 @@ async def submit_images(
     response: Response,
     principal: CurrentPrincipal,
     services: ServicesDep,
-    max_processing_time: Annotated[str | None, Header(alias="Max-Processing-Time")] = None,
-    _idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            max_length=200,
-            description="The same key with the same batch and options answers the same job.",
-        ),
-    ] = None,
-    include_embeddings: Annotated[
-        bool, Query(description="Return face embeddings (biometric data; off by default)")
-    ] = False,
-    allowlist: Annotated[
-        str | None, Query(description="Gallery whose identities count as allowlisted")
-    ] = None,
-    critical: Annotated[
-        str | None, Query(description="Comma-separated tags that are critical, e.g. knife,rifle")
-    ] = None,
+    query: Seed001Options,
+    max_processing_time: MaxProcessingTimeHeader = None,
+    _idempotency_key: IdempotencyKeyHeader = None,
 ) -> ImageBatchAccepted:
     """Items fail alone (``status: "failed"`` with ``error``); the others are analysed."""
     deadline = parse_max_processing_time(max_processing_time)
-    modules = {
-        "tags": tag_options(critical),
-        "faces": faces_options(include_embeddings, allowlist),
-        "ocr": {},
-    }
+    modules = {"tags": query.tags(), "faces": query.faces(), "ocr": {}}
     key = idempotency_key(request)
     batch = await _read_batch(request, services)
     items, sources = await run_in_threadpool(_intake, services, principal, batch.images)

@@ -38,7 +38,7 @@ from framelens.schemas.seeds.streaming import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
 
-    from framelens.jobs.file_media import TraceFace
+    from framelens.jobs.file_media import Pair, TraceFace
 
 
 class _BadRequestRoute(APIRoute):
@@ -305,18 +305,24 @@ def co_occur(
     pair = media.cooccurrence(record, identity_uuid_a, identity_uuid_b)
     if isinstance(pair, PendingAnswer):
         return pending_response(pair)
+    return _cooccurrence_response(file_uuid, identity_uuid_a, identity_uuid_b, pair)
+
+
+def _cooccurrence_response(
+    file_uuid: str, uuid_a: str, uuid_b: str, pair: Pair
+) -> CoOccurrenceResponse:
     names = {i.identity_uuid: i.name for i in pair.analysis.result.identities}
     together = pair.together
     return CoOccurrenceResponse(
         file_uuid=file_uuid,
         identity_a=CoOccurrenceIdentity(
-            identity_uuid=identity_uuid_a,
-            name=names.get(identity_uuid_a),
+            identity_uuid=uuid_a,
+            name=names.get(uuid_a),
             trace_id=pair.a.trace.trace_id,
         ),
         identity_b=CoOccurrenceIdentity(
-            identity_uuid=identity_uuid_b,
-            name=names.get(identity_uuid_b),
+            identity_uuid=uuid_b,
+            name=names.get(uuid_b),
             trace_id=pair.b.trace.trace_id,
         ),
         first_cooccurrence=FirstCoOccurrence(

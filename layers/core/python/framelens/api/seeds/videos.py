@@ -14,13 +14,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import ValidationError as PydanticValidationError
 
 from framelens.api.deps import CurrentPrincipal, ServicesDep
-from framelens.api.params import parse_max_processing_time
+from framelens.api.params import (
+    IdempotencyKeyHeader,
+    MaxProcessingTimeHeader,
+    parse_max_processing_time,
+)
 from framelens.api.seeds._flow import SeedFlow, read_result, receive_and_answer
-from framelens.api.seeds._persons import faces_options, seed_persons, tag_options
+from framelens.api.seeds._persons import Seed001Options, Seed001Query, seed_persons
 from framelens.errors import ValidationError
 from framelens.schemas import ErrorEnvelope, JobState, TimeSegment, WebhookConfig
 from framelens.schemas.results_faces import FacesResult
@@ -44,19 +48,34 @@ router = APIRouter(
 )
 
 
-def video_modules(
-    include_embeddings: bool = False, allowlist: str | None = None, critical: str | None = None
-) -> dict[str, dict[str, Any]]:
+def video_modules(query: Seed001Query | None = None) -> dict[str, dict[str, Any]]:
     """The modules of a seed 001 video job and their options."""
-    tagged = tag_options(critical)
+    query = query or Seed001Query()
     return {
         "scenes": {},
-        "sections": dict(tagged),
+        "sections": query.tags(),
         "activity": {},
-        "tags": dict(tagged),
-        "faces": faces_options(include_embeddings, allowlist),
+        "tags": query.tags(),
+        "faces": query.faces(),
         "ocr": {},
     }
+
+
+def query_webhook(
+    webhook_url: Annotated[str | None, Query(description="Optional webhook URL")] = None,
+    webhook_secret: Annotated[str | None, Query(description="Signs the webhook")] = None,
+) -> WebhookConfig | None:
+    """The optional webhook of a raw-body request, from its query string.
+
+    Raises:
+        ValidationError: ``webhook_url`` is not a valid URL.
+    """
+    if not webhook_url:
+        return None
+    try:
+        return WebhookConfig.model_validate({"url": webhook_url, "secret": webhook_secret})
+    except PydanticValidationError as exc:
+        raise ValidationError(f"webhook_url is not a valid URL: {webhook_url[:200]}") from exc
 
 
 @router.post(
@@ -78,40 +97,18 @@ async def submit_video(
     response: Response,
     principal: CurrentPrincipal,
     services: ServicesDep,
-    max_processing_time: Annotated[str | None, Header(alias="Max-Processing-Time")] = None,
-    _idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            max_length=200,
-            description="The same key with the same video and options answers the same job.",
-        ),
-    ] = None,
-    webhook_url: Annotated[str | None, Query(description="Optional webhook URL")] = None,
-    webhook_secret: Annotated[str | None, Query(description="Signs the webhook")] = None,
-    include_embeddings: Annotated[
-        bool, Query(description="Return face embeddings (biometric data; off by default)")
-    ] = False,
-    allowlist: Annotated[
-        str | None, Query(description="Gallery whose identities count as allowlisted")
-    ] = None,
-    critical: Annotated[
-        str | None, Query(description="Comma-separated tags that are critical, e.g. knife,rifle")
-    ] = None,
+    query: Seed001Options,
+    webhook: Annotated[WebhookConfig | None, Depends(query_webhook)],
+    max_processing_time: MaxProcessingTimeHeader = None,
+    _idempotency_key: IdempotencyKeyHeader = None,
 ) -> VideoAccepted:
     """The body is the video's bytes. A raw body has no room for JSON, so the optional webhook
     comes as the ``webhook_url`` / ``webhook_secret`` query parameters."""
     deadline = parse_max_processing_time(max_processing_time)
-    webhook = None
-    if webhook_url:
-        try:
-            webhook = WebhookConfig.model_validate({"url": webhook_url, "secret": webhook_secret})
-        except PydanticValidationError as exc:
-            raise ValidationError(f"webhook_url is not a valid URL: {webhook_url[:200]}") from exc
     flow = SeedFlow(
         form_field=None,
         media_types=("video",),
-        modules=video_modules(include_embeddings, allowlist, critical),
+        modules=video_modules(query),
         kind="video",
         wrong_media="send the video's bytes as the request body",
     )
