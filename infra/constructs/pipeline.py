@@ -34,7 +34,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from framelens.orchestration.contract import FAN_OUT_ITEMS
+from framelens.orchestration.contract import FAN_OUT_ITEMS, Failure, WorkItem
 from framelens.orchestration.stages import FAILURE_STAGES, STAGES, RetryPolicy, Stage
 from framelens.stores.layout import MAP_RESULTS_PREFIX
 from infra.constructs.access import grant_tables
@@ -42,6 +42,8 @@ from infra.constructs.common import REPO_ROOT, FramelensProps, ephemeral_mb_for,
 from infra.constructs.gpu import WORKER_CONTAINER, image_excludes
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from infra.constructs.gpu import GpuCompute
     from infra.constructs.storage import Storage
 
@@ -85,6 +87,12 @@ def gpu_task_timeout_s(stage: Stage, props: FramelensProps) -> int:
     """
     waves = -(-props.map_max_concurrency // max(1, props.gpu_max_instances))
     return GPU_PROVISIONING_S + waves * stage.timeout_s
+
+
+def _path(model: type[BaseModel], name: str) -> str:
+    """``$.<name>``, checked against the typed payload that carries it (written once there)."""
+    assert name in model.model_fields, f"{model.__name__} has no field {name!r}"
+    return f"$.{name}"
 
 
 def _add_retry(
@@ -213,7 +221,7 @@ class Pipeline(Construct):
         # Built backwards so each failure stage can point at the next one.
         for stage in reversed(FAILURE_STAGES):
             task = self._lambda_task(stage, self.control_function, self._failure_payload(stage))
-            task.add_catch(failed, errors=[sfn.Errors.ALL], result_path="$.error")
+            task.add_catch(failed, errors=[sfn.Errors.ALL], result_path=_path(Failure, "error"))
             failure_chain = task.next(failure_chain)
 
         chain: sfn.Chain | None = None
@@ -224,7 +232,9 @@ class Pipeline(Construct):
             else:
                 payload = sfn.JsonPath.object_at("$")
                 state = self._lambda_task(stage, self._function_for(stage), payload)
-            state.add_catch(failure_chain, errors=[sfn.Errors.ALL], result_path="$.error")
+            state.add_catch(
+                failure_chain, errors=[sfn.Errors.ALL], result_path=_path(Failure, "error")
+            )
             chain = sfn.Chain.start(state) if chain is None else chain.next(state)
         assert chain is not None
         return chain
@@ -240,8 +250,8 @@ class Pipeline(Construct):
     def _failure_payload(stage: Stage) -> dict[str, object]:
         if stage is FAILURE_STAGES[0]:
             return {
-                "job_id": sfn.JsonPath.string_at("$.job_id"),
-                "error": sfn.JsonPath.object_at("$.error"),
+                "job_id": sfn.JsonPath.string_at(_path(Failure, "job_id")),
+                "error": sfn.JsonPath.object_at(_path(Failure, "error")),
             }
         return sfn.JsonPath.object_at("$")  # type: ignore[return-value]
 
@@ -306,7 +316,7 @@ class Pipeline(Construct):
         _add_retry(gpu, stage.retry, GPU_TASK_ERRORS)
         route = (
             sfn.Choice(self, ROUTE_STATE)
-            .when(sfn.Condition.string_equals("$.runtime", "gpu"), gpu)
+            .when(sfn.Condition.string_equals(_path(WorkItem, "runtime"), "gpu"), gpu)
             .otherwise(cpu)
         )
         # A Distributed Map: items come from the JSON array the plan stage stored, child results
