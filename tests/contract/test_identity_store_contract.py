@@ -6,7 +6,9 @@ unknown one; deleting an identity deletes its embeddings; merge moves embeddings
 
 from __future__ import annotations
 
+import struct
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -27,6 +29,23 @@ VEC_A = [0.5, -0.25, 0.125, 1.0]
 VEC_B = [0.0, 1.0, -0.5, 0.75]
 
 
+@contextmanager
+def _dynamo_store(rig: AwsRig) -> Iterator[tuple[IdentityStore, str]]:
+    """The aws adapter on a fresh identities table, and the table's name."""
+    from framelens.stores.aws import build_aws_stores, identity_table_spec
+
+    settings = rig.settings().model_copy(
+        update={"identities_table": f"fl-ids-{uuid.uuid4().hex[:10]}"}
+    )
+    rig.dynamodb.create_table(**identity_table_spec(settings.identities_table))
+    stores = build_aws_stores(settings, dynamodb=rig.dynamodb, s3=rig.s3)
+    assert stores.identities is not None
+    try:
+        yield stores.identities, settings.identities_table
+    finally:
+        rig.dynamodb.delete_table(TableName=settings.identities_table)
+
+
 @pytest.fixture(params=["embedded", "aws"])
 def identities(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IdentityStore]:
     """A fresh identity store on each adapter."""
@@ -38,19 +57,8 @@ def identities(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ident
         yield stores.identities
         close_embedded_stores(stores)
         return
-    from framelens.stores.aws import build_aws_stores, identity_table_spec
-
-    rig: AwsRig = request.getfixturevalue("moto_rig")
-    settings = rig.settings().model_copy(
-        update={"identities_table": f"fl-ids-{uuid.uuid4().hex[:10]}"}
-    )
-    rig.dynamodb.create_table(**identity_table_spec(settings.identities_table))
-    stores = build_aws_stores(settings, dynamodb=rig.dynamodb, s3=rig.s3)
-    assert stores.identities is not None
-    try:
-        yield stores.identities
-    finally:
-        rig.dynamodb.delete_table(TableName=settings.identities_table)
+    with _dynamo_store(request.getfixturevalue("moto_rig")) as (store, _):
+        yield store
 
 
 def _record(tenant: str = "acme", n: int = 0, **fields: object) -> IdentityRecord:
@@ -194,3 +202,23 @@ def test_allowlisted_flag_is_set_and_cleared(identities: IdentityStore) -> None:
     with pytest.raises(NotFoundError):
         identities.set_allowlisted("other", record.identity_id, True)
     assert identities.get("acme", record.identity_id).allowlisted is False
+
+
+def test_dynamodb_item_holds_each_vector_as_a_binary_attribute(moto_rig: AwsRig) -> None:
+    # GIVEN an identity with two embeddings, created through the aws adapter
+    with _dynamo_store(moto_rig) as (store, table):
+        record = _record(embeddings=[VEC_A, VEC_B])
+        store.create(record)
+        store.add_embeddings("acme", record.identity_id, [VEC_B])
+        # WHEN the raw DynamoDB item is read
+        item = moto_rig.dynamodb.get_item(
+            TableName=table,
+            Key={"tenant_id": {"S": "acme"}, "identity_id": {"S": record.identity_id}},
+        )["Item"]
+    # THEN "vectors" is a list of B attributes, little-endian float32, in order
+    vectors = item["vectors"]["L"]
+    assert [set(v) for v in vectors] == [{"B"}, {"B"}, {"B"}]
+    assert [len(v["B"]) for v in vectors] == [4 * len(VEC_A)] * 3
+    assert [list(struct.unpack("<4f", v["B"])) for v in vectors] == [VEC_A, VEC_B, VEC_B]
+    # AND the JSON body carries no vectors (they are only in the binary list)
+    assert "embeddings" not in item["body"]["S"]
