@@ -24,6 +24,7 @@ from framelens.analyzers.faces import (
     load_face_models,
     require_single_face,
 )
+from framelens.analyzers.faces.observe import embed_patch, observe
 from framelens.analyzers.faces.traces import box_iou
 from framelens.engine.base import ArtifactSink, MediaInfo, RunContext, Segment
 from framelens.engine.run import run_analyzers
@@ -131,6 +132,23 @@ def test_registered_onnx_embedder_gives_128_unit_values(registry: ModelRegistry)
     assert vector.shape == (128,)
     assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-4
     assert not np.allclose(vector, np.array(dlib[0].face_embedding), atol=1e-3)
+
+
+def test_a_face_embedded_later_from_its_patch_has_the_whole_frame_vector(
+    models: FaceModels,
+) -> None:
+    # GIVEN frames observed once with embeddings and once without (traces skip sure faces)
+    for image in (violin_frame(100), violin_frame(600), astronaut()):
+        full = observe(image, models)
+        lazy = observe(image, models, wants_embedding=lambda boxes: [False] * len(boxes))
+        assert len(full) == len(lazy) >= 1
+        for now, later in zip(full, lazy, strict=True):
+            # WHEN the skipped face is embedded later from the patch observe kept
+            assert later.embedding is None and later.patch is not None
+            vector = embed_patch(models, later.patch)
+            # THEN it is the vector the whole frame gave (same pixels under the warp)
+            assert now.embedding is not None
+            assert float(vector @ now.embedding) > 0.9999
 
 
 def test_photo_without_a_face_has_no_person(registry: ModelRegistry) -> None:

@@ -17,7 +17,7 @@ from framelens.analyzers._shots import ShotWatcher
 from framelens.analyzers.faces.assemble import TraceRecord, assemble
 from framelens.analyzers.faces.matching import GalleryIndex
 from framelens.analyzers.faces.models import FaceModels, load_face_models
-from framelens.analyzers.faces.observe import observe
+from framelens.analyzers.faces.observe import FaceObservation, embed_patch, observe
 from framelens.analyzers.faces.options import MAX_GAP_S, parse_options, settings_from_dict
 from framelens.analyzers.faces.quality import blur_score, jpeg_bytes, prominence
 from framelens.analyzers.faces.segments import join_parts
@@ -36,6 +36,9 @@ from framelens.schemas.results_faces import (
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    import numpy as np
+    import numpy.typing as npt
 
     from framelens.engine.base import AnalyzerResult, Frame, MediaInfo, RunContext
     from framelens.schemas.identities import GalleryView
@@ -102,12 +105,17 @@ class FacesAnalyzer(Analyzer):
 
     def _reset(self) -> None:
         self._watcher = ShotWatcher()
-        self._builder = TraceBuilder(self.settings.trace_gate, MAX_GAP_S)
+        self._builder = TraceBuilder(self.settings.trace_gate, MAX_GAP_S, reembed=self._reembed)
         self._first: int | None = None
         self._last: int | None = None
         self._cut_at_start = False
         self._size = (0, 0)
         self._media: MediaInfo | None = None
+
+    def _reembed(self, obs: FaceObservation) -> npt.NDArray[np.float32]:
+        """Embed a face observed without an embedding, when the traces come to doubt it."""
+        assert self._models is not None and obs.patch is not None, "observe() keeps a patch"
+        return embed_patch(self._models, obs.patch)
 
     def needs(self) -> FrameNeeds:
         """BGR at ``fps`` and ``max_side``, with one lookback sample for the cut test."""
