@@ -10,10 +10,15 @@ import numpy as np
 import pytest
 
 from framelens.analyzers.faces.align import DLIB_TEMPLATE_150, similarity_transform
-from framelens.analyzers.faces.analyzer import check_gallery
+from framelens.analyzers.faces.analyzer import FacesAnalyzer, check_gallery
 from framelens.analyzers.faces.attributes import gender_of
 from framelens.analyzers.faces.identities import cluster_traces
-from framelens.analyzers.faces.matching import GalleryIndex, match_identities
+from framelens.analyzers.faces.matching import (
+    DEFAULT_MATCH_THRESHOLD,
+    GalleryIndex,
+    match_identities,
+    score_floor,
+)
 from framelens.analyzers.faces.observe import FaceObservation
 from framelens.analyzers.faces.options import parse_options
 from framelens.analyzers.faces.persons import persons_in_span
@@ -25,10 +30,13 @@ from framelens.schemas.identities import GalleryEntry, GalleryView
 from framelens.schemas.results_faces import (
     FaceBox,
     FaceIdentity,
+    FacesPart,
+    FacesPartState,
     FacesResult,
     FaceTrace,
     PixelBox,
     RepresentativeFace,
+    TraceState,
 )
 from framelens.stores.embedded import build_embedded_stores
 
@@ -368,3 +376,68 @@ def test_gallery_service_rules(tmp_path: Path) -> None:
         gallery_view(stores.identities, "acme", "vip")
     with pytest.raises(NotFoundError):
         gallery_view(stores.identities, "other", "staff")
+
+
+def _scored_trace(
+    first: int, n: int, mean: np.ndarray, index: GalleryIndex
+) -> tuple[FaceTrace, TraceState]:
+    """A trace of ``n`` faces with mean embedding ``mean``, scored the way the analyzer does."""
+    box = PixelBox(x=100, y=100, width=50, height=50)
+    trace = FaceTrace(
+        trace_id=first + 1,
+        identity_uuid="",
+        first_frame=first,
+        last_frame=first + n - 1,
+        first_timestamp=first / 30,
+        last_timestamp=(first + n - 1) / 30,
+        face_count=n,
+        faces=[_face(first + k, (first + k) / 30, box, 0.1) for k in range(n)],
+        representative=_rep(first + 1, box),
+        age=30.0,
+        gender="male",
+        female_probability=0.1,
+    )
+    state = TraceState(
+        trace_id=first + 1,
+        embedding_sum=list(n * mean),
+        ages=[30.0] * n,
+        female_probabilities=[0.1] * n,
+        max_score=0.95,
+        gallery_scores=index.scores(mean, score_floor(DEFAULT_MATCH_THRESHOLD)),
+    )
+    return trace, state
+
+
+def test_a_large_gallery_cannot_push_a_stranger_to_a_name() -> None:
+    # GIVEN a gallery of X and 9 look-alikes of one of a stranger's two traces (16-d vectors):
+    # trace 1 scores every look-alike 0.9 and X 0.75; trace 2 scores X 0.95 and each look-alike
+    # 0.83; the two traces are one person (cosine 0.92), 20 faces each
+    e = np.eye(16)
+    x = e[0]
+    t1 = np.cos(np.radians(41.41)) * e[0] + np.sin(np.radians(41.41)) * e[1]
+    t2 = np.cos(np.radians(18.19)) * e[0] + np.sin(np.radians(18.19)) * e[1]
+    decoys = [0.9 * t1 + np.sqrt(1 - 0.81) * e[3 + i] for i in range(9)]
+    entries = [GalleryEntry("g_x", "X", False, (tuple(x),))]
+    entries += [GalleryEntry(f"g_{i}", f"D{i}", False, (tuple(d),)) for i, d in enumerate(decoys)]
+    index = GalleryIndex(GalleryView("acme", "people", None, "dlib", tuple(entries)))
+    records = [_scored_trace(0, 20, t1, index), _scored_trace(100, 20, t2, index)]
+    part = FacesPart(
+        traces=[t for t, _ in records],
+        state=FacesPartState(
+            job_id="j",
+            options=parse_options({"gallery": "people"}).to_dict(),
+            gallery_names=index.names,
+            traces=[s for _, s in records],
+        ),
+    )
+    # WHEN the part is assembled into identities
+    result = FacesAnalyzer.merge([part])
+    # THEN the stranger is one identity, and unknown: his true mean score is 0.85 for X and
+    # 0.865 for each look-alike (a trace's lowest kept score used to stand in for X's missing
+    # one on trace 1, giving X 0.925)
+    assert len(result.identities) == 1
+    assert result.identities[0].name is None
+    assert [t.identity_uuid for t in result.traces] == [result.identities[0].identity_uuid] * 2
+    # AND a trace keeps every score at or above the floor (0.78), not just its best 8
+    assert len(records[0][1].gallery_scores) == 9
+    assert set(records[1][1].gallery_scores) == {"g_x", *(f"g_{i}" for i in range(9))}

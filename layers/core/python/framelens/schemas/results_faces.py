@@ -202,7 +202,9 @@ class TraceState(BaseModel):
     female_probabilities: list[float] = Field(default_factory=list)
     max_score: float
     gallery_scores: dict[str, float] = Field(
-        default_factory=dict, description="Gallery identity id -> cosine to the trace mean."
+        default_factory=dict,
+        description="Gallery identity id -> cosine to the trace mean, for the identities at or "
+        "above the match threshold - 0.1 (at most 64); one not kept is never filled in.",
     )
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from framelens.analyzers._shots import ShotWatcher
 from framelens.analyzers.faces.assemble import TraceRecord, assemble
-from framelens.analyzers.faces.matching import GalleryIndex
+from framelens.analyzers.faces.matching import GalleryIndex, score_floor
 from framelens.analyzers.faces.models import FaceModels, load_face_models
 from framelens.analyzers.faces.observe import FaceObservation, embed_patch, observe
 from framelens.analyzers.faces.options import MAX_GAP_S, parse_options, settings_from_dict
@@ -238,7 +238,11 @@ class FacesAnalyzer(Analyzer):
             ages=[round(a, 3) for a in trace.ages],
             female_probabilities=[round(p, 5) for p in trace.female_probabilities],
             max_score=round(trace.max_score, 4),
-            gallery_scores=self._index.scores(trace.mean_embedding) if self._index else {},
+            gallery_scores=self._index.scores(
+                trace.mean_embedding, score_floor(self.settings.match_threshold)
+            )
+            if self._index
+            else {},
         )
         return TraceRecord(public, state)
 

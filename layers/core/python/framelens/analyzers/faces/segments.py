@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from framelens.analyzers.faces.assemble import TraceRecord, choose_representative
+from framelens.analyzers.faces.matching import mean_scores
 from framelens.analyzers.faces.traces import near
 from framelens.schemas.results_faces import FacesPartState, TraceState
 
@@ -48,16 +49,8 @@ def _unit(values: list[float]) -> np.ndarray[Any, np.dtype[np.float64]]:
 
 
 def _gallery_scores(a: TraceRecord, b: TraceRecord) -> dict[str, float]:
-    ids = sorted(set(a.state.gallery_scores) | set(b.state.gallery_scores))
-    total = a.trace.face_count + b.trace.face_count
-    out: dict[str, float] = {}
-    for gid in ids:
-        acc = 0.0
-        for r in (a, b):
-            scores = r.state.gallery_scores
-            acc += r.trace.face_count * scores.get(gid, min(scores.values()) if scores else 0.0)
-        out[gid] = round(acc / total, 6)
-    return out
+    """The two halves' gallery scores combined (``matching.mean_scores``: never filled in)."""
+    return mean_scores([(r.trace.face_count, r.state.gallery_scores) for r in (a, b)])
 
 
 def _join(a: TraceRecord, b: TraceRecord) -> TraceRecord:
