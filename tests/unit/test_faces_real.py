@@ -222,6 +222,25 @@ def _violin_boxes(frame_numbers: set[int]) -> dict[int, list[tuple[int, int, int
     return found
 
 
+def test_every_sampled_face_carries_its_own_readings(
+    violin_run: tuple[FacesPart, MemorySink],
+) -> None:
+    result, _ = violin_run
+    for trace in result.traces:
+        ages = [f.age for f in trace.faces]
+        # THEN each sampled face has its age, gender with probability, and sharpness
+        assert all(a is not None and 10 <= a <= 80 for a in ages)
+        assert all(f.sharpness is not None and f.sharpness > 0 for f in trace.faces)
+        for face in trace.faces:
+            assert face.female_probability is not None
+            expected = "male" if face.female_probability <= 0.3 else None
+            assert face.gender in ("male", "female", "unidentified")
+            assert expected is None or face.gender == expected
+        # AND the trace's readings are made of them: the median age, mostly male faces
+        assert trace.age == pytest.approx(float(np.median(ages)), abs=0.01)
+        assert sum(f.gender == "male" for f in trace.faces) > len(trace.faces) / 2
+
+
 def test_no_face_on_the_violin(violin_run: tuple[FacesPart, MemorySink]) -> None:
     # GIVEN the violin body, which YuNet scores up to 0.832, below and right of the head
     result, _ = violin_run

@@ -102,6 +102,9 @@ class FaceSample:
     score: float
     prominence: float
     landmarks: tuple[tuple[float, float], ...] = ()  # YuNet's 5 points, source pixels
+    age: float | None = None  # this face's readings (the trace's come from all of them)
+    female_probability: float | None = None
+    sharpness: float | None = None
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -347,7 +350,18 @@ class TraceBuilder:
     @staticmethod
     def _add(trace: Trace, frame: int, pts: Fraction, obs: FaceObservation, prom: float) -> None:
         points = tuple((float(x), float(y)) for x, y in obs.landmarks)
-        trace.add(FaceSample(frame, pts, obs.box, obs.score, prom, points), obs)
+        sample = FaceSample(
+            frame,
+            pts,
+            obs.box,
+            obs.score,
+            prom,
+            points,
+            obs.age,
+            obs.female_probability,
+            obs.sharpness,
+        )
+        trace.add(sample, obs)
 
     def finish(self) -> list[Trace]:
         """Every trace (pending faces settled), ordered by first frame then position."""
