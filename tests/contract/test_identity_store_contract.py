@@ -10,7 +10,7 @@ import struct
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,7 +19,7 @@ from framelens.schemas.identities import IdentityRecord
 from tests.contract.helpers import BASE_TIME
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from framelens.stores import IdentityStore
@@ -222,3 +222,74 @@ def test_dynamodb_item_holds_each_vector_as_a_binary_attribute(moto_rig: AwsRig)
     assert [list(struct.unpack("<4f", v["B"])) for v in vectors] == [VEC_A, VEC_B, VEC_B]
     # AND the JSON body carries no vectors (they are only in the binary list)
     assert "embeddings" not in item["body"]["S"]
+
+
+class _WriterBetween:
+    """A DynamoDB client that lets another writer in right after its first ``get_item``: the
+    interleaving a concurrent edit produces between an edit's read and its write."""
+
+    def __init__(self, client: Any, writer: Callable[[], object]) -> None:
+        self._client = client
+        self._writer: Callable[[], object] | None = writer
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if name != "get_item":
+            return attr
+
+        def read_then_let_in(*args: Any, **kwargs: Any) -> Any:
+            out = attr(*args, **kwargs)
+            writer, self._writer = self._writer, None
+            if writer is not None:
+                writer()
+            return out
+
+        return read_then_let_in
+
+
+@pytest.mark.parametrize(
+    ("edit", "concurrent"),
+    [
+        ("allowlist", "rename"),
+        ("rename", "allowlist"),
+        ("add", "rename"),
+        ("rename", "add"),
+        ("merge", "rename"),
+    ],
+)
+def test_dynamodb_concurrent_edits_are_never_lost(
+    moto_rig: AwsRig, edit: str, concurrent: str
+) -> None:
+    from framelens.stores.aws import build_aws_stores
+
+    with _dynamo_store(moto_rig) as (plain, table):
+        # GIVEN an identity (and one to merge into it), and a second writer on the same table
+        record = _record(embeddings=[VEC_A])
+        spare = _record(n=1, embeddings=[VEC_B])
+        plain.create(record)
+        plain.create(spare)
+        rid = record.identity_id
+        edits: dict[str, Callable[[IdentityStore], object]] = {
+            "rename": lambda s: s.rename("acme", rid, "Renamed"),
+            "allowlist": lambda s: s.set_allowlisted("acme", rid, True),
+            "add": lambda s: s.add_embeddings("acme", rid, [VEC_B]),
+            "merge": lambda s: s.merge("acme", rid, spare.identity_id),
+        }
+        settings = moto_rig.settings().model_copy(update={"identities_table": table})
+        racing = build_aws_stores(
+            settings,
+            dynamodb=_WriterBetween(moto_rig.dynamodb, lambda: edits[concurrent](plain)),
+            s3=moto_rig.s3,
+        ).identities
+        assert racing is not None
+        # WHEN the other writer edits between this edit's read and its write
+        edits[edit](racing)
+        got = plain.get("acme", rid)
+    # THEN both edits are there
+    for done in (edit, concurrent):
+        if done == "rename":
+            assert got.name == "Renamed"
+        if done == "allowlist":
+            assert got.allowlisted is True
+        if done in ("add", "merge"):
+            assert got.embeddings == [VEC_A, VEC_B]
