@@ -100,6 +100,15 @@ def _identity_uuid(job_id: str, first: FaceTrace) -> str:
     return str(uuid.uuid5(_NAMESPACE, key))
 
 
+def _shared_frames(clusters: list[list[int]], frames: list[set[int]]) -> list[set[int]]:
+    """Per cluster, the other clusters it shares a sampled frame with."""
+    cluster_frames = [set().union(*(frames[i] for i in c)) for c in clusters]
+    return [
+        {j for j, other in enumerate(cluster_frames) if j != i and mine & other}
+        for i, mine in enumerate(cluster_frames)
+    ]
+
+
 def assemble(
     records: Sequence[TraceRecord],
     settings: FacesSettings,
@@ -122,14 +131,9 @@ def assemble(
     clusters = cluster_traces(
         [np.array(r.state.embedding_sum) for r in numbered], frames, settings.cluster_threshold
     )
-    cluster_frames = [set().union(*(frames[i] for i in c)) for c in clusters]
-    conflicts = [
-        {j for j, other in enumerate(cluster_frames) if j != i and mine & other}
-        for i, mine in enumerate(cluster_frames)
-    ]
     matches = match_identities(
         [_identity_scores([numbered[i] for i in c]) for c in clusters],
-        conflicts,
+        _shared_frames(clusters, frames),
         state.gallery_names,
         set(state.gallery_allowlisted),
         settings.match_threshold,

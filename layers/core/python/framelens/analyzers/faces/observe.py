@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     import numpy.typing as npt
 
+    from framelens.analyzers.faces.detect import DetectedFace
     from framelens.analyzers.faces.models import FaceModels
 
 __all__ = ["Box", "FaceObservation", "FacePatch", "embed_patch", "observe"]
@@ -91,6 +92,21 @@ class FaceObservation:
     patch: FacePatch | None = None
 
 
+def _embed_wanted(
+    image: npt.NDArray[np.uint8],
+    models: FaceModels,
+    faces: list[DetectedFace],
+    wanted: list[bool],
+) -> list[npt.NDArray[np.float32] | None]:
+    """Embeddings of the wanted faces (one embedder batch), ``None`` for the others."""
+    picked = [i for i, want in enumerate(wanted) if want]
+    vectors = models.embedder.embed(image, [faces[i].landmarks for i in picked])
+    embeddings: list[npt.NDArray[np.float32] | None] = [None] * len(faces)
+    for i, vector in zip(picked, vectors, strict=True):
+        embeddings[i] = np.asarray(vector, dtype=np.float32)
+    return embeddings
+
+
 def observe(
     image: npt.NDArray[np.uint8],
     models: FaceModels,
@@ -115,11 +131,7 @@ def observe(
     inv = 1.0 / scale if scale > 0 else 1.0
     boxes = [(x * inv, y * inv, w * inv, h * inv) for x, y, w, h in (f.box for f in faces)]
     wanted = wants_embedding(boxes) if wants_embedding is not None else [True] * len(faces)
-    picked = [i for i, want in enumerate(wanted) if want]
-    vectors = models.embedder.embed(image, [faces[i].landmarks for i in picked])
-    embeddings: list[npt.NDArray[np.float32] | None] = [None] * len(faces)
-    for i, vector in zip(picked, vectors, strict=True):
-        embeddings[i] = np.asarray(vector, dtype=np.float32)
+    embeddings = _embed_wanted(image, models, faces, wanted)
     readings = models.attributes.estimate(image, [f.box for f in faces])
     out: list[FaceObservation] = []
     for face, box, vector, reading in zip(faces, boxes, embeddings, readings, strict=True):

@@ -131,15 +131,25 @@ def join_parts(
         else:
             done.extend(recs)
         last = part.state.last_sample if part.state.last_sample is not None else last
+    return done, _header(ordered), _merged_state(ordered)
+
+
+def _header(ordered: Sequence[FacesPart]) -> dict[str, Any]:
+    """The result's top-level fields: each the first part's that has it."""
     header: dict[str, Any] = {}
     for name in HEADER_FIELDS:
         values = [getattr(p, name) for p in ordered if getattr(p, name)]
         header[name] = values[0] if values else None
     header["frame_width"] = header["frame_width"] or 0
     header["frame_height"] = header["frame_height"] or 0
+    return header
+
+
+def _merged_state(ordered: Sequence[FacesPart]) -> FacesPartState:
+    """The parts' merge state as one part's (its ``traces`` are set by ``assemble``)."""
     samples = [p.state for p in ordered if p.state.first_sample is not None]
     base = ordered[0].state if ordered else FacesPartState()
-    state = base.model_copy(
+    return base.model_copy(
         update={
             "first_sample": samples[0].first_sample if samples else None,
             "last_sample": samples[-1].last_sample if samples else None,
@@ -151,4 +161,3 @@ def join_parts(
             "traces": [],
         }
     )
-    return done, header, state
