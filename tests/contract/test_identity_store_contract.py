@@ -6,9 +6,11 @@ unknown one; deleting an identity deletes its embeddings; merge moves embeddings
 
 from __future__ import annotations
 
+import struct
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -17,7 +19,7 @@ from framelens.schemas.identities import IdentityRecord
 from tests.contract.helpers import BASE_TIME
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from framelens.stores import IdentityStore
@@ -25,6 +27,23 @@ if TYPE_CHECKING:
 
 VEC_A = [0.5, -0.25, 0.125, 1.0]
 VEC_B = [0.0, 1.0, -0.5, 0.75]
+
+
+@contextmanager
+def _dynamo_store(rig: AwsRig) -> Iterator[tuple[IdentityStore, str]]:
+    """The aws adapter on a fresh identities table, and the table's name."""
+    from framelens.stores.aws import build_aws_stores, identity_table_spec
+
+    settings = rig.settings().model_copy(
+        update={"identities_table": f"fl-ids-{uuid.uuid4().hex[:10]}"}
+    )
+    rig.dynamodb.create_table(**identity_table_spec(settings.identities_table))
+    stores = build_aws_stores(settings, dynamodb=rig.dynamodb, s3=rig.s3)
+    assert stores.identities is not None
+    try:
+        yield stores.identities, settings.identities_table
+    finally:
+        rig.dynamodb.delete_table(TableName=settings.identities_table)
 
 
 @pytest.fixture(params=["embedded", "aws"])
@@ -38,19 +57,8 @@ def identities(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ident
         yield stores.identities
         close_embedded_stores(stores)
         return
-    from framelens.stores.aws import build_aws_stores, identity_table_spec
-
-    rig: AwsRig = request.getfixturevalue("moto_rig")
-    settings = rig.settings().model_copy(
-        update={"identities_table": f"fl-ids-{uuid.uuid4().hex[:10]}"}
-    )
-    rig.dynamodb.create_table(**identity_table_spec(settings.identities_table))
-    stores = build_aws_stores(settings, dynamodb=rig.dynamodb, s3=rig.s3)
-    assert stores.identities is not None
-    try:
-        yield stores.identities
-    finally:
-        rig.dynamodb.delete_table(TableName=settings.identities_table)
+    with _dynamo_store(request.getfixturevalue("moto_rig")) as (store, _):
+        yield store
 
 
 def _record(tenant: str = "acme", n: int = 0, **fields: object) -> IdentityRecord:
@@ -194,3 +202,94 @@ def test_allowlisted_flag_is_set_and_cleared(identities: IdentityStore) -> None:
     with pytest.raises(NotFoundError):
         identities.set_allowlisted("other", record.identity_id, True)
     assert identities.get("acme", record.identity_id).allowlisted is False
+
+
+def test_dynamodb_item_holds_each_vector_as_a_binary_attribute(moto_rig: AwsRig) -> None:
+    # GIVEN an identity with two embeddings, created through the aws adapter
+    with _dynamo_store(moto_rig) as (store, table):
+        record = _record(embeddings=[VEC_A, VEC_B])
+        store.create(record)
+        store.add_embeddings("acme", record.identity_id, [VEC_B])
+        # WHEN the raw DynamoDB item is read
+        item = moto_rig.dynamodb.get_item(
+            TableName=table,
+            Key={"tenant_id": {"S": "acme"}, "identity_id": {"S": record.identity_id}},
+        )["Item"]
+    # THEN "vectors" is a list of B attributes, little-endian float32, in order
+    vectors = item["vectors"]["L"]
+    assert [set(v) for v in vectors] == [{"B"}, {"B"}, {"B"}]
+    assert [len(v["B"]) for v in vectors] == [4 * len(VEC_A)] * 3
+    assert [list(struct.unpack("<4f", v["B"])) for v in vectors] == [VEC_A, VEC_B, VEC_B]
+    # AND the JSON body carries no vectors (they are only in the binary list)
+    assert "embeddings" not in item["body"]["S"]
+
+
+class _WriterBetween:
+    """A DynamoDB client that lets another writer in right after its first ``get_item``: the
+    interleaving a concurrent edit produces between an edit's read and its write."""
+
+    def __init__(self, client: Any, writer: Callable[[], object]) -> None:
+        self._client = client
+        self._writer: Callable[[], object] | None = writer
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if name != "get_item":
+            return attr
+
+        def read_then_let_in(*args: Any, **kwargs: Any) -> Any:
+            out = attr(*args, **kwargs)
+            writer, self._writer = self._writer, None
+            if writer is not None:
+                writer()
+            return out
+
+        return read_then_let_in
+
+
+@pytest.mark.parametrize(
+    ("edit", "concurrent"),
+    [
+        ("allowlist", "rename"),
+        ("rename", "allowlist"),
+        ("add", "rename"),
+        ("rename", "add"),
+        ("merge", "rename"),
+    ],
+)
+def test_dynamodb_concurrent_edits_are_never_lost(
+    moto_rig: AwsRig, edit: str, concurrent: str
+) -> None:
+    from framelens.stores.aws import build_aws_stores
+
+    with _dynamo_store(moto_rig) as (plain, table):
+        # GIVEN an identity (and one to merge into it), and a second writer on the same table
+        record = _record(embeddings=[VEC_A])
+        spare = _record(n=1, embeddings=[VEC_B])
+        plain.create(record)
+        plain.create(spare)
+        rid = record.identity_id
+        edits: dict[str, Callable[[IdentityStore], object]] = {
+            "rename": lambda s: s.rename("acme", rid, "Renamed"),
+            "allowlist": lambda s: s.set_allowlisted("acme", rid, True),
+            "add": lambda s: s.add_embeddings("acme", rid, [VEC_B]),
+            "merge": lambda s: s.merge("acme", rid, spare.identity_id),
+        }
+        settings = moto_rig.settings().model_copy(update={"identities_table": table})
+        racing = build_aws_stores(
+            settings,
+            dynamodb=_WriterBetween(moto_rig.dynamodb, lambda: edits[concurrent](plain)),
+            s3=moto_rig.s3,
+        ).identities
+        assert racing is not None
+        # WHEN the other writer edits between this edit's read and its write
+        edits[edit](racing)
+        got = plain.get("acme", rid)
+    # THEN both edits are there
+    for done in (edit, concurrent):
+        if done == "rename":
+            assert got.name == "Renamed"
+        if done == "allowlist":
+            assert got.allowlisted is True
+        if done in ("add", "merge"):
+            assert got.embeddings == [VEC_A, VEC_B]

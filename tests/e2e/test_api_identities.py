@@ -364,3 +364,35 @@ def test_identity_routes_are_in_the_openapi_document(app: tuple[TestClient, Serv
         assert {"multipart/form-data", "application/json"} == set(post["requestBody"]["content"])
     enrol = paths["/v1/galleries/{gallery}/identities"]["post"]["responses"]
     assert enrol["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/IdentityPublic")
+
+
+def test_a_job_naming_a_gallery_the_tenant_lacks_is_refused_when_created(
+    acme: Client, other: Client, photos: dict[str, bytes]
+) -> None:
+    # GIVEN acme's gallery "crew", and the other tenant's own gallery "mine"
+    assert acme.enrol("crew", "Ann", {"astronaut.png": photos["astronaut.png"]}).status_code == 201
+    assert other.enrol("mine", "Zed", {"astronaut.png": photos["astronaut.png"]}).status_code == 201
+    source = f"storage://{other.upload('a.png', photos['astronaut.png'])}"
+    jobs_before = len(other.get("/v1/jobs").json()["data"])
+    # WHEN the other tenant names acme's gallery (as gallery, or as allowlist) in a job
+    for option in ("gallery", "allowlist"):
+        resp = other.post(
+            "/v1/jobs", json={"sources": [source], "modules": {"faces": {option: "crew"}}}
+        )
+        # THEN it is refused before any work: 422 naming the gallery and listing its own galleries
+        assert resp.status_code == 422, resp.text
+        error = resp.json()["error"]
+        assert error["code"] == "invalid_option"
+        galleries = error["details"]["galleries"]
+        assert "mine" in galleries and "crew" not in galleries  # its own, never acme's
+        listed = ", ".join(galleries)
+        assert (
+            f"faces.{option}: gallery 'crew' does not exist; your galleries: {listed}"
+            == (error["message"])
+        )
+    assert len(other.get("/v1/jobs").json()["data"]) == jobs_before  # no job was made
+    # AND acme naming its own gallery is accepted, and matches it
+    mine = f"storage://{acme.upload('a.png', photos['astronaut-mirrored.png'])}"
+    job = acme.run_job(mine, {"faces": {"gallery": "crew"}})
+    assert job["state"] == "finished", job
+    assert [i["name"] for i in _identities(acme.faces(job))] == ["Ann"]

@@ -24,6 +24,8 @@ from framelens.analyzers.faces import (
     load_face_models,
     require_single_face,
 )
+from framelens.analyzers.faces.observe import embed_patch, observe
+from framelens.analyzers.faces.traces import box_iou
 from framelens.engine.base import ArtifactSink, MediaInfo, RunContext, Segment
 from framelens.engine.run import run_analyzers
 from framelens.errors import ModelMissingError, ValidationError
@@ -118,6 +120,37 @@ def test_embeddings_only_when_asked_and_unit_length(registry: ModelRegistry) -> 
     assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-4
 
 
+def test_registered_onnx_embedder_gives_128_unit_values(registry: ModelRegistry) -> None:
+    # GIVEN the non-default, registered ONNX embedder (MobileFaceNet, a development option)
+    options = {"include_embeddings": True, "embedder": "face_embedding_mobilefacenet_128d"}
+    # WHEN the astronaut is read with it
+    people = image_person_ids(astronaut(), registry, options=options)
+    # THEN her one face has 128 values of unit length, not dlib's vector
+    dlib = image_person_ids(astronaut(), registry, options={"include_embeddings": True})
+    vector = np.array(people[0].face_embedding)
+    assert len(people) == 1
+    assert vector.shape == (128,)
+    assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-4
+    assert not np.allclose(vector, np.array(dlib[0].face_embedding), atol=1e-3)
+
+
+def test_a_face_embedded_later_from_its_patch_has_the_whole_frame_vector(
+    models: FaceModels,
+) -> None:
+    # GIVEN frames observed once with embeddings and once without (traces skip sure faces)
+    for image in (violin_frame(100), violin_frame(600), astronaut()):
+        full = observe(image, models)
+        lazy = observe(image, models, wants_embedding=lambda boxes: [False] * len(boxes))
+        assert len(full) == len(lazy) >= 1
+        for now, later in zip(full, lazy, strict=True):
+            # WHEN the skipped face is embedded later from the patch observe kept
+            assert later.embedding is None and later.patch is not None
+            vector = embed_patch(models, later.patch)
+            # THEN it is the vector the whole frame gave (same pixels under the warp)
+            assert now.embedding is not None
+            assert float(vector @ now.embedding) > 0.9999
+
+
 def test_photo_without_a_face_has_no_person(registry: ModelRegistry) -> None:
     chelsea = cv2.cvtColor(skimage_data.chelsea(), cv2.COLOR_RGB2BGR)
     assert image_person_ids(chelsea, registry) == []
@@ -172,13 +205,66 @@ def test_violinist_traces_are_one_identity_across_four_shots(
         assert image.shape == (160, 160, 3)
 
 
-def test_no_face_on_the_violin(violin_run: tuple[FacesPart, MemorySink]) -> None:
-    # GIVEN the violin body, which YuNet scores up to 0.832 (right of and below the face)
+def _violin_boxes(frame_numbers: set[int]) -> dict[int, list[tuple[int, int, int, int]]]:
+    """Every box YuNet finds down to score 0.5 on the given frames of the violinist clip."""
+    import av
+
+    detector = cv2.FaceDetectorYN.create(
+        str(MODELS / "face_detection_yunet_2026may.onnx"), "", (640, 360), 0.5, 0.3, 50
+    )
+    found: dict[int, list[tuple[int, int, int, int]]] = {}
+    with av.open(str(VIOLIN)) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            if index in frame_numbers:
+                _, rows = detector.detect(frame.to_ndarray(format="bgr24"))
+                rows = [] if rows is None else rows
+                found[index] = [(int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
+    return found
+
+
+def test_every_sampled_face_carries_its_own_readings(
+    violin_run: tuple[FacesPart, MemorySink],
+) -> None:
     result, _ = violin_run
-    # THEN at most one face per sampled frame, and every face box is the man's head
-    frames = [f.frame_number for t in result.traces for f in t.faces]
-    assert len(frames) == len(set(frames))
-    assert all(f.confidence >= 0.8 for t in result.traces for f in t.faces)
+    for trace in result.traces:
+        ages = [f.age for f in trace.faces]
+        # THEN each sampled face has its age, gender with probability, and sharpness
+        assert all(a is not None and 10 <= a <= 80 for a in ages)
+        assert all(f.sharpness is not None and f.sharpness > 0 for f in trace.faces)
+        for face in trace.faces:
+            assert face.female_probability is not None
+            expected = "male" if face.female_probability <= 0.3 else None
+            assert face.gender in ("male", "female", "unidentified")
+            assert expected is None or face.gender == expected
+        # AND the trace's readings are made of them: the median age, mostly male faces
+        assert trace.age == pytest.approx(float(np.median(ages)), abs=0.01)
+        assert sum(f.gender == "male" for f in trace.faces) > len(trace.faces) / 2
+
+
+def test_no_face_on_the_violin(violin_run: tuple[FacesPart, MemorySink]) -> None:
+    # GIVEN the violin body, which YuNet scores up to 0.832, below and right of the head
+    result, _ = violin_run
+    faces = [f for t in result.traces for f in t.faces]
+    # THEN at most one face per sampled frame
+    assert len(faces) == len({f.frame_number for f in faces})
+    assert all(f.confidence >= 0.8 for f in faces)
+    # AND every face box is the head: whatever else YuNet sees on that frame down to score 0.5
+    # (the violin under his chin, 0.5-0.83; 24 such boxes on the sampled frames) lies clear of
+    # the box (IoU < 0.15; the largest, 0.11, is a chin-and-violin box in shot 1), and lower
+    # and further right in the frame
+    low = _violin_boxes({f.frame_number for f in faces})
+    others = 0
+    for face in faces:
+        b = face.bbox
+        head = (b.x, b.y, b.width, b.height)
+        for box in low[face.frame_number]:
+            if box_iou(head, box) >= 0.5:
+                continue
+            others += 1
+            assert box_iou(head, box) < 0.15, (face.frame_number, head, box)
+            assert box[0] + box[2] / 2 > b.x + b.width / 2, (face.frame_number, head, box)
+            assert box[1] + box[3] / 2 > b.y + b.height / 2, (face.frame_number, head, box)
+    assert others >= 10  # the violin was there to be mistaken for a face
 
 
 def test_segmented_run_merges_to_the_single_pass(

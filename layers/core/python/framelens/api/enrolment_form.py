@@ -109,19 +109,9 @@ async def _json(request: Request) -> EnrolmentRequest:
     return EnrolmentRequest(name=body.name, allowlisted=body.allowlisted, file_ids=body.images)
 
 
-@asynccontextmanager
-async def read_enrolment(request: Request, max_bytes: int) -> AsyncIterator[EnrolmentRequest]:
-    """The enrolment request, its uploaded photos spooled to a temporary folder.
-
-    Raises:
-        ValidationError: no photo, too many, or a bad ``allowlisted``.
-        MediaTooLargeError: the photos together are over ``max_bytes`` (413).
-        UnsupportedMediaError: neither multipart nor JSON.
-    """
+def _check_multipart(request: Request, max_bytes: int) -> None:
+    """Refuse a body that is neither a form nor small enough by its declared length."""
     content_type = request.headers.get("content-type", "")
-    if content_type.startswith("application/json"):
-        yield await _json(request)
-        return
     # A form without files (only ``file_ids``) may come urlencoded.
     if not content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         raise UnsupportedMediaError(
@@ -131,6 +121,37 @@ async def read_enrolment(request: Request, max_bytes: int) -> AsyncIterator[Enro
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes + _MULTIPART_SLACK:
         raise too_large(max_bytes)
+
+
+async def _spool(files: list[UploadFile], folder: Path, max_bytes: int) -> list[Upload]:
+    """Write the uploaded photos to ``folder``; ``MediaTooLargeError`` past ``max_bytes``."""
+    uploads = []
+    size = 0
+    for n, item in enumerate(files):
+        path = folder / f"image{n}"
+        with path.open("wb") as out:
+            while chunk := await item.read(_CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise too_large(max_bytes)
+                out.write(chunk)
+        uploads.append(Upload(path=path, name=item.filename, content_type=None))
+    return uploads
+
+
+@asynccontextmanager
+async def read_enrolment(request: Request, max_bytes: int) -> AsyncIterator[EnrolmentRequest]:
+    """The enrolment request, its uploaded photos spooled to a temporary folder.
+
+    Raises:
+        ValidationError: no photo, too many, or a bad ``allowlisted``.
+        MediaTooLargeError: the photos together are over ``max_bytes`` (413).
+        UnsupportedMediaError: neither multipart nor JSON.
+    """
+    if request.headers.get("content-type", "").startswith("application/json"):
+        yield await _json(request)
+        return
+    _check_multipart(request, max_bytes)
     form = await request.form(max_files=MAX_ENROLMENT_IMAGES, max_fields=50)
     try:
         files = [f for f in form.getlist("images") if isinstance(f, UploadFile)]
@@ -138,22 +159,11 @@ async def read_enrolment(request: Request, max_bytes: int) -> AsyncIterator[Enro
         _check_count(len(files) + len(ids))
         name = form.get("name")
         with tempfile.TemporaryDirectory(prefix="framelens-enrol-") as tmp:
-            uploads = []
-            size = 0
-            for n, item in enumerate(files):
-                path = Path(tmp) / f"image{n}"
-                with path.open("wb") as out:
-                    while chunk := await item.read(_CHUNK):
-                        size += len(chunk)
-                        if size > max_bytes:
-                            raise too_large(max_bytes)
-                        out.write(chunk)
-                uploads.append(Upload(path=path, name=item.filename, content_type=None))
             yield EnrolmentRequest(
                 name=name if isinstance(name, str) else None,
                 allowlisted=_flag(form.get("allowlisted")),
                 file_ids=ids,
-                uploads=uploads,
+                uploads=await _spool(files, Path(tmp), max_bytes),
             )
     finally:
         await form.close()

@@ -22,6 +22,7 @@ from framelens.errors import (
     QuotaExceededError,
     ValidationError,
 )
+from framelens.jobs.gallery_options import check_job_galleries
 from framelens.jobs.results import page_results
 from framelens.jobs.source_rules import LOCAL_SCHEME, ROOTS_SETTING, platform_refusal
 from framelens.jobs.transitions import Dispatcher, JobEventSink, JobTransitions
@@ -117,7 +118,8 @@ class JobService(JobTransitions):
         options) and ``max_processing_time``.
 
         Raises:
-            ValidationError: unknown modules, unknown ``storage://`` ids, negative deadline.
+            ValidationError: unknown modules, unknown ``storage://`` ids, negative deadline, a
+                ``faces`` gallery or allowlist the tenant does not have.
             IdempotencyConflictError: the key was used before with another body.
             QuotaExceededError: the tenant is at its concurrent-job or monthly media limit.
 
@@ -126,6 +128,7 @@ class JobService(JobTransitions):
         if max_processing_time < 0:
             raise ValidationError("Max-Processing-Time must be an integer >= 0 (0 = unlimited)")
         self._check_modules(request.modules)
+        check_job_galleries(self._stores.identities, principal.tenant_id, request.modules)
         if self._url_guard is not None and request.webhook is not None:
             self._url_guard(str(request.webhook.url))
         media_seconds = self._check_sources(principal.tenant_id, request.sources)

@@ -52,7 +52,12 @@ class PixelBox(BaseModel):
 
 
 class FaceBox(BaseModel):
-    """One face of a trace on one sampled frame."""
+    """One face of a trace on one sampled frame, with its own readings.
+
+    The thumbnail and the embedding are per trace (``representative.face_thumbnail``,
+    ``face_embedding``): a JPEG per sampled face would be 5 a second per face, and faces between
+    a trace's embedding checks are not embedded (``analyzers.faces.traces``).
+    """
 
     frame_number: int
     timestamp_secs: float
@@ -67,6 +72,14 @@ class FaceBox(BaseModel):
         default=None,
         description="YuNet's 5 points [x, y] in source pixels: right eye, left eye, nose tip, "
         "right and left mouth corner.",
+    )
+    age: float | None = Field(default=None, description="This face's age estimate (years).")
+    gender: Gender | None = Field(
+        default=None, description="This face's gender reading (same margin as the trace's)."
+    )
+    female_probability: float | None = Field(default=None, ge=0.0, le=1.0)
+    sharpness: float | None = Field(
+        default=None, description="Variance of the Laplacian of the 64-px grey face."
     )
 
 
@@ -202,7 +215,9 @@ class TraceState(BaseModel):
     female_probabilities: list[float] = Field(default_factory=list)
     max_score: float
     gallery_scores: dict[str, float] = Field(
-        default_factory=dict, description="Gallery identity id -> cosine to the trace mean."
+        default_factory=dict,
+        description="Gallery identity id -> cosine to the trace mean, for the identities at or "
+        "above the match threshold - 0.1 (at most 64); one not kept is never filled in.",
     )
 
 

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from framelens.analyzers._shots import ShotWatcher
 from framelens.analyzers.faces.assemble import TraceRecord, assemble
-from framelens.analyzers.faces.matching import GalleryIndex
+from framelens.analyzers.faces.attributes import gender_of
+from framelens.analyzers.faces.matching import GalleryIndex, score_floor
 from framelens.analyzers.faces.models import FaceModels, load_face_models
-from framelens.analyzers.faces.observe import observe
+from framelens.analyzers.faces.observe import FaceObservation, embed_patch, observe
 from framelens.analyzers.faces.options import MAX_GAP_S, parse_options, settings_from_dict
 from framelens.analyzers.faces.quality import blur_score, jpeg_bytes, prominence
 from framelens.analyzers.faces.segments import join_parts
-from framelens.analyzers.faces.traces import Trace, TraceBuilder
+from framelens.analyzers.faces.traces import Candidate, FaceSample, Trace, TraceBuilder
 from framelens.engine.base import Analyzer, FrameNeeds
 from framelens.errors import ValidationError
 from framelens.schemas.results_faces import (
@@ -37,6 +38,9 @@ from framelens.schemas.results_faces import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    import numpy as np
+    import numpy.typing as npt
+
     from framelens.engine.base import AnalyzerResult, Frame, MediaInfo, RunContext
     from framelens.schemas.identities import GalleryView
 
@@ -46,6 +50,21 @@ __all__ = ["FacesAnalyzer"]
 def _pixel_box(box: tuple[float, float, float, float]) -> PixelBox:
     x, y, w, h = box
     return PixelBox(x=round(x), y=round(y), width=round(w), height=round(h))
+
+
+def _representative(best: Candidate, thumbnail: str | None) -> RepresentativeFace:
+    sample = best.sample
+    return RepresentativeFace(
+        trace_id=0,
+        frame_number=sample.frame,
+        timestamp_secs=float(sample.pts),
+        bbox=_pixel_box(sample.box),
+        confidence=round(sample.score, 4),
+        quality_score=round(best.quality, 2),
+        blur_score=round(blur_score(best.sharpness), 4),
+        sharpness=round(best.sharpness, 3),
+        face_thumbnail=thumbnail,
+    )
 
 
 def check_gallery(
@@ -102,12 +121,17 @@ class FacesAnalyzer(Analyzer):
 
     def _reset(self) -> None:
         self._watcher = ShotWatcher()
-        self._builder = TraceBuilder(self.settings.trace_gate, MAX_GAP_S)
+        self._builder = TraceBuilder(self.settings.trace_gate, MAX_GAP_S, reembed=self._reembed)
         self._first: int | None = None
         self._last: int | None = None
         self._cut_at_start = False
         self._size = (0, 0)
         self._media: MediaInfo | None = None
+
+    def _reembed(self, obs: FaceObservation) -> npt.NDArray[np.float32]:
+        """Embed a face observed without an embedding, when the traces come to doubt it."""
+        assert self._models is not None and obs.patch is not None, "observe() keeps a patch"
+        return embed_patch(self._models, obs.patch)
 
     def needs(self) -> FrameNeeds:
         """BGR at ``fps`` and ``max_side``, with one lookback sample for the cut test."""
@@ -182,24 +206,9 @@ class FacesAnalyzer(Analyzer):
         }
 
     def _record(self, k: int, trace: Trace) -> TraceRecord:
+        """One finished trace as its public model (identity and trace id set later) and the
+        state ``merge`` needs."""
         best = trace.representative()
-        thumb = None
-        ctx = self._ctx
-        if ctx is not None and ctx.artifacts is not None:
-            name = f"faces/trace_{trace.faces[0].frame:08d}_{k:04d}.jpg"
-            thumb = ctx.artifacts.put(name, jpeg_bytes(best.crop), "image/jpeg")
-        sample = best.sample
-        rep = RepresentativeFace(
-            trace_id=0,
-            frame_number=sample.frame,
-            timestamp_secs=float(sample.pts),
-            bbox=_pixel_box(sample.box),
-            confidence=round(sample.score, 4),
-            quality_score=round(best.quality, 2),
-            blur_score=round(blur_score(best.sharpness), 4),
-            sharpness=round(best.sharpness, 3),
-            face_thumbnail=thumb,
-        )
         public = FaceTrace(
             trace_id=0,
             identity_uuid="",
@@ -208,31 +217,46 @@ class FacesAnalyzer(Analyzer):
             first_timestamp=float(trace.faces[0].pts),
             last_timestamp=float(trace.faces[-1].pts),
             face_count=len(trace.faces),
-            faces=[
-                FaceBox(
-                    frame_number=f.frame,
-                    timestamp_secs=float(f.pts),
-                    bbox=_pixel_box(f.box),
-                    confidence=round(f.score, 4),
-                    prominence=round(f.prominence, 6),
-                    landmarks=[[round(x), round(y)] for x, y in f.landmarks] or None,
-                )
-                for f in trace.faces
-            ],
-            representative=rep,
+            faces=[self._face_box(f) for f in trace.faces],
+            representative=_representative(best, self._thumbnail(k, trace, best)),
             age=0.0,
             gender="unidentified",
             female_probability=0.5,
         )
+        floor = score_floor(self.settings.match_threshold)
         state = TraceState(
             trace_id=0,
             embedding_sum=[float(v) for v in trace.embedding_sum],
             ages=[round(a, 3) for a in trace.ages],
             female_probabilities=[round(p, 5) for p in trace.female_probabilities],
             max_score=round(trace.max_score, 4),
-            gallery_scores=self._index.scores(trace.mean_embedding) if self._index else {},
+            gallery_scores=self._index.scores(trace.mean_embedding, floor) if self._index else {},
         )
         return TraceRecord(public, state)
+
+    def _thumbnail(self, k: int, trace: Trace, best: Candidate) -> str | None:
+        """Store the representative face's JPEG; its artifact key (None without a sink)."""
+        ctx = self._ctx
+        if ctx is None or ctx.artifacts is None:
+            return None
+        name = f"faces/trace_{trace.faces[0].frame:08d}_{k:04d}.jpg"
+        return ctx.artifacts.put(name, jpeg_bytes(best.crop), "image/jpeg")
+
+    def _face_box(self, f: FaceSample) -> FaceBox:
+        """One sampled face with its own readings."""
+        female = f.female_probability
+        return FaceBox(
+            frame_number=f.frame,
+            timestamp_secs=float(f.pts),
+            bbox=_pixel_box(f.box),
+            confidence=round(f.score, 4),
+            prominence=round(f.prominence, 6),
+            landmarks=[[round(x), round(y)] for x, y in f.landmarks] or None,
+            age=None if f.age is None else round(f.age, 2),
+            gender=None if female is None else gender_of(female, self.settings.gender_margin),
+            female_probability=None if female is None else round(female, 4),
+            sharpness=None if f.sharpness is None else round(f.sharpness, 3),
+        )
 
     @classmethod
     def merge(cls, parts: Sequence[AnalyzerResult]) -> FacesPart:

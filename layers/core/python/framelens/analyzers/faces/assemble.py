@@ -21,7 +21,7 @@ import numpy as np
 
 from framelens.analyzers.faces.attributes import gender_of
 from framelens.analyzers.faces.identities import cluster_traces
-from framelens.analyzers.faces.matching import match_identities
+from framelens.analyzers.faces.matching import match_identities, mean_scores
 from framelens.schemas.results_faces import (
     FaceIdentity,
     FacesPart,
@@ -90,30 +90,23 @@ def _renumber(records: Sequence[TraceRecord], settings: FacesSettings) -> list[T
 
 
 def _identity_scores(records: Sequence[TraceRecord]) -> dict[str, float]:
-    """Face-count-weighted mean of the traces' gallery scores.
-
-    A trace keeps only its top scores; for a gallery identity it did not keep, its lowest kept
-    score stands in (an upper bound of the true score).
-    """
-    ids = sorted({g for r in records for g in r.state.gallery_scores})
-    total = sum(r.trace.face_count for r in records)
-    if not ids or total == 0:
-        return {}
-    out: dict[str, float] = {}
-    for gid in ids:
-        acc = 0.0
-        for r in records:
-            scores = r.state.gallery_scores
-            fallback = min(scores.values()) if scores else 0.0
-            acc += r.trace.face_count * scores.get(gid, fallback)
-        out[gid] = round(acc / total, 6)
-    return out
+    """The traces' gallery scores combined (``matching.mean_scores``: never filled in)."""
+    return mean_scores([(r.trace.face_count, r.state.gallery_scores) for r in records])
 
 
 def _identity_uuid(job_id: str, first: FaceTrace) -> str:
     box = first.faces[0].bbox
     key = f"{job_id}/{first.first_frame}/{box.x},{box.y},{box.width},{box.height}"
     return str(uuid.uuid5(_NAMESPACE, key))
+
+
+def _shared_frames(clusters: list[list[int]], frames: list[set[int]]) -> list[set[int]]:
+    """Per cluster, the other clusters it shares a sampled frame with."""
+    cluster_frames = [set().union(*(frames[i] for i in c)) for c in clusters]
+    return [
+        {j for j, other in enumerate(cluster_frames) if j != i and mine & other}
+        for i, mine in enumerate(cluster_frames)
+    ]
 
 
 def assemble(
@@ -138,14 +131,9 @@ def assemble(
     clusters = cluster_traces(
         [np.array(r.state.embedding_sum) for r in numbered], frames, settings.cluster_threshold
     )
-    cluster_frames = [set().union(*(frames[i] for i in c)) for c in clusters]
-    conflicts = [
-        {j for j, other in enumerate(cluster_frames) if j != i and mine & other}
-        for i, mine in enumerate(cluster_frames)
-    ]
     matches = match_identities(
         [_identity_scores([numbered[i] for i in c]) for c in clusters],
-        conflicts,
+        _shared_frames(clusters, frames),
         state.gallery_names,
         set(state.gallery_allowlisted),
         settings.match_threshold,

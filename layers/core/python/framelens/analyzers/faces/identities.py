@@ -39,6 +39,63 @@ def _unit(v: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return v / norm if norm > 0 else v
 
 
+def _conflicts(frames: Sequence[set[int]], n: int) -> npt.NDArray[np.bool_]:
+    """``[i, j]`` is true when traces ``i`` and ``j`` have a face on the same sampled frame."""
+    conflict = np.zeros((n, n), dtype=bool)
+    owners: dict[int, list[int]] = {}
+    for i, fs in enumerate(frames):
+        for f in fs:
+            owners.setdefault(f, []).append(i)
+    for present in owners.values():
+        conflict[np.ix_(present, present)] = True
+    return conflict
+
+
+class _Agglomeration:
+    """The clustering's state: members, embedding sums, similarities and blocked pairs."""
+
+    def __init__(self, sums: npt.NDArray[np.float64], conflict: npt.NDArray[np.bool_]) -> None:
+        n = len(sums)
+        self.n = n
+        self.sums = sums
+        self.centroids = np.array([_unit(s) for s in sums])
+        self.members: list[list[int] | None] = [[i] for i in range(n)]
+        self.conflict = conflict
+        self.sim = self.centroids @ self.centroids.T
+        self.blocked = conflict.copy()
+        np.fill_diagonal(self.blocked, True)
+        self.gone = np.zeros(n, dtype=bool)  # clusters merged away stay blocked for good
+
+    def best_pair(self, threshold: float) -> tuple[int, int] | None:
+        """The two joinable clusters with the highest centroid cosine >= ``threshold``."""
+        masked = np.where(self.blocked, -np.inf, self.sim)
+        flat = int(np.argmax(masked))  # first maximum: deterministic tie-break by index
+        i, j = divmod(flat, self.n)
+        if not np.isfinite(masked[i, j]) or masked[i, j] < threshold:
+            return None
+        return min(i, j), max(i, j)
+
+    def join(self, i: int, j: int) -> None:
+        """Move cluster ``j`` into ``i``; refresh ``i``'s centroid, similarities and blocks."""
+        keep, gone = self.members[i], self.members[j]
+        assert keep is not None and gone is not None
+        keep.extend(gone)
+        self.members[j] = None
+        self.sums[i] += self.sums[j]
+        self.centroids[i] = _unit(self.sums[i])
+        self.conflict[i] |= self.conflict[j]
+        self.conflict[:, i] |= self.conflict[:, j]
+        row = self.centroids @ self.centroids[i]
+        self.sim[i, :] = row
+        self.sim[:, i] = row
+        self.gone[j] = True
+        self.blocked[i] = self.conflict[i] | self.gone
+        self.blocked[:, i] = self.conflict[:, i] | self.gone
+        self.blocked[j, :] = True
+        self.blocked[:, j] = True
+        self.blocked[i, i] = True
+
+
 def cluster_traces(
     embedding_sums: Sequence[npt.NDArray[np.float64]],
     frames: Sequence[set[int]],
@@ -64,42 +121,8 @@ def cluster_traces(
     if n == 0:
         return []
     sums = np.array([np.asarray(s, dtype=np.float64) for s in embedding_sums])
-    centroids = np.array([_unit(s) for s in sums])
-    members: list[list[int] | None] = [[i] for i in range(n)]
-    conflict = np.zeros((n, n), dtype=bool)
-    owners: dict[int, list[int]] = {}
-    for i, fs in enumerate(frames):
-        for f in fs:
-            owners.setdefault(f, []).append(i)
-    for present in owners.values():
-        conflict[np.ix_(present, present)] = True
-    sim = centroids @ centroids.T
-    blocked = conflict.copy()
-    np.fill_diagonal(blocked, True)
-    gone_mask = np.zeros(n, dtype=bool)  # clusters merged away stay blocked for good
-    while True:
-        masked = np.where(blocked, -np.inf, sim)
-        flat = int(np.argmax(masked))  # first maximum: deterministic tie-break by index
-        i, j = divmod(flat, n)
-        if not np.isfinite(masked[i, j]) or masked[i, j] < threshold:
-            break
-        i, j = min(i, j), max(i, j)
-        keep, gone = members[i], members[j]
-        assert keep is not None and gone is not None
-        keep.extend(gone)
-        members[j] = None
-        sums[i] += sums[j]
-        centroids[i] = _unit(sums[i])
-        conflict[i] |= conflict[j]
-        conflict[:, i] |= conflict[:, j]
-        row = centroids @ centroids[i]
-        sim[i, :] = row
-        sim[:, i] = row
-        gone_mask[j] = True
-        blocked[i] = conflict[i] | gone_mask
-        blocked[:, i] = conflict[:, i] | gone_mask
-        blocked[j, :] = True
-        blocked[:, j] = True
-        blocked[i, i] = True
-    clusters = [sorted(m) for m in members if m is not None]
+    state = _Agglomeration(sums, _conflicts(frames, n))
+    while (pair := state.best_pair(threshold)) is not None:
+        state.join(*pair)
+    clusters = [sorted(m) for m in state.members if m is not None]
     return sorted(clusters, key=lambda c: c[0])

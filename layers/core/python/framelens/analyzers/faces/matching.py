@@ -12,6 +12,15 @@ identity's enrolled vectors. Two file identities that share a frame never receiv
 gallery identity: the better-scoring one keeps it, the other stays unknown (or takes its next
 candidate above the threshold). ``allowlisted`` is true only for a match to an allowlisted
 gallery identity.
+
+A trace keeps its scores for the gallery identities it scores at least ``score_floor`` (the
+match threshold - 0.1) against, at most ``MAX_KEPT`` of them, best first; a score it did not
+keep is below the floor or beyond the best ``MAX_KEPT``, so ``mean_scores`` (which combines
+traces into a file identity, or the two halves of a trace split by a segment boundary) never
+fills it in: a gallery identity that any trace lacks is no candidate for the combination. A
+combined score is therefore the exact face-weighted mean or absent, never an over-estimate (the
+earlier stand-in, a trace's lowest kept score, let a gallery of more than 8 identities lift a
+stranger over the threshold).
 """
 
 from __future__ import annotations
@@ -28,10 +37,39 @@ if TYPE_CHECKING:
 
     from framelens.schemas.identities import GalleryView
 
-__all__ = ["DEFAULT_MATCH_THRESHOLD", "TOP_K", "GalleryIndex", "Match", "match_identities"]
+__all__ = [
+    "DEFAULT_MATCH_THRESHOLD",
+    "MAX_KEPT",
+    "GalleryIndex",
+    "Match",
+    "match_identities",
+    "mean_scores",
+    "score_floor",
+]
 
 DEFAULT_MATCH_THRESHOLD = 0.88
-TOP_K = 8
+MAX_KEPT = 64  # bounds a trace's merge state in a large gallery
+_FLOOR_MARGIN = 0.1
+
+
+def score_floor(threshold: float) -> float:
+    """The lowest score a trace keeps when matching at ``threshold``."""
+    return threshold - _FLOOR_MARGIN
+
+
+def mean_scores(parts: Sequence[tuple[int, dict[str, float]]]) -> dict[str, float]:
+    """Face-count-weighted mean of ``(face_count, scores)`` parts, for the gallery identities
+    every part kept (see the module doc: a missing score is never filled in).
+
+    Examples:
+        >>> mean_scores([(3, {"g": 0.9, "h": 0.95}), (1, {"g": 0.8})])
+        {'g': 0.875}
+    """
+    total = sum(n for n, _ in parts)
+    if not parts or total == 0:
+        return {}
+    shared = set.intersection(*(set(scores) for _, scores in parts))
+    return {g: round(sum(n * s[g] for n, s in parts) / total, 6) for g in sorted(shared)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +105,9 @@ class GalleryIndex:
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         self._matrix = matrix / np.maximum(norms, 1e-12)
 
-    def scores(self, vector: npt.NDArray[np.float64], top_k: int = TOP_K) -> dict[str, float]:
-        """Best cosine per gallery identity for one vector: the ``top_k`` highest, rounded."""
+    def scores(self, vector: npt.NDArray[np.float64], floor: float = -1.0) -> dict[str, float]:
+        """Best cosine per gallery identity for one vector: those at least ``floor``, at most
+        ``MAX_KEPT``, highest first, rounded."""
         if not self._owners:
             return {}
         v = np.asarray(vector, dtype=np.float64)
@@ -79,7 +118,7 @@ class GalleryIndex:
         for owner, value in zip(self._owners, cos.tolist(), strict=True):
             best[owner] = max(best.get(owner, -1.0), value)
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], self._order.index(kv[0])))
-        return {k: round(v, 6) for k, v in ranked[:top_k]}
+        return {k: round(v, 6) for k, v in ranked[:MAX_KEPT] if v >= floor}
 
 
 def match_identities(

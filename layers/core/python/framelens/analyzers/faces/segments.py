@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from framelens.analyzers.faces.assemble import TraceRecord, choose_representative
+from framelens.analyzers.faces.matching import mean_scores
 from framelens.analyzers.faces.traces import near
 from framelens.schemas.results_faces import FacesPartState, TraceState
 
@@ -48,16 +49,8 @@ def _unit(values: list[float]) -> np.ndarray[Any, np.dtype[np.float64]]:
 
 
 def _gallery_scores(a: TraceRecord, b: TraceRecord) -> dict[str, float]:
-    ids = sorted(set(a.state.gallery_scores) | set(b.state.gallery_scores))
-    total = a.trace.face_count + b.trace.face_count
-    out: dict[str, float] = {}
-    for gid in ids:
-        acc = 0.0
-        for r in (a, b):
-            scores = r.state.gallery_scores
-            acc += r.trace.face_count * scores.get(gid, min(scores.values()) if scores else 0.0)
-        out[gid] = round(acc / total, 6)
-    return out
+    """The two halves' gallery scores combined (``matching.mean_scores``: never filled in)."""
+    return mean_scores([(r.trace.face_count, r.state.gallery_scores) for r in (a, b)])
 
 
 def _join(a: TraceRecord, b: TraceRecord) -> TraceRecord:
@@ -138,15 +131,25 @@ def join_parts(
         else:
             done.extend(recs)
         last = part.state.last_sample if part.state.last_sample is not None else last
+    return done, _header(ordered), _merged_state(ordered)
+
+
+def _header(ordered: Sequence[FacesPart]) -> dict[str, Any]:
+    """The result's top-level fields: each the first part's that has it."""
     header: dict[str, Any] = {}
     for name in HEADER_FIELDS:
         values = [getattr(p, name) for p in ordered if getattr(p, name)]
         header[name] = values[0] if values else None
     header["frame_width"] = header["frame_width"] or 0
     header["frame_height"] = header["frame_height"] or 0
+    return header
+
+
+def _merged_state(ordered: Sequence[FacesPart]) -> FacesPartState:
+    """The parts' merge state as one part's (its ``traces`` are set by ``assemble``)."""
     samples = [p.state for p in ordered if p.state.first_sample is not None]
     base = ordered[0].state if ordered else FacesPartState()
-    state = base.model_copy(
+    return base.model_copy(
         update={
             "first_sample": samples[0].first_sample if samples else None,
             "last_sample": samples[-1].last_sample if samples else None,
@@ -158,4 +161,3 @@ def join_parts(
             "traces": [],
         }
     )
-    return done, header, state

@@ -21,6 +21,20 @@ seconds (default 0.6: every third sample at 5 fps) ago. Every other face (a new 
 close together, a jump, a stale check) is embedded and gated. Mean embeddings average the
 embedded faces.
 
+A skipped face joins its trace by overlap *pending*: its age, gender and candidacy are not
+counted yet. Overlap alone cannot tell A from B appearing where A was 0.2 s later, so pending
+faces are settled by the next embedded face of the place:
+- it passes the gate and continues the trace: the pending faces between two faces of the same
+  person are that person (counted, not embedded);
+- it is near the trace but fails the gate (someone else is there now), or the trace ends (gap,
+  cut, finish) with faces pending: the pending faces are embedded from the patches ``observe``
+  kept (``reembed``) and gated one by one; from the first that fails, they leave the trace and
+  start traces of their own.
+So a trace holds another person's face only if that person came and went within one check
+interval, at the same place, between two checks that both saw the trace's person (no case on
+real footage yet; ``embed_every=0`` embeds every face). Without ``reembed`` nothing is skipped.
+A face that starts a trace is always embedded (a trace is gated by its mean from its start).
+
 Representative face (seed 002): among the trace's 10 faces with the largest ``quality_score``
 (area x confidence), the sharpest.
 """
@@ -29,7 +43,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,6 +51,7 @@ import numpy as np
 from framelens.analyzers.faces.quality import quality_score
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from fractions import Fraction
 
     import numpy.typing as npt
@@ -87,6 +102,9 @@ class FaceSample:
     score: float
     prominence: float
     landmarks: tuple[tuple[float, float], ...] = ()  # YuNet's 5 points, source pixels
+    age: float | None = None  # this face's readings (the trace's come from all of them)
+    female_probability: float | None = None
+    sharpness: float | None = None
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -102,7 +120,11 @@ class Candidate:
 
 @dataclass(slots=True)
 class Trace:
-    """A face followed through consecutive samples of one shot."""
+    """A face followed through consecutive samples of one shot.
+
+    ``faces`` ends with the ``pending`` faces (joined by overlap, not embedded, not yet counted
+    in ``ages``, ``female_probabilities``, ``max_score`` or ``candidates``).
+    """
 
     faces: list[FaceSample] = field(default_factory=list)
     embedding_sum: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
@@ -111,6 +133,7 @@ class Trace:
     max_score: float = 0.0
     candidates: list[Candidate] = field(default_factory=list)  # min-heap by quality
     last_embedded: Fraction | None = None
+    pending: list[FaceObservation] = field(default_factory=list)
 
     @property
     def mean_embedding(self) -> npt.NDArray[np.float64]:
@@ -119,13 +142,36 @@ class Trace:
         return self.embedding_sum / norm if norm > 0 else self.embedding_sum
 
     def add(self, sample: FaceSample, obs: FaceObservation) -> None:
-        """Append one face."""
+        """Append one face: pending when it has no embedding and the trace has one."""
         self.faces.append(sample)
+        if obs.embedding is None and self.embedding_sum.size:
+            self.pending.append(obs)
+            return
+        self.confirm_pending(len(self.faces) - 1)
         if obs.embedding is not None:
             vector = obs.embedding.astype(np.float64)
             grown = self.embedding_sum + vector if self.embedding_sum.size else vector
             self.embedding_sum = grown
             self.last_embedded = sample.pts
+        self._count(sample, obs)
+
+    def confirm_pending(self, end: int | None = None) -> None:
+        """Count the pending faces (those before ``faces[end]``) as this trace's person's."""
+        stop = len(self.faces) if end is None else end
+        samples = self.faces[stop - len(self.pending) : stop]
+        for sample, obs in zip(samples, self.pending, strict=True):
+            self._count(sample, obs)
+        self.pending = []
+
+    def take_pending(self) -> list[tuple[FaceSample, FaceObservation]]:
+        """Remove the pending faces from the trace and return them, oldest first."""
+        n = len(self.pending)
+        taken = list(zip(self.faces[len(self.faces) - n :], self.pending, strict=True))
+        del self.faces[len(self.faces) - n :]
+        self.pending = []
+        return taken
+
+    def _count(self, sample: FaceSample, obs: FaceObservation) -> None:
         self.ages.append(obs.age)
         self.female_probabilities.append(obs.female_probability)
         self.max_score = max(self.max_score, obs.score)
@@ -155,9 +201,11 @@ class TraceBuilder:
         gate: minimum cosine between a face and a trace's mean embedding to continue it.
         max_gap: seconds a trace may go unseen before it ends.
         embed_every: seconds after which a trace's face is embedded again even when sure.
+        reembed: embeds a face that was observed without an embedding (from its
+            ``FacePatch``); without it every face must be embedded.
 
     Examples:
-        >>> builder = TraceBuilder()  # doctest: +SKIP
+        >>> builder = TraceBuilder(reembed=lambda o: embed_patch(models, o.patch))  # doctest: +SKIP
         >>> builder.update(frame.index, frame.pts, observations, prominences)  # doctest: +SKIP
         >>> traces = builder.finish()  # doctest: +SKIP
     """
@@ -167,32 +215,74 @@ class TraceBuilder:
         gate: float = DEFAULT_GATE,
         max_gap: float = 1.0,
         embed_every: float = DEFAULT_EMBED_EVERY,
+        reembed: Callable[[FaceObservation], npt.NDArray[np.float32]] | None = None,
     ) -> None:
         self.gate = gate
         self.max_gap = max_gap
         self.embed_every = embed_every
+        self.reembed = reembed
         self._live: list[Trace] = []
         self._done: list[Trace] = []
 
     def cut(self) -> None:
         """End every live trace (a shot change)."""
         for trace in self._live:
-            trace.settle()
-        self._done += self._live
+            self._end(trace)
         self._live = []
+
+    def _end(self, trace: Trace) -> None:
+        """Settle an ending trace's pending faces, then keep it (and any split) as done."""
+        for ended in (trace, *self._verify(trace)):
+            ended.settle()
+            self._done.append(ended)
 
     def _expire(self, pts: Fraction) -> None:
         still: list[Trace] = []
         for trace in self._live:
-            gone = float(pts - trace.faces[-1].pts) > self.max_gap
-            if gone:
-                trace.settle()
-            (self._done if gone else still).append(trace)
+            if float(pts - trace.faces[-1].pts) > self.max_gap:
+                self._end(trace)
+            else:
+                still.append(trace)
         self._live = still
+
+    def _embedded(self, obs: FaceObservation) -> FaceObservation:
+        if obs.embedding is not None or self.reembed is None:
+            return obs
+        return replace(obs, embedding=self.reembed(obs), patch=None)
+
+    def _verify(self, trace: Trace) -> list[Trace]:
+        """Embed ``trace``'s pending faces and gate them; those from the first that fails
+        leave it, as new traces. Returns the new traces."""
+        if self.reembed is None:
+            trace.confirm_pending()
+            return []
+        split: list[Trace] = []
+        current = trace
+        for sample, obs in trace.take_pending():
+            face = self._embedded(obs)
+            assert face.embedding is not None
+            cos = float(current.mean_embedding @ face.embedding.astype(np.float64))
+            if cos < self.gate:
+                current = Trace()
+                split.append(current)
+            current.add(sample, face)
+        return split
+
+    def _doubted(self, trace: Trace, observations: list[FaceObservation]) -> bool:
+        """Whether an embedded face of this frame near the trace fails its gate."""
+        mean, last = trace.mean_embedding, trace.faces[-1].box
+        return any(
+            o.embedding is not None
+            and near(last, o.box)
+            and float(mean @ o.embedding.astype(np.float64)) < self.gate
+            for o in observations
+        )
 
     def wants_embedding(self, pts: Fraction, boxes: list[Box]) -> list[bool]:
         """Which of a frame's faces (source-pixel boxes) need an embedding (see module doc)."""
         self._expire(pts)
+        if self.reembed is None:
+            return [True] * len(boxes)
         out: list[bool] = []
         for i, box in enumerate(boxes):
             sure = [t for t in self._live if box_iou(t.faces[-1].box, box) >= _SURE_IOU]
@@ -215,6 +305,21 @@ class TraceBuilder:
     ) -> None:
         """Continue or start traces with one sampled frame's faces."""
         self._expire(pts)
+        for trace in list(self._live):
+            if trace.pending and self._doubted(trace, observations):
+                self._live += self._verify(trace)
+        used_o: set[int] = set()
+        for ti, oi in self._pairs(observations):
+            used_o.add(oi)
+            self._add(self._live[ti], frame, pts, observations[oi], prominences[oi])
+        for oi, obs in enumerate(observations):
+            if oi not in used_o:
+                trace = Trace()
+                self._add(trace, frame, pts, self._embedded(obs), prominences[oi])
+                self._live.append(trace)
+
+    def _pairs(self, observations: list[FaceObservation]) -> list[tuple[int, int]]:
+        """(live trace, observation) pairs, greedy best first (see module doc)."""
         pairs: list[tuple[float, int, int]] = []
         for ti, trace in enumerate(self._live):
             mean = trace.mean_embedding
@@ -234,25 +339,35 @@ class TraceBuilder:
         pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
         used_t: set[int] = set()
         used_o: set[int] = set()
+        out: list[tuple[int, int]] = []
         for _, ti, oi in pairs:
-            if ti in used_t or oi in used_o:
-                continue
-            used_t.add(ti)
-            used_o.add(oi)
-            self._add(self._live[ti], frame, pts, observations[oi], prominences[oi])
-        for oi, obs in enumerate(observations):
-            if oi not in used_o:
-                trace = Trace()
-                self._add(trace, frame, pts, obs, prominences[oi])
-                self._live.append(trace)
+            if ti not in used_t and oi not in used_o:
+                used_t.add(ti)
+                used_o.add(oi)
+                out.append((ti, oi))
+        return out
 
     @staticmethod
     def _add(trace: Trace, frame: int, pts: Fraction, obs: FaceObservation, prom: float) -> None:
         points = tuple((float(x), float(y)) for x, y in obs.landmarks)
-        trace.add(FaceSample(frame, pts, obs.box, obs.score, prom, points), obs)
+        sample = FaceSample(
+            frame,
+            pts,
+            obs.box,
+            obs.score,
+            prom,
+            points,
+            obs.age,
+            obs.female_probability,
+            obs.sharpness,
+        )
+        trace.add(sample, obs)
 
     def finish(self) -> list[Trace]:
-        """Every trace, ended or live, ordered by first frame then position."""
+        """Every trace (pending faces settled), ordered by first frame then position."""
+        for trace in self._live:
+            for split in self._verify(trace):
+                self._done.append(split)
         traces = self._done + self._live
         self._done, self._live = [], []
         return sorted(

@@ -243,6 +243,35 @@ def _forget(services: AppServices, tenant_id: str, stored: list[FileRecord]) -> 
         services.stores.blobs.delete(record.blob_key)
 
 
+async def _enrolment_job(
+    services: AppServices, principal: Principal, order: EnrolmentOrder, form: EnrolmentRequest
+) -> tuple[JobRecord, bool]:
+    """Store the photos and create the enrolment job: ``(job, run it inline)``. Photos stored
+    before a failure are deleted (no job would ever delete them)."""
+    stored: list[FileRecord] = []
+    try:
+        labels = await _store_uploads(services, principal, form, stored)
+        sources = [r.url for r in stored]
+        sources += image_sources(services.stores.files, principal.tenant_id, form.file_ids)
+        order = order.model_copy(
+            update={
+                "labels": [*labels, *form.file_ids],
+                "uploaded": [r.file_id for r in stored],
+            }
+        )
+        return services.jobs.create_answer(
+            principal,
+            JobCreate(sources=sources, modules=enrolment_modules(), tag="enrolment"),
+            kind=ENROLMENT_KIND,
+            inline_max_seconds=0.0,  # photos have no duration: inline wherever jobs can be
+            media_seconds=0.0,
+            extra=order.to_extra(),
+        )
+    except BaseException:
+        _forget(services, principal.tenant_id, stored)
+        raise
+
+
 async def _enrol(
     services: AppServices,
     principal: Principal,
@@ -252,29 +281,7 @@ async def _enrol(
     done_status: int,
 ) -> Response:
     """Store the photos, create the enrolment job, and answer with the identity or 202."""
-    tenant = principal.tenant_id
-    stored: list[FileRecord] = []
-    try:
-        labels = await _store_uploads(services, principal, form, stored)
-        sources = [r.url for r in stored]
-        sources += image_sources(services.stores.files, tenant, form.file_ids)
-        order = order.model_copy(
-            update={
-                "labels": [*labels, *form.file_ids],
-                "uploaded": [r.file_id for r in stored],
-            }
-        )
-        job, inline = services.jobs.create_answer(
-            principal,
-            JobCreate(sources=sources, modules=enrolment_modules(), tag="enrolment"),
-            kind=ENROLMENT_KIND,
-            inline_max_seconds=0.0,  # photos have no duration: inline wherever jobs can be
-            media_seconds=0.0,
-            extra=order.to_extra(),
-        )
-    except BaseException:
-        _forget(services, tenant, stored)  # no job will ever delete them
-        raise
+    job, inline = await _enrolment_job(services, principal, order, form)
     if not inline:
         accepted = EnrolmentAccepted.from_job(job, order.identity_id)
         return JSONResponse(
@@ -285,7 +292,8 @@ async def _enrol(
     job = await run_in_threadpool(services.jobs.run_inline, job.id)
     if job.state != JobState.finished:
         raise EnrolmentFailedError(job)
-    identity = IdentityPublic.from_record(services.galleries.get(tenant, order.identity_id))
+    record = services.galleries.get(principal.tenant_id, order.identity_id)
+    identity = IdentityPublic.from_record(record)
     return JSONResponse(
         identity.model_dump(mode="json"),
         status_code=done_status,

@@ -8,6 +8,13 @@ a list of binary attributes, one little-endian float32 vector each (512 bytes fo
 about 700 vectors fit in DynamoDB's 400 KB item. Appends are ``list_append`` updates; a merge is
 one ``TransactWriteItems`` (append to one, delete the other), so it never half-happens.
 
+Every edit rewrites ``body``, so edits are optimistic: an item carries ``rev`` (N, 0 at create,
++1 per edit), and rename, allowlisting, adding embeddings and merging read the item, change the
+record and write it back on condition that ``rev`` is still what they read (an item written
+before ``rev`` existed counts as 0). A concurrent edit makes the condition fail; the edit then
+reads again and redoes its change on the fresh record, so neither edit is lost (a rename and an
+allowlisting at once keep both). After ``_MAX_TRIES`` lost races it answers ``ConflictError``.
+
 Does not own the rules (``framelens.jobs.galleries``). ``tables.table_specs`` lists this spec as
 the ``identities`` table, so the CDK storage stack and the tests create exactly this.
 """
@@ -18,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from framelens.errors import NotFoundError, ValidationError
+from framelens.errors import ConflictError, NotFoundError, ValidationError
 from framelens.schemas.common import utcnow
 from framelens.schemas.identities import IdentityRecord
 from framelens.stores._vectors import pack_vector, unpack_vector
@@ -26,6 +33,7 @@ from framelens.stores.aws._client import error_code, iso, translate
 
 if TYPE_CHECKING:
     import builtins
+    from collections.abc import Callable
 
     from framelens.stores.aws._client import AwsClients
 
@@ -34,6 +42,12 @@ __all__ = ["DynamoIdentityStore", "identity_table_spec"]
 _AWS_ERRORS = (ClientError, BotoCoreError)
 _MAX_ITEM_BYTES = 390_000  # DynamoDB's item limit is 400 KB
 _EXISTS = "attribute_exists(identity_id)"
+_SAME_REV = f"{_EXISTS} AND (rev = :rev OR attribute_not_exists(rev))"
+_MAX_TRIES = 5
+
+
+class _Stale(Exception):
+    """The item changed (or went) since it was read: read again."""
 
 
 def identity_table_spec(name: str) -> dict[str, Any]:
@@ -62,6 +76,31 @@ def _vectors(embeddings: builtins.list[builtins.list[float]]) -> dict[str, Any]:
 
 def _body(record: IdentityRecord) -> dict[str, str]:
     return _s(record.model_dump_json(exclude={"embeddings"}))
+
+
+def _rev(item: dict[str, Any]) -> int:
+    return int(item.get("rev", {}).get("N", "0"))
+
+
+def _revs(rev: int) -> dict[str, Any]:
+    """Expression values of a write conditional on ``rev`` that bumps it."""
+    return {":rev": {"N": str(rev)}, ":next": {"N": str(rev + 1)}}
+
+
+def _merged(keep: IdentityRecord, other: IdentityRecord) -> IdentityRecord:
+    """``keep`` with ``other``'s embeddings and allowlisting (same gallery only)."""
+    if keep.gallery != other.gallery:
+        raise ValidationError(
+            f"Identities {keep.identity_id} and {other.identity_id} are in different galleries "
+            f"({keep.gallery!r}, {other.gallery!r}); only one gallery's can merge."
+        )
+    return keep.model_copy(
+        update={
+            "embeddings": [*keep.embeddings, *other.embeddings],
+            "allowlisted": keep.allowlisted or other.allowlisted,
+            "time_updated": utcnow(),
+        }
+    )
 
 
 class DynamoIdentityStore:
@@ -104,6 +143,7 @@ class DynamoIdentityStore:
             "time_created": _s(iso(record.time_created)),
             "body": _body(record),
             "vectors": _vectors(record.embeddings),
+            "rev": {"N": "0"},
         }
         try:
             self.clients.dynamodb.put_item(
@@ -155,109 +195,137 @@ class DynamoIdentityStore:
         items.sort(key=lambda i: (i["time_created"]["S"], i["identity_id"]["S"]))
         return [self._record(i) for i in items]
 
-    def _update(
-        self, tenant_id: str, identity_id: str, expression: str, values: dict[str, Any]
+    def _edit(
+        self,
+        tenant_id: str,
+        identity_id: str,
+        change: Callable[[IdentityRecord], IdentityRecord],
+        appended: builtins.list[builtins.list[float]] | None = None,
     ) -> IdentityRecord:
+        """Read, ``change``, write back if nobody wrote in between; else read again and redo."""
+        for _ in range(_MAX_TRIES):
+            item = self._get_item(tenant_id, identity_id)  # NotFoundError once it is gone
+            try:
+                return self._write(item, change(self._record(item)), appended)
+            except _Stale:
+                continue
+        raise ConflictError(f"Identity {identity_id} kept changing while being edited; retry.")
+
+    def _write(
+        self,
+        item: dict[str, Any],
+        record: IdentityRecord,
+        appended: builtins.list[builtins.list[float]] | None,
+    ) -> IdentityRecord:
+        """Write ``record``'s body (and append vectors) on condition ``item``'s rev holds."""
+        expression = "SET body = :b, rev = :next"
+        values = {":b": _body(record), **_revs(_rev(item))}
+        if appended:
+            expression += ", vectors = list_append(vectors, :v)"
+            values[":v"] = _vectors(appended)
         try:
             out = self.clients.dynamodb.update_item(
                 TableName=self.table,
-                Key=self._key(tenant_id, identity_id),
+                Key=self._key(record.tenant_id, record.identity_id),
                 UpdateExpression=expression,
-                ConditionExpression=_EXISTS,
+                ConditionExpression=_SAME_REV,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                raise NotFoundError(f"Identity {identity_id} not found.") from exc
-            translate(exc, f"Identity {identity_id}")
+                raise _Stale from exc
+            translate(exc, f"Identity {record.identity_id}")
         except BotoCoreError as exc:
-            translate(exc, f"Identity {identity_id}")
+            translate(exc, f"Identity {record.identity_id}")
         return self._record(out["Attributes"])
 
     def rename(self, tenant_id: str, identity_id: str, name: str) -> IdentityRecord:
         """Change the name. Raises ``NotFoundError``."""
-        record = self.get(tenant_id, identity_id)
-        record = record.model_copy(update={"name": name, "time_updated": utcnow()})
-        return self._update(tenant_id, identity_id, "SET body = :b", {":b": _body(record)})
+        return self._edit(
+            tenant_id,
+            identity_id,
+            lambda r: r.model_copy(update={"name": name, "time_updated": utcnow()}),
+        )
 
     def set_allowlisted(
         self, tenant_id: str, identity_id: str, allowlisted: bool
     ) -> IdentityRecord:
         """Set the ``allowlisted`` flag. Raises ``NotFoundError``."""
-        record = self.get(tenant_id, identity_id)
-        record = record.model_copy(update={"allowlisted": allowlisted, "time_updated": utcnow()})
-        return self._update(tenant_id, identity_id, "SET body = :b", {":b": _body(record)})
+        return self._edit(
+            tenant_id,
+            identity_id,
+            lambda r: r.model_copy(update={"allowlisted": allowlisted, "time_updated": utcnow()}),
+        )
 
     def add_embeddings(
         self, tenant_id: str, identity_id: str, embeddings: builtins.list[builtins.list[float]]
     ) -> IdentityRecord:
-        """Append embeddings (one atomic ``list_append``). Raises ``NotFoundError``."""
-        record = self.get(tenant_id, identity_id)
-        grown = record.model_copy(
-            update={"embeddings": [*record.embeddings, *embeddings], "time_updated": utcnow()}
-        )
-        self._check_size(grown)
-        return self._update(
-            tenant_id,
-            identity_id,
-            "SET vectors = list_append(vectors, :v), body = :b",
-            {":v": _vectors(embeddings), ":b": _body(grown)},
-        )
+        """Append embeddings (one conditional ``list_append``). Raises ``NotFoundError``."""
+
+        def grow(record: IdentityRecord) -> IdentityRecord:
+            grown = record.model_copy(
+                update={"embeddings": [*record.embeddings, *embeddings], "time_updated": utcnow()}
+            )
+            self._check_size(grown)
+            return grown
+
+        return self._edit(tenant_id, identity_id, grow, embeddings)
 
     def merge(self, tenant_id: str, keep_id: str, other_id: str) -> IdentityRecord:
         """Move ``other_id``'s embeddings into ``keep_id`` and delete ``other_id``, in one
-        transaction."""
+        transaction on condition neither changed since read (else read again and redo)."""
         if keep_id == other_id:
             raise ValidationError("An identity cannot be merged with itself.")
-        keep = self.get(tenant_id, keep_id)
-        other = self.get(tenant_id, other_id)
-        if keep.gallery != other.gallery:
-            raise ValidationError(
-                f"Identities {keep_id} and {other_id} are in different galleries "
-                f"({keep.gallery!r}, {other.gallery!r}); only one gallery's can merge."
-            )
-        merged = keep.model_copy(
-            update={
-                "embeddings": [*keep.embeddings, *other.embeddings],
-                "allowlisted": keep.allowlisted or other.allowlisted,
-                "time_updated": utcnow(),
-            }
-        )
-        self._check_size(merged)
+        for _ in range(_MAX_TRIES):
+            keep_item = self._get_item(tenant_id, keep_id)
+            other_item = self._get_item(tenant_id, other_id)
+            other = self._record(other_item)
+            merged = _merged(self._record(keep_item), other)
+            self._check_size(merged)
+            try:
+                self._transact_merge(keep_item, other_item, merged, other)
+            except _Stale:
+                continue
+            return self.get(tenant_id, keep_id)
+        raise ConflictError(f"Identities {keep_id} and {other_id} kept changing; retry.")
+
+    def _transact_merge(
+        self,
+        keep_item: dict[str, Any],
+        other_item: dict[str, Any],
+        merged: IdentityRecord,
+        other: IdentityRecord,
+    ) -> None:
+        """Append ``other``'s vectors to ``merged`` and delete ``other``, both conditional on
+        the revisions read. Raises ``_Stale`` if either changed or went."""
+        update = {
+            "TableName": self.table,
+            "Key": self._key(merged.tenant_id, merged.identity_id),
+            "UpdateExpression": "SET vectors = list_append(vectors, :v), body = :b, rev = :next",
+            "ConditionExpression": _SAME_REV,
+            "ExpressionAttributeValues": {
+                ":v": _vectors(other.embeddings),
+                ":b": _body(merged),
+                **_revs(_rev(keep_item)),
+            },
+        }
+        delete = {
+            "TableName": self.table,
+            "Key": self._key(other.tenant_id, other.identity_id),
+            "ConditionExpression": _SAME_REV,
+            "ExpressionAttributeValues": {":rev": {"N": str(_rev(other_item))}},
+        }
         try:
             self.clients.dynamodb.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self.table,
-                            "Key": self._key(tenant_id, keep_id),
-                            "UpdateExpression": "SET vectors = list_append(vectors, :v), body = :b",
-                            "ConditionExpression": _EXISTS,
-                            "ExpressionAttributeValues": {
-                                ":v": _vectors(other.embeddings),
-                                ":b": _body(merged),
-                            },
-                        }
-                    },
-                    {
-                        "Delete": {
-                            "TableName": self.table,
-                            "Key": self._key(tenant_id, other_id),
-                            "ConditionExpression": _EXISTS,
-                        }
-                    },
-                ]
+                TransactItems=[{"Update": update}, {"Delete": delete}]
             )
         except ClientError as exc:
             if error_code(exc) == "TransactionCanceledException":
-                raise NotFoundError(
-                    f"Identity {keep_id} or {other_id} changed or was deleted; retry."
-                ) from exc
-            translate(exc, f"Identity {keep_id}")
+                raise _Stale from exc
+            translate(exc, f"Identity {merged.identity_id}")
         except BotoCoreError as exc:
-            translate(exc, f"Identity {keep_id}")
-        return self.get(tenant_id, keep_id)
+            translate(exc, f"Identity {merged.identity_id}")
 
     def delete(self, tenant_id: str, identity_id: str) -> None:
         """Remove the identity (its embeddings live in the same item). Raises ``NotFoundError``."""
