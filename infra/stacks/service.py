@@ -20,6 +20,7 @@ from infra.constructs.job_events import JobEvents
 from infra.constructs.observability import Observability
 from infra.constructs.pipeline import Pipeline
 from infra.constructs.renders import RENDER_TIMEOUT_S, Renders
+from infra.constructs.upload_limit import MAX_BODY_BYTES, UploadLimit
 from infra.constructs.webhooks import WEBHOOK_BODIES, WebhookDelivery
 
 if TYPE_CHECKING:
@@ -118,6 +119,13 @@ class ServiceStack(Stack):
                 "FRAMELENS_RENDER_WORKER_TIMEOUT_S": str(RENDER_TIMEOUT_S),
             },
         )
+        if props.upload_limit_waf:  # a clean 413 for bodies Lambda's 6 MB invoke would refuse
+            UploadLimit(
+                self,
+                "UploadLimit",
+                stage=self.api.rest_api.deployment_stage,
+                max_body_bytes=MAX_BODY_BYTES,
+            )
         self.renders.function.grant_invoke(self.api.function)
         self.ingest = Ingest(
             self,
