@@ -132,7 +132,7 @@ class Api(Construct):
             },
             memory_mb=1024,
             timeout=Duration.seconds(29),
-            # Upload completion checks the whole uploaded file by content.
+            # Upload completion reads a video by ranges; an image or DOCX is checked from a copy.
             ephemeral_mb=ephemeral_mb_for(defaults.max_presigned_upload_bytes),
         )
         storage.bucket.grant_read_write(self.function)
