@@ -48,6 +48,9 @@ def identities_environment(storage: Storage) -> dict[str, str]:
     return {"FRAMELENS_IDENTITIES_TABLE": storage.identities.table_name}
 
 
+PUBLIC_BASE_URL_ENV = "FRAMELENS_PUBLIC_BASE_URL"
+
+
 class ServiceStack(Stack):
     """Everything stateless.
 
@@ -149,6 +152,18 @@ class ServiceStack(Stack):
             state_machine=self.pipeline.state_machine,
             environment=environment,
         )
+
+        # Job views and webhook bodies carry absolute links: whoever renders them knows the URL.
+        public_base_url = props.public_base_url or self.api.stage_url()
+        for renderer in (
+            self.api.function,
+            self.ingest.function,
+            self.job_events.function,
+            self.pipeline.control_function,
+            self.pipeline.inference_function,
+        ):
+            renderer.add_environment(PUBLIC_BASE_URL_ENV, public_base_url)
+        self.gpu.worker_container.add_environment(PUBLIC_BASE_URL_ENV, public_base_url)
 
         # Whoever changes jobs queues deliveries (bodies under webhooks/, the record in the
         # webhooks table) and wakes the delivery function; the API and ingest seal secrets.

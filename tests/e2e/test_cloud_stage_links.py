@@ -73,6 +73,14 @@ def test_a_jobs_location_resolves_to_the_job_behind_the_stage(
     status, polled = gateway.call("GET", location)
     assert status == 200, polled
     assert polled["id"] == job["id"]
+    # AND its results link is absolute under the stage (FRAMELENS_PUBLIC_BASE_URL, set by the
+    # stack to the stage's URL for every function that renders job views and webhook bodies)
+    link = polled["result"]["detailed_link"]
+    assert link == f"{BASE_URL}/v1/jobs/{job['id']}/results"
+    assert cloud.wait_execution(job["id"])["status"] == "SUCCEEDED"
+    status, page = gateway.call("GET", link)
+    assert status == 200, page
+    assert page["total"] >= 1
 
 
 def test_a_link_without_the_stage_reaches_no_route(gateway: Gateway):

@@ -79,3 +79,29 @@ def test_waf_answers_413_naming_uploads_on_the_api_stage(waf_template):
 
 def test_no_web_acl_unless_asked(service_template):
     assert not service_template.find_resources("AWS::WAFv2::WebACL")
+
+
+def test_every_job_view_renderer_knows_the_stages_public_url(service_template):
+    # The API, ingest, JobEvents and pipeline functions and the GPU worker render job views and
+    # webhook bodies: each gets FRAMELENS_PUBLIC_BASE_URL = https://<api id>.execute-api.../v1.
+    (api_id,) = service_template.find_resources("AWS::ApiGateway::RestApi")
+    functions = service_template.find_resources("AWS::Lambda::Function")
+    given = {
+        logical
+        for logical, fn in functions.items()
+        if "FRAMELENS_PUBLIC_BASE_URL"
+        in fn["Properties"].get("Environment", {}).get("Variables", {})
+    }
+    for prefix in ("ApiFunction", "IngestFunction", "JobEventsFunction", "PipelineControl",
+                   "PipelineInference"):  # fmt: skip
+        assert any(name.startswith(prefix) for name in given), (prefix, sorted(given))
+    for logical in given:
+        url = functions[logical]["Properties"]["Environment"]["Variables"][
+            "FRAMELENS_PUBLIC_BASE_URL"
+        ]
+        text = json.dumps(url)
+        assert api_id in text and text.endswith('"/v1"]]}'), text
+    (task,) = service_template.find_resources("AWS::ECS::TaskDefinition").values()
+    (container,) = task["Properties"]["ContainerDefinitions"]
+    names = {e["Name"] for e in container["Environment"]}
+    assert "FRAMELENS_PUBLIC_BASE_URL" in names
