@@ -1,7 +1,6 @@
 """The API on Lambda: the FastAPI app behind API Gateway, through Mangum.
 
-Owns: nothing but the adapter. The app (routes, auth dependencies, error mapping) is
-``framelens.api.app.create_app``; wiring is ``framelens.runtime.build_services``. The app is built
+Owns: nothing but the adapter. The app (``framelens.api``, wired by ``framelens.runtime``) is built
 on the first invocation, once per container, so importing this module stays cheap.
 """
 
@@ -15,6 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from mangum import Mangum
 
 from framelens.api.app import create_app
+from framelens.api.gateway import StagePrefix
 from framelens.runtime import build_services
 from framelens.tracing import lambda_tracer
 
@@ -28,8 +28,8 @@ metrics = Metrics()
 
 @cache
 def _adapter() -> Mangum:
-    # Lambda has no server lifespan; everything the app needs is built by build_services.
-    return Mangum(create_app(build_services()), lifespan="off")
+    # No server lifespan on Lambda; StagePrefix keeps the stage (/v1) in links and Location.
+    return Mangum(StagePrefix(create_app(build_services())), lifespan="off")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

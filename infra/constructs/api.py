@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -60,6 +60,8 @@ VIEWER_PATHS = ("viewer/{file+}",)  # and the root, GET / (the page itself)
 # (4/3 larger) inside a JSON event with headers: about 4.4 MB of upload fit. Larger files go
 # through POST /v1/uploads (presigned S3 PUT); the API answers 413 naming it.
 LAMBDA_DIRECT_UPLOAD_BYTES = 4_400_000
+# The stage clients call (https://<id>.execute-api.<region>.amazonaws.com/v1/...).
+STAGE_NAME = "v1"
 _GATEWAY_RESPONSES = (
     (apigw.ResponseType.UNAUTHORIZED, "401", "Invalid or missing API key"),
     (apigw.ResponseType.ACCESS_DENIED, "403", "Forbidden"),
@@ -132,7 +134,7 @@ class Api(Construct):
             },
             memory_mb=1024,
             timeout=Duration.seconds(29),
-            # Upload completion checks the whole uploaded file by content.
+            # Upload completion reads a video by ranges; an image or DOCX is checked from a copy.
             ephemeral_mb=ephemeral_mb_for(defaults.max_presigned_upload_bytes),
         )
         storage.bucket.grant_read_write(self.function)
@@ -190,7 +192,7 @@ class Api(Construct):
             # (AWS::ApiGateway::Account, retained: it is an account-wide setting).
             cloud_watch_role=True,
             deploy_options=apigw.StageOptions(
-                stage_name="v1",
+                stage_name=STAGE_NAME,
                 access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
                 access_log_format=access_log_format(),
                 tracing_enabled=True,
@@ -246,6 +248,16 @@ class Api(Construct):
                     method=post, throttle=per_minute_throttle(props.post_per_minute)
                 ),
             ],
+        )
+
+    def stage_url(self) -> str:
+        """The stage's public base URL, built from the API's id: ``rest_api.url`` would name the
+        deployment, which depends on the methods and so on the API function (a cycle when the
+        function's own environment holds it)."""
+        stack = Stack.of(self)
+        return (
+            f"https://{self.rest_api.rest_api_id}.execute-api.{stack.region}."
+            f"{stack.url_suffix}/{STAGE_NAME}"
         )
 
     @property

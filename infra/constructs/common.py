@@ -112,6 +112,11 @@ class FramelensProps:
         vpc_endpoint_azs: Subnets (AZs) the GPU VPC's interface endpoints are placed in.
         xray_sdk_tracing: Handlers create powertools' ``Tracer`` (X-Ray subsegments for boto3
             calls and handlers) at the price of a slower cold start; off by default.
+        public_base_url: The API's public base URL (a custom domain) for the links in job views
+            and webhook bodies; by default the ``execute-api`` URL of the API's stage.
+        upload_limit_waf: A WAF web ACL on the API stage answers 413 (seed 000's body) to a
+            body Lambda's 6 MB invoke payload would refuse, instead of API Gateway's own answer
+            (``infra/constructs/upload_limit.py``); off by default (WAF is billed per ACL).
     """
 
     get_per_minute: int = 60
@@ -127,6 +132,8 @@ class FramelensProps:
     noncurrent_version_days: int = 7
     vpc_endpoint_azs: int = 1
     xray_sdk_tracing: bool = False
+    upload_limit_waf: bool = False
+    public_base_url: str | None = None
 
     @classmethod
     def from_context(cls, context: dict[str, Any] | None) -> FramelensProps:

@@ -60,6 +60,7 @@ class GpuCompute(Construct):
         cluster: The ECS cluster.
         capacity_provider: The GPU auto-scaling capacity provider (scales 0..max).
         task_definition: The worker task (one GPU).
+        worker_container: Its container (the stack adds the public base URL to it).
     """
 
     def __init__(
@@ -149,7 +150,7 @@ class GpuCompute(Construct):
             retention=props.log_retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
-        self.task_definition.add_container(
+        self.worker_container = self.task_definition.add_container(
             WORKER_CONTAINER,
             image=ecs.ContainerImage.from_asset(
                 str(REPO_ROOT),

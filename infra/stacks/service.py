@@ -20,6 +20,7 @@ from infra.constructs.job_events import JobEvents
 from infra.constructs.observability import Observability
 from infra.constructs.pipeline import Pipeline
 from infra.constructs.renders import RENDER_TIMEOUT_S, Renders
+from infra.constructs.upload_limit import MAX_BODY_BYTES, UploadLimit
 from infra.constructs.webhooks import WEBHOOK_BODIES, WebhookDelivery
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ def identities_environment(storage: Storage) -> dict[str, str]:
     """The identities table's name, for the functions that read or write galleries only: the
     API (identity routes), the pipeline's functions and the GPU worker (matching, enrolment)."""
     return {"FRAMELENS_IDENTITIES_TABLE": storage.identities.table_name}
+
+
+PUBLIC_BASE_URL_ENV = "FRAMELENS_PUBLIC_BASE_URL"
 
 
 class ServiceStack(Stack):
@@ -118,6 +122,13 @@ class ServiceStack(Stack):
                 "FRAMELENS_RENDER_WORKER_TIMEOUT_S": str(RENDER_TIMEOUT_S),
             },
         )
+        if props.upload_limit_waf:  # a clean 413 for bodies Lambda's 6 MB invoke would refuse
+            UploadLimit(
+                self,
+                "UploadLimit",
+                stage=self.api.rest_api.deployment_stage,
+                max_body_bytes=MAX_BODY_BYTES,
+            )
         self.renders.function.grant_invoke(self.api.function)
         self.ingest = Ingest(
             self,
@@ -141,6 +152,18 @@ class ServiceStack(Stack):
             state_machine=self.pipeline.state_machine,
             environment=environment,
         )
+
+        # Job views and webhook bodies carry absolute links: whoever renders them knows the URL.
+        public_base_url = props.public_base_url or self.api.stage_url()
+        for renderer in (
+            self.api.function,
+            self.ingest.function,
+            self.job_events.function,
+            self.pipeline.control_function,
+            self.pipeline.inference_function,
+        ):
+            renderer.add_environment(PUBLIC_BASE_URL_ENV, public_base_url)
+        self.gpu.worker_container.add_environment(PUBLIC_BASE_URL_ENV, public_base_url)
 
         # Whoever changes jobs queues deliveries (bodies under webhooks/, the record in the
         # webhooks table) and wakes the delivery function; the API and ingest seal secrets.

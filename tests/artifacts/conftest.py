@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+import shutil
 import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,7 +24,13 @@ import httpx
 import pytest
 
 from infra.artifacts import LAMBDA_PYTHON
-from tests.artifacts.build import FUNCTIONS, install_lock, lambda_python, library_layer
+from tests.artifacts.build import (
+    FUNCTIONS,
+    REPO_ROOT,
+    install_lock,
+    lambda_python,
+    library_layer,
+)
 from tests.artifacts.runtime import Answer, ArtifactFunction
 from tests.e2e.cloud.handlers import FUNCTION_CODE
 from tests.e2e.cloud.resolve import REGION, SERVICE
@@ -40,10 +48,22 @@ ZIP_FUNCTIONS = (
     "IngestFunction",
     "ApiFunction",
     "ApiAuthorizerFunction",
-    "JobEvents",
+    "JobEventsFunction",
     "WebhooksFunction",
 )
-IMAGE_FUNCTIONS = ("PipelineControl", "PipelineInference")
+# Functions of the inference image: its task root as the Dockerfile lays it out, its lock.
+IMAGE_FUNCTIONS = ("PipelineControl", "PipelineInference", "RenderFunction")
+INFERENCE_DOCKERFILE = REPO_ROOT / "containers" / "inference" / "Dockerfile"
+_COPY_INTO_TASK_ROOT = re.compile(r"^COPY (\S+\.py) \./(\S+\.py)$", re.MULTILINE)
+
+
+def image_task_root(into: Path) -> Path:
+    """The inference image's ``${LAMBDA_TASK_ROOT}`` handler files, copied as its Dockerfile
+    copies them (``handler.py``, ``render_handler.py``, ``entry.py``)."""
+    into.mkdir(parents=True, exist_ok=True)
+    for source, target in _COPY_INTO_TASK_ROOT.findall(INFERENCE_DOCKERFILE.read_text()):
+        shutil.copyfile(REPO_ROOT / source, into / target)
+    return into
 
 
 @pytest.fixture(scope="session")
@@ -107,9 +127,12 @@ class ArtifactCloud:
                 "FRAMELENS_WEBHOOK_MAX_ATTEMPTS": "2",
             }
             kind = next(p for p in (*ZIP_FUNCTIONS, *IMAGE_FUNCTIONS) if logical.startswith(p))
-            if kind not in self.paths:  # the inference image: its handler, its lock, the library
+            handler = "handler.handler"
+            if kind in IMAGE_FUNCTIONS:  # the image's task root, its lock, the library; the CMD
                 library = self.paths[ZIP_FUNCTIONS[0]][-1]
-                self.paths[kind] = [FUNCTIONS / "pipeline", install_lock("inference"), library]
+                root = image_task_root(self.tmp / "image-task-root")
+                self.paths[kind] = [root, install_lock("inference"), library]
+                handler = props.get("ImageConfig", {}).get("Command", [handler])[0]
             self.functions[logical] = ArtifactFunction(
                 logical,
                 python=self.python,
@@ -118,6 +141,7 @@ class ArtifactCloud:
                 tmp_dir=self.tmp / logical,
                 ephemeral_mb=int(props.get("EphemeralStorage", {}).get("Size", 512)),
                 memory_mb=int(props.get("MemorySize", 128)),
+                handler=handler,
             )
         return self.functions[logical]
 
@@ -138,7 +162,7 @@ class ArtifactCloud:
 
 
 def _code_folder(prefix: str) -> Path:
-    return FUNCTIONS / FUNCTION_CODE.get(prefix, "jobs_events")
+    return FUNCTIONS / FUNCTION_CODE[prefix]
 
 
 @pytest.fixture(scope="module")

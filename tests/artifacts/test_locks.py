@@ -4,7 +4,8 @@ What "in sync" means: every requirement the artifact's input stands for (``infra
 expands ``requirements.in`` against pyproject) is pinned, at a version inside pyproject's range,
 and the lock records the hash of the input it was made from, so a dependency added to pyproject
 or to an input fails here by name until ``make locks`` runs. That the layer's lock installs for
-Lambda's platform is proven by ``tests/artifacts/layer.py``, which builds the layer with it.
+Lambda's platform is proven by ``tests/artifacts/build.py`` (``install_lock``), which builds the
+layer with it for ``tests/artifacts/test_zip_functions.py``.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import pytest
 
 from infra.artifacts import ARTIFACTS, read_lock
 from tests.artifacts.build import FUNCTIONS, LAMBDA_UNZIPPED_LIMIT, tree_bytes
+from tests.artifacts.runtime import ArtifactFunction
 from tests.e2e.cloud import TENANT, apigw_event, authorizer_event
 from tests.shared import media
 
@@ -149,14 +150,50 @@ def test_authorizer_artifact_allows_a_key_and_refuses_others(cloud_artifacts, ke
     assert (refused.error_type, refused.error_message) == ("Exception", "Unauthorized")
 
 
-def test_the_layer_lock_is_what_the_artifact_runs(cloud_artifacts):
-    # The child imports av from the layer built from the lock, at the locked version.
-    answer = cloud_artifacts.invoke(
-        "ApiFunction",
-        apigw_event("GET", "/health", headers={}),
-    ).ok()
-    assert answer["statusCode"] == 200
-    assert "av" in read_lock(ARTIFACTS["layer"].lock)
+# A handler that reports what the layer's packages are, from inside the artifact's process.
+_VERSIONS_HANDLER = """
+import importlib
+
+
+def handler(event, context):
+    found = {}
+    for name in event["modules"]:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        found[name] = [module.__version__, module.__file__]
+    return found
+"""
+
+
+def test_the_layer_lock_is_what_the_artifact_runs(
+    python312, layer_packages, library, tmp_path, cloud_artifacts
+):
+    # GIVEN a process laid out as the API function is (its layer built from the lock, the
+    # library), with a handler that imports av (and numpy, if the layer had it)
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "versions.py").write_text(_VERSIONS_HANDLER, encoding="utf-8")
+    api_paths = cloud_artifacts.paths["ApiFunction"][1:]
+    assert api_paths == [layer_packages, library]
+    process = ArtifactFunction(
+        "LayerVersions", python=python312, paths=[code, *api_paths], environment={},
+        tmp_dir=tmp_path / "tmp", handler="versions.handler",
+    )  # fmt: skip
+    try:
+        # WHEN it reports the versions it imported
+        found = process.invoke({"modules": ["av", "numpy"]}).ok()
+    finally:
+        process.close()
+    # THEN av comes from the layer at the lock's version; numpy only if the lock pins it
+    pins = read_lock(ARTIFACTS["layer"].lock)
+    version, where = found["av"]
+    assert version == pins["av"]
+    assert where.startswith(str(layer_packages))
+    assert ("numpy" in found) == ("numpy" in pins)
+    if "numpy" in pins:
+        assert found["numpy"][0] == pins["numpy"]
 
 
 def test_a_request_over_lambdas_6mb_payload_never_reaches_the_function(cloud_artifacts, key):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.artifacts import ARTIFACTS, LAMBDA_PYTHON
+from infra.artifacts import ARTIFACTS, LAMBDA_PYTHON, read_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILES = {
@@ -153,15 +153,58 @@ def test_models_are_baked_by_name_into_the_folder_the_image_reads(name):
     assert pull[pull.index("--source-dir") + 1] == "/tmp/models"
 
 
+# The runtime each image serves (infra/constructs/pipeline.py: cpu items go to the inference
+# Lambda, gpu items to the GPU worker's ECS task).
+RUNTIME_IMAGES = {"cpu": "inference", "gpu": "gpu-worker"}
+
+
+@pytest.mark.parametrize("runtime", RUNTIME_IMAGES)
+def test_every_model_a_runtimes_modules_load_is_in_its_image(runtime):
+    # GIVEN the models the modules that run on this runtime load (the analyzer registry's
+    # runtime per media type, joined with each module's models)
+    from framelens.analyzers.model_needs import baked_models, packaged_models, runtime_models
+    from framelens.models import BUILTIN_MANIFESTS
+
+    image = RUNTIME_IMAGES[runtime]
+    needed = runtime_models(runtime)
+    (pull,) = _model_pulls(image)
+    baked = set(_pull_names(pull))
+    # THEN the image bakes every plain model file, naming the modules that would fail without it
+    missing = {m: sorted(needed[m]) for m in baked_models(runtime) if m not in baked}
+    assert not missing, f"{image} lacks models its modules load: {missing}"
+    # AND bakes nothing its runtime never loads (a bigger image, a longer GPU cold start)
+    assert baked == set(baked_models(runtime))
+    # AND a model shipped inside a package is installed by the image's lock
+    pins = read_lock(ARTIFACTS[image].lock)
+    for model, requirement in packaged_models(runtime).items():
+        package, _, version = requirement.partition("==")
+        assert pins.get(package) == version, f"{image}'s lock lacks {requirement} ({model})"
+    # AND every one may be shipped (MobileFaceNet's licence is unknown: never baked)
+    assert all(BUILTIN_MANIFESTS[m].shippable for m in needed)
+
+
+def test_the_gpu_images_video_modules_include_faces_and_activity():
+    # The join itself: video faces and activity run on the GPU worker, so their models do.
+    from framelens.analyzers.model_needs import runtime_models
+    from framelens.models.manifests import DEFAULT_FACE_DETECTOR
+
+    needed = runtime_models("gpu")
+    assert needed[DEFAULT_FACE_DETECTOR] == {"faces"}
+    assert "activity" in set().union(*needed.values())
+    assert "face_embedding_mobilefacenet_128d" not in needed
+
+
 @pytest.mark.parametrize("name", DOCKERFILES)
 def test_the_images_model_pull_runs_offline(name, tmp_path):
     # GIVEN the model folder `make image-models` fills (here: the shared models)
+    from framelens.models import BUILTIN_MANIFESTS
     from tests.shared import MODELS
 
     (pull,) = _model_pulls(name)
     names = _pull_names(pull)
-    if not all((MODELS / f"{n}.onnx").is_file() for n in names):
-        pytest.skip(f"needs {names} in {MODELS}")
+    files = sorted(BUILTIN_MANIFESTS[n].file for n in names)
+    if not all((MODELS / f).is_file() for f in files):
+        pytest.skip(f"needs {files} in {MODELS}")
     # WHEN the image's command runs with the build's folders replaced by temporary ones
     command = [sys.executable, "-m", "framelens.cli.main", "models", "pull", *names]
     command += ["--source-dir", str(MODELS), "--into", str(tmp_path)]
@@ -169,7 +212,7 @@ def test_the_images_model_pull_runs_offline(name, tmp_path):
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     # THEN every named model is installed, verified (no network was needed)
     assert done.returncode == 0, done.stderr
-    assert sorted(p.stem for p in tmp_path.glob("*.onnx")) == sorted(names)
+    assert sorted(p.name for p in tmp_path.glob("*.onnx")) == files
 
 
 @pytest.mark.parametrize("name", DOCKERFILES)

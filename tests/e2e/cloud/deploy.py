@@ -70,6 +70,10 @@ def deploy(synth: Synth, setenv: Callable[[str, str], None]) -> CloudEnv:
         refs[logical] = physical
         refs[f"{logical}.Arn"] = arn
     names["bucket"] = names["media_bucket"]
+    # The REST API is not created in moto; its id is the one the proxy events name (apiId).
+    for logical, resource in service["Resources"].items():
+        if resource["Type"] == "AWS::ApiGateway::RestApi":
+            refs[logical] = "abc123"
     # Secrets (the webhook sealing key): created with a generated value, referenced by ARN.
     secrets = boto3.client("secretsmanager", region_name=REGION)
     for logical, resource in storage["Resources"].items():

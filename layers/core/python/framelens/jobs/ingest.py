@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from framelens.schemas import JobRecord
     from framelens.stores import BlobStore, Stores
 
-__all__ = ["UPLOADS_PREFIX", "create_job_from_upload", "upload_request"]
+__all__ = ["UPLOADS_PREFIX", "create_job_from_upload", "drop_file_id", "upload_request"]
 
 SIDECAR_SUFFIX = ".json"
 _META_PREFIX = "x-amz-meta-"
@@ -109,6 +109,23 @@ def upload_request(
     return tenant, _parse_modules(fields["modules"], source), fields.get("webhook")
 
 
+def drop_file_id(key: str, etag: str | None) -> str:
+    """The file id a drop of ``key`` with ``etag`` (as S3's event gives it, unquoted) becomes.
+
+    Deterministic, so a replayed event is a no-op, and a client that dropped the object can find
+    its job by the source ``storage://<file id>`` (``make smoke`` does).
+
+    Examples:
+        >>> drop_file_id("uploads/cam1.mp4", "9b2c")
+        'f_s34f066a4f805553bf5e16'
+    """
+    return f"f_s3{_drop_digest(key, etag)[:20]}"
+
+
+def _drop_digest(key: str, etag: str | None) -> str:
+    return hashlib.sha256(f"{key}\n{etag or ''}".encode()).hexdigest()
+
+
 def create_job_from_upload(
     stores: Stores,
     jobs: JobService,
@@ -161,8 +178,8 @@ def create_job_from_upload(
     except ValueError as exc:  # pydantic: a webhook that is not a URL
         raise ValidationError(f"upload {key!r}: {exc}") from exc
 
-    digest = hashlib.sha256(f"{key}\n{etag or ''}".encode()).hexdigest()
-    file_id = f"f_s3{digest[:20]}"
+    digest = _drop_digest(key, etag)
+    file_id = drop_file_id(key, etag)
     with blobs.local_path(key) as path:
         stored_size = path.stat().st_size
         info = inspect_media(path, max_image_pixels=limits[0], max_video_seconds=limits[1])

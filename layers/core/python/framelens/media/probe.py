@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from framelens.errors import UnprocessableMediaError, UnsupportedMediaError
 from framelens.media._sniff import HEAD_BYTES, image_header_size, sniff
@@ -58,17 +58,38 @@ class VideoFacts:
         )
 
 
-def _container_name(name: str, fallback: str) -> str:
-    if is_url(name):  # sniffing would be one more request; FFmpeg's name is enough
-        return fallback.split(",")[0]
-    with Path(name).open("rb") as fh:
-        sniffed = sniff(fh.read(HEAD_BYTES))
-    if sniffed is not None and sniffed.kind == "video":
-        return sniffed.container
-    return fallback.split(",")[0]
+def _is_file(source: object) -> bool:
+    """Whether ``source`` is an open, seekable file object (a ``BlobReader`` over S3, say)."""
+    return hasattr(source, "read") and hasattr(source, "seek")
 
 
-def _unprocessable(path: Path | str, why: str) -> UnprocessableMediaError:
+def _sniffed_container(source: Path | str | BinaryIO) -> str | None:
+    """The container the content's magic bytes name, when they name a video format."""
+    if is_url(source):  # sniffing would be one more request; FFmpeg's name is enough
+        return None
+    if _is_file(source):
+        fh = cast("BinaryIO", source)
+        fh.seek(0)
+        head = fh.read(HEAD_BYTES)
+        fh.seek(0)
+    else:
+        with Path(cast("Path | str", source)).open("rb") as opened:
+            head = opened.read(HEAD_BYTES)
+    sniffed = sniff(head)
+    return sniffed.container if sniffed is not None and sniffed.kind == "video" else None
+
+
+def _opened(source: Path | str | BinaryIO) -> Any:
+    """``av.open`` of a path, URL or file object (rewound: PyAV reads it from the start)."""
+    import av
+
+    if _is_file(source):
+        cast("BinaryIO", source).seek(0)
+        return av.open(source)
+    return av.open(str(source))
+
+
+def _unprocessable(path: object, why: str) -> UnprocessableMediaError:
     return UnprocessableMediaError(
         f"The video could not be decoded ({why}); the file may be truncated or corrupt. "
         "Re-export or re-upload the complete file.",
@@ -99,22 +120,21 @@ def _first_frame(container: Any, stream: Any) -> Any:
     return None
 
 
-def _count_packets(path: Path | str) -> int:
+def _count_packets(path: Path | str | BinaryIO) -> int:
     """Count the video stream's packets by demuxing only (no decode): one packet = one frame."""
-    import av
-
-    with av.open(str(path)) as container:
+    with _opened(path) as container:
         stream = container.streams.video[0]
         return sum(1 for packet in container.demux(stream) if packet.size > 0)
 
 
 def read_video(
-    path: Path | str, *, before_decode: Callable[[VideoFacts], None] | None = None
+    path: Path | str | BinaryIO, *, before_decode: Callable[[VideoFacts], None] | None = None
 ) -> VideoFacts:
     """Read a video's exact metadata; decode its first frame to prove it decodes.
 
     Args:
-        path: the video file.
+        path: the video file, its ``http(s)`` URL, or a seekable file object (PyAV reads only
+            the bytes it seeks to: over a ``BlobReader``, ranged reads instead of a download).
         before_decode: called with the header facts before any frame is decoded, so limits
             (dimensions, duration) can refuse the file before a decoder allocates frames.
 
@@ -127,9 +147,10 @@ def read_video(
     """
     import av
 
-    path = path if is_url(path) else Path(path)
+    path = path if is_url(path) or _is_file(path) else Path(cast("Path | str", path))
+    label = _sniffed_container(path)
     try:
-        container = av.open(str(path))
+        container = _opened(path)
     except av.FFmpegError as exc:
         raise _unprocessable(path, f"the container could not be opened: {exc.strerror}") from exc
     with container:
@@ -142,7 +163,7 @@ def read_video(
             )
         stream = container.streams.video[0]
         header_rotation = _normalise_rotation(float(stream.metadata.get("rotate", 0) or 0))
-        facts = _facts_from_header(container, stream, header_rotation)
+        facts = _facts_from_header(container, stream, header_rotation, label=label)
         if before_decode is not None:
             before_decode(facts)
         frame = _first_frame(container, stream)
@@ -150,14 +171,22 @@ def read_video(
             raise _unprocessable(path, "no video frame could be decoded")
         # FFmpeg 7 exposes the display matrix on decoded frames (counter-clockwise degrees).
         rotation = _normalise_rotation(-frame.rotation) if frame.rotation else header_rotation
-        facts = _facts_from_header(container, stream, rotation, frame.width, frame.height)
+        facts = _facts_from_header(
+            container, stream, rotation, frame.width, frame.height, label=label
+        )
     if not facts.frames:
         facts = _replace_frames(facts, _count_packets(path))
     return facts
 
 
 def _facts_from_header(
-    container: Any, stream: Any, rotation: int, width: int = 0, height: int = 0
+    container: Any,
+    stream: Any,
+    rotation: int,
+    width: int = 0,
+    height: int = 0,
+    *,
+    label: str | None = None,
 ) -> VideoFacts:
     width = width or stream.codec_context.width
     height = height or stream.codec_context.height
@@ -177,7 +206,7 @@ def _facts_from_header(
         fps=Fraction(fps) if fps else None,
         frames=stream.frames or None,
         codec=stream.codec_context.name,
-        container=_container_name(container.name, container.format.name),
+        container=label or container.format.name.split(",")[0],
         rotation=rotation,
         has_audio=bool(container.streams.audio),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from framelens.errors import MediaTooLongError, UnprocessableMediaError, UnsupportedMediaError
 from framelens.media._docx_archive import inspect_docx
@@ -19,7 +20,7 @@ from framelens.media._sniff import DOCX_CONTENT_TYPE, HEAD_BYTES, SUPPORTED_FORM
 from framelens.media.probe import VideoFacts, image_declared_size, read_image_size, read_video
 from framelens.schemas.media import MediaProbe, MediaType
 
-__all__ = ["InspectedMedia", "inspect_media"]
+__all__ = ["InspectedMedia", "inspect_media", "inspect_video_stream"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,7 @@ def _inspect_image(
 
 
 def _inspect_video(
-    path: Path, content_type: str, max_pixels: int, max_seconds: float
+    path: Path | BinaryIO, content_type: str, max_pixels: int, max_seconds: float
 ) -> InspectedMedia:
     def limits(facts: VideoFacts) -> None:
         if facts.width and facts.height:
@@ -137,3 +138,31 @@ def inspect_media(path: Path, *, max_image_pixels: int, max_video_seconds: float
     if sniffed.kind == "zip":
         return _inspect_zip(path)
     return _inspect_video(path, sniffed.content_type, max_image_pixels, max_video_seconds)
+
+
+def inspect_video_stream(
+    fh: BinaryIO, *, max_image_pixels: int, max_video_seconds: float
+) -> InspectedMedia | None:
+    """``inspect_media`` for a seekable file object, when its content is a video.
+
+    A video is checked exactly as ``inspect_media`` checks it, reading only what the demuxer
+    seeks to (the head, the index, the first frames): over a ``BlobReader`` that is a few ranged
+    reads, not a download of a file of up to 5 GiB. Images and documents are decoded whole, so
+    they answer ``None``: give their file to ``inspect_media``.
+
+    Raises:
+        UnprocessableMediaError: empty, truncated, corrupt, or no decodable frame.
+        UnsupportedMediaError: a video container with no video stream.
+        MediaTooLongError: dimensions or duration exceed the limits.
+    """
+    fh.seek(0)
+    head = fh.read(HEAD_BYTES)
+    if not head:
+        raise UnprocessableMediaError(
+            "The file is empty (0 bytes). Check that the upload sent the file's content.",
+            details={"size": 0},
+        )
+    sniffed = sniff(head)
+    if sniffed is None or sniffed.kind != "video":
+        return None
+    return _inspect_video(fh, sniffed.content_type, max_image_pixels, max_video_seconds)
