@@ -79,17 +79,24 @@ def test_upload_play_seek_and_overlays(page: Any, server: Server, walking_clip: 
     page.wait_for_function("Math.abs(document.querySelector('video').currentTime - 4.0) < 0.05")
     # WHEN the video is at 1 s THEN a person box is drawn over the generated person
     page.evaluate("document.querySelector('video').currentTime = 1.0")
-    page.wait_for_selector(".box.object[data-label=person]")
-    video, drawn = page.evaluate(
-        """() => [document.querySelector('video'),
-                  document.querySelector('.box.object[data-label=person]')]
-                 .map((e) => { const r = e.getBoundingClientRect();
-                               return {x: r.x, y: r.y, width: r.width, height: r.height}; })"""
+    expected = {"x": person_x(10) + PERSON[0] / 2, "y": 160, "width": SIZE[0]}
+    # The boxes drawn for 4 s stay until the page redraws for 1 s: wait for that redraw (the
+    # box over the person at 1 s), then read where it is.
+    drawn_at = """(want) => {
+        const video = document.querySelector('video').getBoundingClientRect();
+        const box = document.querySelector('.box.object[data-label=person]');
+        if (!box) return null;
+        const r = box.getBoundingClientRect(), scale = video.width / want.width;
+        return [(r.x - video.x + r.width / 2) / scale, (r.y - video.y + r.height / 2) / scale];
+    }"""
+    page.wait_for_function(
+        f"(want) => {{ const c = ({drawn_at})(want); "
+        "return c && Math.abs(c[0] - want.x) < 40 && Math.abs(c[1] - want.y) < 40; }",
+        arg=expected,
+        timeout=15_000,
     )
-    scale = video["width"] / SIZE[0]
-    expected_x = person_x(10) + PERSON[0] / 2
-    assert abs((drawn["x"] - video["x"] + drawn["width"] / 2) / scale - expected_x) < 40
-    assert abs((drawn["y"] - video["y"] + drawn["height"] / 2) / scale - 160) < 40
+    center = page.evaluate(drawn_at, expected)
+    assert abs(center[0] - expected["x"]) < 40 and abs(center[1] - expected["y"]) < 40, center
     screenshot(page, "overlay")
     # WHEN the objects overlay is switched off THEN its boxes go
     page.uncheck("input[data-overlay=object]")

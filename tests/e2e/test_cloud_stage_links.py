@@ -132,3 +132,14 @@ def _upload(gateway: Gateway, clip: Generated) -> str:
     status, uploaded = gateway.call("POST", "/v1/media", body, **{"Content-Type": content_type})
     assert status == 201, uploaded
     return str(uploaded["url"])
+
+
+def test_the_viewer_page_and_its_calls_resolve_under_the_stage(gateway: Gateway) -> None:
+    # WHEN the viewer is opened at the stack's URL
+    status, page = gateway.call("GET", f"{BASE_URL}/")
+    # THEN its <base> is the stage, and its style and modules (relative to it) load there
+    assert status == 200
+    assert '<base href="/v1/">' in page
+    assert 'href="viewer/app.css"' in page and 'src="viewer/app.js"' in page
+    status, script = gateway.call("GET", f"{BASE_URL}/viewer/api.js")
+    assert status == 200 and "export async function api" in script

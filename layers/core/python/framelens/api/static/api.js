@@ -23,7 +23,8 @@ export async function api(path, { method = "GET", json, body, headers = {} } = {
   const init = { method, headers: { "X-API-Key": apiKey(), ...headers } };
   if (json !== undefined) { init.body = JSON.stringify(json); init.headers["Content-Type"] = "application/json"; }
   else if (body !== undefined) { init.body = body; }
-  const response = await fetch(path, init);
+  // Relative to the page's <base> (the app's root): "/v1/jobs" becomes "<stage>/v1/jobs".
+  const response = await fetch(path.replace(/^\//, ""), init);
   if (!response.ok) throw await failure(response);
   return response.status === 204 ? null : response.json();
 }
