@@ -37,14 +37,13 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
-import sys
 import time
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import engine_clips
+from child_case import run_child
 
 CASES = ("decode", "engine", "pyscenedetect")
 DECODE_TARGET, PEER_TARGET, RSS_TARGET = 0.9, 2.0, 1.1
@@ -181,18 +180,7 @@ def run_case(name: str, path: Path, before: Path | None = None) -> Run | None:
     if name == "before" and before is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(before), env.get("PYTHONPATH", "")])
     case = "engine" if name == "before" else name
-    proc = subprocess.run(
-        [sys.executable, __file__, "--case", case, "--clip", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
-    if proc.returncode != 0:
-        print(f"  {name} on {path.name}: failed: {proc.stderr.strip().splitlines()[-1:]}")
-        return None
-    result: Run = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
+    return run_child(__file__, case, path, label=name, env=env)
 
 
 # --- report ---------------------------------------------------------------------------------

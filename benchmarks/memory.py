@@ -24,12 +24,12 @@ import json
 import os
 import platform
 import resource
-import subprocess
-import sys
 import time
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+
+from child_case import run_child
 
 MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
 WALKING = "walking_people_vtest_480x360.avi"
@@ -160,17 +160,7 @@ def _child(module: str, path: Path) -> dict[str, Any]:
 
 
 def run_case(module: str, path: Path) -> dict[str, Any] | None:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--case", module, "--clip", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        print(f"  {module} on {path.name} failed: {proc.stderr.strip().splitlines()[-3:]}")
-        return None
-    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return out
+    return run_child(__file__, module, path)
 
 
 def main() -> None:

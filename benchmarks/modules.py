@@ -28,11 +28,11 @@ import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from child_case import run_child
 
 MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
 VIOLIN = MEDIA / "violinist_faces_cuts_640x360.mp4"
@@ -106,17 +106,7 @@ def _child(case: str, path: Path) -> dict[str, Any]:
 
 
 def run_case(case: str, path: Path) -> dict[str, Any] | None:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--case", case, "--clip", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        print(f"  {case} on {path.name} failed: {proc.stderr.strip().splitlines()[-3:]}")
-        return None
-    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return out
+    return run_child(__file__, case, path)
 
 
 def _duration(path: Path) -> float:
