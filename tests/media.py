@@ -88,6 +88,24 @@ def write_video(
     return count
 
 
+def walking_people_clip(path: Path, seconds: int) -> Path:
+    """The first ``seconds`` of the shared walking clip (10 fps), re-encoded without B-frames.
+
+    Truth: 4-10 pedestrians in every frame (``shared/media/MANIFEST.md``). Without B-frames every
+    frame is a reference frame, so a run that decodes reference frames only sees exactly the
+    frames a full decode sees.
+    """
+    from tests.shared import media
+
+    with av.open(str(media("walking_people_vtest_480x360.avi"))) as container:
+        frames = [
+            f.to_ndarray(format="bgr24")
+            for _, f in zip(range(seconds * 10), container.decode(video=0), strict=False)
+        ]
+    write_video(path, frames, fps=10, keyint=10, bframes=0)
+    return path
+
+
 def _solid(colour: BGR, size: tuple[int, int] = SIZE) -> np.ndarray:
     return np.full((size[1], size[0], 3), colour, dtype=np.uint8)
 

@@ -65,3 +65,10 @@ def test_openapi_declares_the_three_key_styles_on_authenticated_routes(env: Env)
     assert any(s["type"] == "http" and s["scheme"] == "bearer" for s in schemes.values())
     assert doc["paths"]["/v1/jobs"]["post"]["security"]
     assert "security" not in doc["paths"]["/health"]["get"]
+
+
+def test_an_empty_upload_is_a_422_saying_it_is_empty(api: Api) -> None:
+    resp = api.post("/v1/media", files={"file": ("empty.mp4", b"", "video/mp4")})
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["error"]["code"] == "unprocessable_media"
+    assert "The file is empty (0 bytes)" in resp.json()["error"]["message"]

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 import requests
 
-from tests.e2e.cloud import TENANT, CloudEnv, LambdaContext, handler_module
-from tests.e2e.cloud.stage import BASE_URL, Gateway, base
+from tests.e2e.cloud.stage import BASE_URL, Gateway, base, gateway_for
 
 if TYPE_CHECKING:
+    from tests.e2e.cloud import CloudEnv
     from tests.media import Generated
 
 pytestmark = pytest.mark.slow
@@ -25,14 +25,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def gateway(cloud: CloudEnv) -> Gateway:
-    secret, _ = cloud.services().keys.create(TENANT)
-
-    def invoke(prefix: str, event: dict[str, Any]) -> Any:
-        name = cloud.function(prefix)
-        module = handler_module(cloud.function_handlers[name])
-        return module.handler(event, LambdaContext(name, name))
-
-    return Gateway(invoke, secret)
+    return gateway_for(cloud)
 
 
 def test_a_presigned_upload_completes_at_the_complete_url_it_was_given(

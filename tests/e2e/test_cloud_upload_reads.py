@@ -15,8 +15,8 @@ import pytest
 import requests
 from botocore.client import BaseClient
 
-from tests.e2e.cloud import TENANT, CloudEnv, LambdaContext, handler_module
-from tests.e2e.cloud.stage import Gateway
+from tests.e2e.cloud import TENANT, CloudEnv
+from tests.e2e.cloud.stage import Gateway, gateway_for
 from tests.media import noise_clip
 
 if TYPE_CHECKING:
@@ -28,14 +28,7 @@ _RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
 
 @pytest.fixture
 def gateway(cloud: CloudEnv) -> Gateway:
-    secret, _ = cloud.services().keys.create(TENANT)
-
-    def invoke(prefix: str, event: dict[str, Any]) -> Any:
-        name = cloud.function(prefix)
-        module = handler_module(cloud.function_handlers[name])
-        return module.handler(event, LambdaContext(name, name))
-
-    return Gateway(invoke, secret)
+    return gateway_for(cloud)
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import av
 import pytest
 
 from framelens.config import Settings
@@ -23,8 +22,8 @@ from framelens.jobs.files import FileService
 from framelens.runtime import build_services
 from framelens.schemas import JobCreate
 from framelens.stores import layout
-from tests.media import write_video
-from tests.shared import MODELS, media
+from tests.media import walking_people_clip
+from tests.shared import MODELS
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -40,20 +39,10 @@ COMBINED = {"scenes": {}, "best_frames": {}, "objects": OBJECTS}
 
 
 def people_clip(path: Path) -> Path:
-    """The first ``SECONDS`` of the shared walking clip, re-encoded without B-frames.
-
-    Truth: 4-10 pedestrians in every frame (``shared/media/MANIFEST.md``). Without B-frames every
-    frame is a reference frame, so a run that decodes reference frames only (``scenes`` and
-    ``best_frames`` alone) sees exactly the frames a full decode (with ``objects``) sees, and
-    the results of both plans must be equal.
-    """
-    with av.open(str(media("walking_people_vtest_480x360.avi"))) as container:
-        frames = [
-            f.to_ndarray(format="bgr24")
-            for _, f in zip(range(SECONDS * 10), container.decode(video=0), strict=False)
-        ]
-    write_video(path, frames, fps=10, keyint=10, bframes=0)
-    return path
+    """The first ``SECONDS`` of the walking clip without B-frames (``walking_people_clip``): a
+    run that decodes reference frames only (``scenes`` and ``best_frames`` alone) sees the frames
+    a full decode (with ``objects``) sees, so the results of both plans must be equal."""
+    return walking_people_clip(path, SECONDS)
 
 
 @dataclass

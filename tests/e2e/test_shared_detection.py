@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-import av
 import pytest
 
 from framelens.analyzers.registry import analyzer_class
@@ -20,8 +19,8 @@ from framelens.engine.base import RunContext
 from framelens.engine.run import run_analyzers
 from framelens.models import ModelRegistry
 from framelens.models.manifests import DEFAULT_DETECTOR
-from tests.media import write_video
-from tests.shared import MODELS, media
+from tests.media import walking_people_clip
+from tests.shared import MODELS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -71,13 +70,7 @@ class _CountingSession:
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The first seconds of the shared walking clip (4-10 pedestrians in every frame)."""
     path = tmp_path_factory.mktemp("shared-detection") / "people.mp4"
-    with av.open(str(media("walking_people_vtest_480x360.avi"))) as container:
-        frames = [
-            f.to_ndarray(format="bgr24")
-            for _, f in zip(range(SECONDS * 10), container.decode(video=0), strict=False)
-        ]
-    write_video(path, frames, fps=10, keyint=10, bframes=0)
-    return path
+    return walking_people_clip(path, SECONDS)
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,8 @@ from tests.e2e.cloud.handlers import apigw_event, authorizer_event
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from tests.e2e.cloud import CloudEnv
+
 HOST = "abc123.execute-api.us-east-1.amazonaws.com"
 STAGE = "v1"
 BASE_URL = f"https://{HOST}/{STAGE}"  # what `cdk deploy` prints as the API's URL
@@ -89,3 +91,17 @@ class Gateway:
 def base(path: str) -> str:
     """A path relative to the base URL (the seeds' ``status_url``), as an absolute URL."""
     return BASE_URL + path
+
+
+def gateway_for(cloud: CloudEnv) -> Gateway:
+    """A ``Gateway`` in front of ``cloud``'s functions, with a new key of tenant ``TENANT``."""
+    from tests.e2e.cloud import TENANT, LambdaContext, handler_module
+
+    secret, _ = cloud.services().keys.create(TENANT)
+
+    def invoke(prefix: str, event: dict[str, Any]) -> Any:
+        name = cloud.function(prefix)
+        module = handler_module(cloud.function_handlers[name])
+        return module.handler(event, LambdaContext(name, name))
+
+    return Gateway(invoke, secret)

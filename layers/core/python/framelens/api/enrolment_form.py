@@ -20,10 +20,15 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError as PydanticValidationError
 from starlette.datastructures import UploadFile
 
-from framelens.api.uploads import Upload
+from framelens.api.uploads import (
+    MULTIPART_SLACK,
+    Upload,
+    check_length,
+    upload_chunks,
+    write_capped,
+)
 from framelens.errors import UnsupportedMediaError, ValidationError
 from framelens.jobs.enrolment import MAX_ENROLMENT_IMAGES
-from framelens.jobs.files import too_large
 from framelens.schemas.galleries import EnrolmentJson
 
 if TYPE_CHECKING:
@@ -33,8 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["EnrolmentRequest", "enrolment_body_doc", "read_enrolment"]
 
-_CHUNK = 1 << 20
-_MULTIPART_SLACK = 64 * 1024  # form framing around the files
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
 
@@ -118,9 +121,7 @@ def _check_multipart(request: Request, max_bytes: int) -> None:
             "send multipart/form-data (photos in 'images', stored file ids in 'file_ids') or "
             "application/json ({'images': [file ids]})"
         )
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes + _MULTIPART_SLACK:
-        raise too_large(max_bytes)
+    check_length(request, max_bytes, MULTIPART_SLACK)
 
 
 async def _spool(files: list[UploadFile], folder: Path, max_bytes: int) -> list[Upload]:
@@ -130,11 +131,7 @@ async def _spool(files: list[UploadFile], folder: Path, max_bytes: int) -> list[
     for n, item in enumerate(files):
         path = folder / f"image{n}"
         with path.open("wb") as out:
-            while chunk := await item.read(_CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise too_large(max_bytes)
-                out.write(chunk)
+            size = await write_capped(upload_chunks(item), out, max_bytes, size)
         uploads.append(Upload(path=path, name=item.filename, content_type=None))
     return uploads
 

@@ -29,6 +29,7 @@ from starlette.routing import Match
 
 from framelens.api.deps import PREAUTH_SCOPE_KEY, authenticate
 from framelens.api.errors import render_error
+from framelens.api.uploads import MULTIPART_SLACK
 from framelens.auth import extract_key
 from framelens.errors import FramelensError, MediaTooLargeError
 
@@ -44,7 +45,6 @@ __all__ = ["JSON_BODY_MAX_BYTES", "RequestGuard", "body_limit"]
 # The largest JSON a native or seed route parses (jobs, uploads, identities, subscriptions): a
 # job of 100 sources with options is a few tens of kB.
 JSON_BODY_MAX_BYTES = 1024 * 1024
-_MULTIPART_SLACK = 64 * 1024
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A refused body is not read to its end: the connection cannot carry another request.
 _CLOSE = {"Connection": "close"}
@@ -60,7 +60,7 @@ def body_limit(route: RouteContext, settings: Settings) -> int:
         return settings.image_batch_max_bytes * 4 // 3 + JSON_BODY_MAX_BYTES
     if getattr(route, "body_field", None) is not None:
         return JSON_BODY_MAX_BYTES
-    return 2 * settings.max_upload_bytes + _MULTIPART_SLACK
+    return 2 * settings.max_upload_bytes + MULTIPART_SLACK
 
 
 @dataclass(frozen=True, slots=True)

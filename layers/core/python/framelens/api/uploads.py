@@ -10,7 +10,7 @@ import tempfile
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from starlette.datastructures import UploadFile
 
@@ -18,15 +18,25 @@ from framelens.errors import FramelensError
 from framelens.jobs.files import too_large
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterable, AsyncIterator
 
     from fastapi import Request
 
-__all__ = ["MissingFileError", "Upload", "multipart_doc", "read_upload", "spool_body"]
+__all__ = [
+    "MULTIPART_SLACK",
+    "MissingFileError",
+    "Upload",
+    "check_length",
+    "multipart_doc",
+    "read_upload",
+    "spool_body",
+    "upload_chunks",
+    "write_capped",
+]
 
 _CHUNK = 1 << 20
 # Multipart framing adds headers and boundaries around the file; don't refuse on those bytes.
-_MULTIPART_SLACK = 64 * 1024
+MULTIPART_SLACK = 64 * 1024
 
 
 class MissingFileError(FramelensError):
@@ -62,25 +72,43 @@ def multipart_doc(field: str, *, raw_types: tuple[str, ...] = ()) -> dict[str, A
     return {"requestBody": {"content": content, "required": True}}
 
 
-def _check_length(request: Request, max_bytes: int, slack: int = 0) -> None:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes + slack:
+def check_length(request: Request, max_bytes: int, slack: int = 0) -> None:
+    """Refuse (413) a body whose declared ``Content-Length`` is already over the limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes + slack:
         raise too_large(max_bytes)
+
+
+async def upload_chunks(item: UploadFile) -> AsyncIterator[bytes]:
+    """A multipart file's bytes, chunk by chunk."""
+    while chunk := await item.read(_CHUNK):
+        yield chunk
+
+
+async def write_capped(
+    chunks: AsyncIterable[bytes], out: IO[bytes], max_bytes: int, written: int = 0
+) -> int:
+    """Write ``chunks`` to ``out`` and return the total written (``written`` before them).
+
+    Raises:
+        MediaTooLargeError: the total passes ``max_bytes`` (413); nothing past it is written.
+    """
+    async for chunk in chunks:
+        written += len(chunk)
+        if written > max_bytes:
+            raise too_large(max_bytes)
+        out.write(chunk)
+    return written
 
 
 @asynccontextmanager
 async def spool_body(request: Request, max_bytes: int) -> AsyncIterator[Path]:
     """Stream the raw request body to a temporary file, refusing more than ``max_bytes``."""
-    _check_length(request, max_bytes)
+    check_length(request, max_bytes)
     with tempfile.TemporaryDirectory(prefix="framelens-body-") as tmp:
         path = Path(tmp) / "body"
-        size = 0
         with path.open("wb") as out:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise too_large(max_bytes)
-                out.write(chunk)
+            await write_capped(request.stream(), out, max_bytes)
         yield path
 
 
@@ -97,7 +125,7 @@ async def read_upload(request: Request, field: str, max_bytes: int) -> AsyncIter
         async with spool_body(request, max_bytes) as path:
             yield Upload(path=path, name=None, content_type=content_type or None)
         return
-    _check_length(request, max_bytes, _MULTIPART_SLACK)
+    check_length(request, max_bytes, MULTIPART_SLACK)
     form = await request.form(max_files=4, max_fields=50)
     try:
         item = form.get(field)
@@ -110,13 +138,8 @@ async def read_upload(request: Request, field: str, max_bytes: int) -> AsyncIter
             )
         with tempfile.TemporaryDirectory(prefix="framelens-form-") as tmp:
             path = Path(tmp) / "upload"
-            size = 0
             with path.open("wb") as out:
-                while chunk := await item.read(_CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise too_large(max_bytes)
-                    out.write(chunk)
+                await write_capped(upload_chunks(item), out, max_bytes)
             texts = {k: v for k, v in form.multi_items() if isinstance(v, str)}
             yield Upload(
                 path=path, name=item.filename, content_type=item.content_type, fields=texts

@@ -23,7 +23,6 @@ from framelens.errors import (
     JobStateError,
     MediaTooLargeError,
     NotFoundError,
-    UnprocessableMediaError,
 )
 from framelens.schemas import FileRecord, UploadTarget, utcnow
 from framelens.stores import layout
@@ -121,9 +120,7 @@ class FileService:
     def _inspect(self, tenant_id: str, file_id: str, path: Path, name: str | None) -> FileRecord:
         from framelens.media.validate import inspect_media
 
-        size = path.stat().st_size
-        if size == 0:
-            raise UnprocessableMediaError("the file is empty; send the media's bytes")
+        size = path.stat().st_size  # 0: validation says the file is empty
         info = inspect_media(
             path,
             max_image_pixels=self._settings.max_image_pixels,
@@ -141,9 +138,7 @@ class FileService:
         from framelens.media.validate import inspect_video_stream
 
         blobs = self._stores.blobs
-        size = blobs.size(key)
-        if size == 0:
-            raise UnprocessableMediaError("the file is empty; send the media's bytes")
+        size = blobs.size(key)  # 0 reads nothing: validation says the file is empty
         with BlobReader(blobs, key, size=size) as reader:
             info = inspect_video_stream(
                 cast("BinaryIO", reader),

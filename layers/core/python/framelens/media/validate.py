@@ -95,6 +95,21 @@ def _inspect_zip(path: Path) -> InspectedMedia:
     )
 
 
+def _read_head(fh: BinaryIO) -> bytes:
+    """The first bytes of a file, enough to sniff its format.
+
+    Raises:
+        UnprocessableMediaError: the file is empty.
+    """
+    head = fh.read(HEAD_BYTES)
+    if not head:
+        raise UnprocessableMediaError(
+            "The file is empty (0 bytes). Check that the upload sent the file's content.",
+            details={"size": 0},
+        )
+    return head
+
+
 def inspect_media(path: Path, *, max_image_pixels: int, max_video_seconds: float) -> InspectedMedia:
     """Decide by content what a file is, prove it decodes, and enforce the media limits.
 
@@ -119,12 +134,7 @@ def inspect_media(path: Path, *, max_image_pixels: int, max_video_seconds: float
     """
     path = Path(path)
     with path.open("rb") as fh:
-        head = fh.read(HEAD_BYTES)
-    if not head:
-        raise UnprocessableMediaError(
-            "The file is empty (0 bytes). Check that the upload sent the file's content.",
-            details={"size": 0},
-        )
+        head = _read_head(fh)
     sniffed = sniff(head)
     if sniffed is None or sniffed.kind == "unsupported":
         detected = sniffed.container if sniffed is not None else "unrecognised binary data"
@@ -156,12 +166,7 @@ def inspect_video_stream(
         MediaTooLongError: dimensions or duration exceed the limits.
     """
     fh.seek(0)
-    head = fh.read(HEAD_BYTES)
-    if not head:
-        raise UnprocessableMediaError(
-            "The file is empty (0 bytes). Check that the upload sent the file's content.",
-            details={"size": 0},
-        )
+    head = _read_head(fh)
     sniffed = sniff(head)
     if sniffed is None or sniffed.kind != "video":
         return None
